@@ -1,0 +1,8 @@
+//! peakplan: workforce scheduling and capacity planning for contact-centre promotion peaks.
+//!
+//! Data flows one way: a [`scenario`] and a [`volumes`] series go into [`staffing`], which asks the
+//! [`queueing`] engine how many agents each channel needs per interval; the [`simulate`] module checks
+//! any staffing against a discrete-event simulation of the same contact centre.
+#![forbid(unsafe_code)]
+
+pub mod queueing;
