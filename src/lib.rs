@@ -6,3 +6,5 @@
 #![forbid(unsafe_code)]
 
 pub mod queueing;
+pub mod scenario;
+pub mod time_grid;

@@ -1,0 +1,449 @@
+//! The planning scenario, read from `models/*.toml` and validated on load ("parse, don't validate").
+//!
+//! A [`Scenario`] can only be built from a file that is right in every field: unknown keys, values out
+//! of range and rules that contradict each other are refused with the file, line, column and field and
+//! what was expected. Downstream code never checks a scenario again.
+//!
+//! The format (see `models/promo-peak.toml` for a documented sample): top-level `name`, `time_zone`
+//! (IANA), `interval_minutes` (15 or 30), `[horizon]` with `start` and `end` dates (both planned), and
+//! one `[[channels]]` table per channel. Shift templates, core agents, vendors and events will be
+//! further top-level tables beside `channels`.
+
+mod channel;
+mod raw;
+
+pub use channel::{Channel, ChannelId, ChannelKind, OpeningHours, ServiceTarget, Shrinkage};
+
+use crate::time_grid::{IntervalLength, TimeGrid};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+/// The planned days, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Horizon {
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.start.iter_days().take_while(move |d| d <= &self.end)
+    }
+
+    pub fn day_count(&self) -> usize {
+        (self.end - self.start).num_days() as usize + 1
+    }
+}
+
+/// A validated planning problem.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub time_zone: Tz,
+    pub horizon: Horizon,
+    pub interval: IntervalLength,
+    /// In the order of the file; ids are unique.
+    pub channels: Vec<Channel>,
+}
+
+/// Why a scenario was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}:{line}:{column}: {}{message}{}", field.as_ref().map(|f| format!("`{f}`: ")).unwrap_or_default(), snippet_suffix(.line, .snippet))]
+    Invalid {
+        origin: String,
+        line: usize,
+        column: usize,
+        field: Option<String>,
+        message: String,
+        snippet: String,
+    },
+}
+
+fn snippet_suffix(line: &usize, snippet: &str) -> String {
+    if snippet.is_empty() {
+        String::new()
+    } else {
+        format!("\n  {line:>4} | {snippet}")
+    }
+}
+
+/// Where in the text an error points.
+struct Locator<'a> {
+    origin: &'a str,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    /// Narrows `span` (a table) to where the dotted `path` of keys is written inside it, so an error
+    /// points at the offending line rather than at the table header.
+    fn find_key(&self, span: Range<usize>, path: &str) -> Range<usize> {
+        // The table runs from its header to the next header (or the end of the file).
+        let body_start = (span.start + 1).min(self.text.len());
+        let end = self.text[body_start..]
+            .find("\n[")
+            .map_or(self.text.len(), |i| body_start + i);
+        let mut at = span.start;
+        for key in path.split('.') {
+            let key = key.split('[').next().unwrap_or(key);
+            let window = &self.text[at..end];
+            let found = window.match_indices(key).find(|&(i, _)| {
+                let before_ok = window[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                let after = window[i + key.len()..].trim_start_matches([' ', '\t']);
+                before_ok && after.starts_with('=')
+            });
+            match found {
+                Some((i, _)) => at += i,
+                None => break,
+            }
+        }
+        at..end
+    }
+
+    fn error(
+        &self,
+        span: Option<Range<usize>>,
+        field: Option<String>,
+        message: impl fmt::Display,
+    ) -> ScenarioError {
+        let start = span.map_or(0, |s| s.start.min(self.text.len()));
+        let before = &self.text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        let snippet = self.text[line_start..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_end()
+            .to_string();
+        ScenarioError::Invalid {
+            origin: self.origin.to_string(),
+            line,
+            column,
+            field,
+            message: message.to_string(),
+            snippet,
+        }
+    }
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Scenario::parse(&text, &path.display().to_string())
+    }
+
+    /// Validates scenario text; `origin` names it in errors (usually the file path).
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        let at = Locator { origin, text };
+        let raw: raw::Scenario =
+            toml::from_str(text).map_err(|e| at.error(e.span(), None, e.message().trim_end()))?;
+
+        let name = raw.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(at.error(
+                Some(raw.name.span()),
+                Some("name".into()),
+                "the plan needs a name",
+            ));
+        }
+        let time_zone: Tz = raw.time_zone.get_ref().parse().map_err(|_| {
+            at.error(
+                Some(raw.time_zone.span()),
+                Some("time_zone".into()),
+                format!(
+                    "unknown time zone \"{}\"; expected an IANA name such as \"Europe/Berlin\" or \"Asia/Shanghai\"",
+                    raw.time_zone.get_ref()
+                ),
+            )
+        })?;
+        let interval =
+            IntervalLength::from_minutes(*raw.interval_minutes.get_ref()).ok_or_else(|| {
+                at.error(
+                    Some(raw.interval_minutes.span()),
+                    Some("interval_minutes".into()),
+                    format!("expected 15 or 30, got {}", raw.interval_minutes.get_ref()),
+                )
+            })?;
+
+        let horizon_span = raw.horizon.span();
+        let date = |field: &str, v: &toml::value::Datetime| -> Result<NaiveDate, ScenarioError> {
+            let bad = || {
+                at.error(
+                    Some(horizon_span.clone()),
+                    Some(format!("horizon.{field}")),
+                    format!("expected a date such as 2026-11-09 (no time, no quotes), got {v}"),
+                )
+            };
+            match (v.date, v.time, v.offset) {
+                (Some(d), None, None) => {
+                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                        .ok_or_else(bad)
+                }
+                _ => Err(bad()),
+            }
+        };
+        let horizon = Horizon {
+            start: date("start", &raw.horizon.get_ref().start)?,
+            end: date("end", &raw.horizon.get_ref().end)?,
+        };
+        if horizon.end < horizon.start {
+            return Err(at.error(
+                Some(horizon_span),
+                Some("horizon.end".into()),
+                format!(
+                    "the horizon ends ({}) before it starts ({})",
+                    horizon.end, horizon.start
+                ),
+            ));
+        }
+        if horizon.day_count() > 400 {
+            return Err(at.error(
+                Some(horizon_span),
+                Some("horizon".into()),
+                format!(
+                    "{} days is longer than a planning horizon can be (at most 400)",
+                    horizon.day_count()
+                ),
+            ));
+        }
+
+        if raw.channels.is_empty() {
+            return Err(at.error(
+                None,
+                Some("channels".into()),
+                "the scenario has no [[channels]]",
+            ));
+        }
+        let mut channels: Vec<Channel> = Vec::with_capacity(raw.channels.len());
+        for spanned in &raw.channels {
+            let c = channel::channel(spanned.get_ref(), interval.minutes()).map_err(|e| {
+                at.error(
+                    Some(at.find_key(spanned.span(), &e.field)),
+                    Some(format!("channels[{}].{}", spanned.get_ref().id, e.field)),
+                    e.message,
+                )
+            })?;
+            if channels.iter().any(|other| other.id == c.id) {
+                return Err(at.error(
+                    Some(spanned.span()),
+                    Some(format!("channels[{}].id", c.id)),
+                    "this channel id is used twice",
+                ));
+            }
+            channels.push(c);
+        }
+
+        Ok(Scenario {
+            name,
+            time_zone,
+            horizon,
+            interval,
+            channels,
+        })
+    }
+
+    /// The channel with this id, with its position.
+    pub fn channel(&self, id: &str) -> Option<(usize, &Channel)> {
+        self.channels
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.id.as_str() == id)
+    }
+
+    /// Channel ids as a readable list, for error messages.
+    pub fn channel_list(&self) -> String {
+        self.channels
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The interval grid of the whole horizon.
+    pub fn grid(&self) -> TimeGrid {
+        TimeGrid::new(
+            self.time_zone,
+            self.horizon.start,
+            self.horizon.end,
+            self.interval,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "test peak"
+time_zone = "Europe/Berlin"
+interval_minutes = 30
+
+[horizon]
+start = 2026-11-09
+end = 2026-11-10
+
+[[channels]]
+id = "voice"
+kind = "voice"
+aht_seconds = 300
+patience_seconds = 180
+shrinkage = 0.3
+opening_hours = { daily = "08:00-20:00", sun = "closed" }
+service_target = { answered_within_seconds = 20, share = 0.8, max_abandon = 0.05 }
+
+[[channels]]
+id = "chat"
+kind = "chat"
+aht_seconds = 480
+max_concurrency = 3
+concurrency_slowdown = 0.2
+shrinkage = { default = 0.3, weekday = { sat = 0.2 }, windows = [{ from = "08:00", to = "10:00", value = 0.4 }] }
+opening_hours = { mon = "08:00-22:00", tue = "08:00-22:00" }
+service_target = { answered_within_seconds = 60, share = 0.8 }
+
+[[channels]]
+id = "email"
+kind = "email"
+aht_seconds = 420
+shrinkage = 0.25
+opening_hours = { daily = "08:00-18:00" }
+service_target = { answered_within_hours = 24, share = 0.95 }
+"#;
+
+    fn error_for(text: &str) -> String {
+        Scenario::parse(text, "t.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_good_scenario_loads() {
+        let s = Scenario::parse(GOOD, "t.toml").unwrap();
+        assert_eq!(s.channels.len(), 3);
+        assert_eq!(s.horizon.day_count(), 2);
+        assert_eq!(s.grid().len(), 96);
+        assert!(matches!(
+            s.channels[1].kind,
+            ChannelKind::Chat {
+                max_sessions: 3,
+                ..
+            }
+        ));
+        let clock = s.grid().local_clock(16 + 48 * 0);
+        assert_eq!(s.channels[1].shrinkage.at(&clock), 0.4);
+        assert!(
+            s.channels[0]
+                .opening_hours
+                .is_open(chrono::Weekday::Mon, 8 * 60)
+        );
+        assert!(
+            !s.channels[0]
+                .opening_hours
+                .is_open(chrono::Weekday::Sun, 9 * 60)
+        );
+        assert!(
+            !s.channels[1]
+                .opening_hours
+                .is_open(chrono::Weekday::Wed, 9 * 60)
+        );
+    }
+
+    #[test]
+    fn the_shipped_sample_loads() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/models/promo-peak.toml");
+        let s = Scenario::load(path).unwrap();
+        assert!(s.horizon.day_count() >= 14);
+        let kinds: Vec<_> = s.channels.iter().map(|c| c.kind.name()).collect();
+        assert_eq!(kinds, ["voice", "chat", "email"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_line() {
+        let text = GOOD.replace("patience_seconds = 180", "patience_secs = 180");
+        let e = error_for(&text);
+        assert!(e.starts_with("t.toml:14:"), "{e}");
+        assert!(e.contains("patience_secs"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_the_field_and_line() {
+        let e = error_for(&GOOD.replace("aht_seconds = 300", "aht_seconds = -3"));
+        assert!(
+            e.contains("t.toml:13:1:") && e.contains("channels[voice].aht_seconds"),
+            "{e}"
+        );
+        assert!(
+            e.contains("aht_seconds = -3"),
+            "the offending line is quoted: {e}"
+        );
+        assert!(e.contains("greater than 0"), "{e}");
+
+        let e = error_for(&GOOD.replace("Europe/Berlin", "Europe/Berlinn"));
+        assert!(
+            e.contains("t.toml:3:") && e.contains("time_zone") && e.contains("IANA"),
+            "{e}"
+        );
+
+        let e = error_for(&GOOD.replace("interval_minutes = 30", "interval_minutes = 20"));
+        assert!(e.contains("t.toml:4:") && e.contains("15 or 30"), "{e}");
+
+        let e = error_for(&GOOD.replace("max_concurrency = 3\n", ""));
+        assert!(
+            e.contains("channels[chat].max_concurrency") && e.contains("needs"),
+            "{e}"
+        );
+
+        let e = error_for(&GOOD.replace("daily = \"08:00-20:00\"", "daily = \"08:10-20:00\""));
+        assert!(
+            e.contains("08:10") && e.contains("interval boundary"),
+            "{e}"
+        );
+        assert!(e.contains("t.toml:16:"), "{e}");
+
+        let e =
+            error_for(&GOOD.replace("answered_within_hours = 24", "answered_within_seconds = 24"));
+        assert!(
+            e.contains("channels[email].service_target.answered_within_seconds"),
+            "{e}"
+        );
+
+        let e = error_for(&GOOD.replace("end = 2026-11-10", "end = 2026-11-01"));
+        assert!(
+            e.contains("horizon.end") && e.contains("before it starts"),
+            "{e}"
+        );
+
+        let e = error_for(&GOOD.replace("kind = \"email\"", "kind = \"fax\""));
+        assert!(e.contains("\"voice\", \"chat\" or \"email\""), "{e}");
+
+        let e = error_for(&GOOD.replace("id = \"chat\"", "id = \"voice\""));
+        assert!(e.contains("used twice"), "{e}");
+
+        let e = error_for(&GOOD.replace("shrinkage = 0.25", "shrinkage = 25"));
+        assert!(e.contains("0.3 for 30 %"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_spot() {
+        let e = error_for("name = \"x\"\ntime_zone = \n");
+        assert!(e.starts_with("t.toml:2:"), "{e}");
+    }
+}
