@@ -7,4 +7,6 @@
 
 pub mod queueing;
 pub mod scenario;
+pub mod staffing;
 pub mod time_grid;
+pub mod volumes;
