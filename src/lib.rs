@@ -7,6 +7,7 @@
 
 pub mod queueing;
 pub mod scenario;
+pub mod simulate;
 pub mod staffing;
 pub mod time_grid;
 pub mod volumes;

@@ -12,7 +12,8 @@
 //! - **SIPP** — stationary independent period-by-period: each interval's own `λ·AHT`.
 //!
 //! Shrinkage is applied after the queueing step: scheduled = ⌈required / (1 − shrinkage)⌉.
-//! Email is a backlog answered within its deadline ([`crate::queueing::backlog`]).
+//! Email is a backlog staffed so that all of it is answered within its deadline, which meets any
+//! share target ([`crate::queueing::backlog`] says why a lower share cannot lower the plan).
 //!
 //! For each live interval staffing also exposes the **service curve**: expected contacts answered
 //! within target as a function of agents, the input of the roster optimizer's service mode
@@ -227,7 +228,7 @@ fn email_requirements(
             work_seconds: volumes.volume[c][i] * aht[i],
         })
         .collect();
-    let plan = backlog::plan(&work, dt, channel.target.horizon().get(), channel.target.share()).map_err(|e| {
+    let plan = backlog::plan(&work, dt, channel.target.horizon().get()).map_err(|e| {
         let at = |i: usize| crate::volumes::format_timestamp(grid.start_of(i.min(grid.len())), grid.time_zone());
         StaffingError::Backlog {
             channel: channel.id.clone(),

@@ -48,13 +48,16 @@ pub enum BacklogError {
     InvalidWork { index: usize, value: f64 },
 }
 
-/// Plans the backlog over `intervals` of `interval_seconds` each, so that at every deadline at least
-/// `share` of the work then due is done (FIFO: the part left over is the newest of that work).
+/// Plans the backlog over `intervals` of `interval_seconds` each, so that all work is answered by its
+/// deadline.
+///
+/// There is deliberately no "share" knob: with first-come first-served, a plan that keeps only a share
+/// of the due work done falls behind by the rest for good, and then *every* later item is late. All
+/// work within the deadline is the plan that meets any share target.
 pub fn plan(
     intervals: &[BacklogInterval],
     interval_seconds: f64,
     deadline_seconds: f64,
-    share: f64,
 ) -> Result<BacklogPlan, BacklogError> {
     if deadline_seconds < interval_seconds {
         return Err(BacklogError::DeadlineShorterThanInterval {
@@ -84,11 +87,7 @@ pub fn plan(
     }
     // `arrived[i + 1]` includes interval i, whose work is due at boundary i + D.
     let due = |k: usize| {
-        if k + 1 >= d {
-            share * arrived[k + 1 - d]
-        } else {
-            0.0
-        }
+        if k + 1 >= d { arrived[k + 1 - d] } else { 0.0 }
     };
 
     // Collapse closed stretches: one point per amount of open time.
@@ -226,7 +225,7 @@ mod tests {
     #[test]
     fn steady_arrivals_give_steady_staffing() {
         let ivs = vec![open(1800.0); 48];
-        let plan = plan(&ivs, 1800.0, 4.0 * 3600.0, 1.0).unwrap();
+        let plan = plan(&ivs, 1800.0, 4.0 * 3600.0).unwrap();
         // The string runs straight to what is due at the end: 41 of 48 intervals' work.
         for a in &plan.agents {
             assert!((a - 41.0 / 48.0).abs() < 1e-9, "{a}");
@@ -239,7 +238,7 @@ mod tests {
         // 16 closed intervals at night receive mail; 8 open intervals must clear it within 12 h.
         let mut ivs = vec![closed(3600.0); 16];
         ivs.extend(vec![open(0.0); 8]);
-        let plan = plan(&ivs, 3600.0, 24.0 * 3600.0, 1.0).unwrap();
+        let plan = plan(&ivs, 3600.0, 24.0 * 3600.0).unwrap();
         assert!(plan.agents[..16].iter().all(|&a| a == 0.0));
         // Within the horizon only the first night interval's mail falls due, and it is spread evenly.
         for a in &plan.agents[16..] {
@@ -253,7 +252,7 @@ mod tests {
     }
 
     fn plan_with_deadline(ivs: &[BacklogInterval], d: usize) -> BacklogPlan {
-        plan(ivs, 3600.0, d as f64 * 3600.0, 1.0).unwrap()
+        plan(ivs, 3600.0, d as f64 * 3600.0).unwrap()
     }
 
     #[test]
@@ -269,25 +268,9 @@ mod tests {
     }
 
     #[test]
-    fn a_share_below_one_needs_proportionally_less() {
-        let ivs = vec![open(3600.0); 24];
-        let full: f64 = plan(&ivs, 3600.0, 4.0 * 3600.0, 1.0)
-            .unwrap()
-            .agents
-            .iter()
-            .sum();
-        let most: f64 = plan(&ivs, 3600.0, 4.0 * 3600.0, 0.9)
-            .unwrap()
-            .agents
-            .iter()
-            .sum();
-        assert!((most - 0.9 * full).abs() < 1e-9, "{most} vs {full}");
-    }
-
-    #[test]
     fn closed_until_after_the_deadline_is_an_error() {
         let ivs = vec![closed(100.0), closed(0.0), closed(0.0), open(0.0)];
-        let err = plan(&ivs, 1800.0, 3600.0, 1.0).unwrap_err();
+        let err = plan(&ivs, 1800.0, 3600.0).unwrap_err();
         assert_eq!(err, BacklogError::NoOpenTime { arrival: 0, due: 2 });
         assert!(err.to_string().contains("no open time"));
     }
@@ -295,7 +278,7 @@ mod tests {
     #[test]
     fn deadline_shorter_than_interval_is_refused() {
         assert!(matches!(
-            plan(&[open(1.0)], 1800.0, 600.0, 1.0),
+            plan(&[open(1.0)], 1800.0, 600.0),
             Err(BacklogError::DeadlineShorterThanInterval { .. })
         ));
     }
@@ -311,7 +294,7 @@ mod tests {
                 open: !closed_mask[i] || i % d == 0,
                 work_seconds: w,
             }).collect();
-            if let Ok(plan) = plan(&ivs, 1800.0, d as f64 * 1800.0, 1.0) {
+            if let Ok(plan) = plan(&ivs, 1800.0, d as f64 * 1800.0) {
                 prop_assert!(meets_deadlines(&ivs, &plan, 1800.0, d));
                 // No interval needs more than the densest window of due work demands.
                 let peak = plan.agents.iter().cloned().fold(0.0, f64::max);
