@@ -5,6 +5,7 @@
 //! any staffing against a discrete-event simulation of the same contact centre.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod queueing;
 pub mod scenario;
 pub mod simulate;

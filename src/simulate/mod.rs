@@ -87,6 +87,9 @@ pub struct SimulatedInterval {
     pub offered: Estimate,
     pub answered: Estimate,
     pub abandoned: Estimate,
+    pub answered_in_time: Estimate,
+    /// Offered contacts whose outcome is known when the horizon ends (the rest still wait, within target).
+    pub judged: Estimate,
     /// Answered within target over offered (judged contacts only).
     pub service_level: Option<Estimate>,
     /// Mean wait of answered contacts, seconds.
@@ -421,6 +424,8 @@ fn summarise(
         offered: count(|c| c.offered),
         answered: count(|c| c.answered),
         abandoned: count(|c| c.abandoned),
+        answered_in_time: count(|c| c.answered_in_time),
+        judged: count(|c| c.offered - c.unjudged),
         service_level: est(&|c| {
             let judged = c.offered - c.unjudged;
             (judged > 0).then(|| c.answered_in_time as f64 / judged as f64)

@@ -1,0 +1,38 @@
+//! The command line: each command parses its arguments, calls the library, and prints.
+
+mod demo;
+mod queue;
+mod simulate;
+mod staff;
+mod table;
+
+use clap::{Parser, Subcommand};
+
+/// Workforce scheduling and capacity planning for contact-centre promotion peaks.
+#[derive(Debug, Parser)]
+#[command(name = "peakplan", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate one queue, or find the fewest agents that meet a service target.
+    Queue(queue::QueueArgs),
+    /// Turn a forecast into required agents per channel and interval.
+    Staff(staff::StaffArgs),
+    /// Simulate a coverage table against a forecast, with confidence intervals.
+    Simulate(simulate::SimulateArgs),
+    /// Run staffing and its simulation check on the bundled sample promotion peak.
+    Demo(demo::DemoArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Queue(args) => queue::run(args),
+        Command::Staff(args) => staff::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Demo(args) => demo::run(args),
+    }
+}

@@ -1,0 +1,221 @@
+//! `peakplan staff`: required agents per channel and interval from a forecast.
+
+use super::table;
+use crate::scenario::Scenario;
+use crate::staffing::{self, LoadMethod, Requirements};
+use crate::time_grid::TimeGrid;
+use crate::volumes::{GridVolumes, VolumeSeries, format_number, format_timestamp};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MethodName {
+    /// Modified offered load (Green, Kolesar & Whitt 2007): the load lags demand by the handle time,
+    /// so ramps are not understaffed. The default.
+    Mol,
+    /// Stationary independent period-by-period: each interval on its own load.
+    Sipp,
+}
+
+impl From<MethodName> for LoadMethod {
+    fn from(m: MethodName) -> Self {
+        match m {
+            MethodName::Mol => LoadMethod::ModifiedOfferedLoad,
+            MethodName::Sipp => LoadMethod::Sipp,
+        }
+    }
+}
+
+/// Required agents per channel and interval: queueing for voice and chat (Erlang A with patience,
+/// chat concurrency), a deadline backlog for email; shrinkage applied after the queueing step.
+///
+/// Example:
+///   peakplan staff --scenario models/promo-peak.toml --forecast forecasts/promo-peak-forecast.csv \
+///                  --out out/staffing.csv
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct StaffArgs {
+    /// Scenario file (models/*.toml).
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// Forecast volumes: CSV timestamp,channel,volume[,aht_seconds].
+    #[arg(long)]
+    pub forecast: PathBuf,
+    /// Where to write the staffing CSV.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How to set each interval's load for voice and chat.
+    #[arg(long, value_enum, default_value = "mol")]
+    pub method: MethodName,
+    /// Also write the service curves (contacts answered in time per number of agents) to this CSV.
+    #[arg(long)]
+    pub curves: Option<PathBuf>,
+}
+
+/// Everything a staffing run produced, for the commands that chain it.
+pub struct StaffRun {
+    pub scenario: Scenario,
+    pub grid: TimeGrid,
+    pub volumes: GridVolumes,
+    pub requirements: Requirements,
+}
+
+/// Loads the inputs and computes requirements.
+pub fn compute(scenario: &Path, forecast: &Path, method: LoadMethod) -> anyhow::Result<StaffRun> {
+    let scenario = Scenario::load(scenario)?;
+    let grid = scenario.grid();
+    let series = VolumeSeries::read(forecast, scenario.time_zone)?;
+    let volumes = series.on_grid(&scenario, &grid)?;
+    let requirements = staffing::requirements(&scenario, &grid, &volumes, method)?;
+    Ok(StaffRun {
+        scenario,
+        grid,
+        volumes,
+        requirements,
+    })
+}
+
+pub fn run(args: StaffArgs) -> anyhow::Result<()> {
+    let run = compute(&args.scenario, &args.forecast, args.method.into())?;
+    write_staffing(&args.out, &run)?;
+    if let Some(path) = &args.curves {
+        write_curves(path, &run)?;
+    }
+    print_summary(&run);
+    println!("wrote {}", args.out.display());
+    if let Some(path) = &args.curves {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn create(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(std::io::BufWriter::new(file))
+}
+
+/// Writes one row per channel and interval, channels in scenario order.
+pub fn write_staffing(path: &Path, run: &StaffRun) -> anyhow::Result<()> {
+    let mut out = create(path)?;
+    writeln!(
+        out,
+        "timestamp,channel,open,volume,aht_seconds,offered_load,required_agents,shrinkage,scheduled_agents,\
+         service_level,p_abandon,asa_seconds,occupancy,backlog_hours"
+    )?;
+    let tz = run.scenario.time_zone;
+    for (i, _) in run.requirements.channels[0].intervals.iter().enumerate() {
+        for ch in &run.requirements.channels {
+            let r = &ch.intervals[i];
+            let m = r.metrics;
+            let opt = |v: Option<f64>| v.map(format_number).unwrap_or_default();
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                format_timestamp(r.start, tz),
+                ch.channel,
+                r.open,
+                format_number(r.volume),
+                format_number(r.aht_seconds),
+                format_number(r.offered_load),
+                r.required,
+                format_number(r.shrinkage),
+                r.scheduled,
+                opt(m.map(|m| m.service_level)),
+                opt(m.map(|m| m.p_abandon)),
+                opt(m.and_then(|m| m.asa_seconds)),
+                opt(m.map(|m| m.occupancy)),
+                opt(r.backlog_seconds.map(|s| s / 3600.0)),
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn write_curves(path: &Path, run: &StaffRun) -> anyhow::Result<()> {
+    let mut out = create(path)?;
+    writeln!(
+        out,
+        "timestamp,channel,agents,service_level,answered_in_time,on_concave_envelope"
+    )?;
+    let tz = run.scenario.time_zone;
+    for (c, ch) in run.requirements.channels.iter().enumerate() {
+        for i in 0..ch.intervals.len() {
+            let Some(curve) = run.requirements.service_curve(&run.scenario, c, i) else {
+                continue;
+            };
+            let hull: Vec<u32> = curve.concave_envelope().iter().map(|p| p.agents).collect();
+            for p in &curve.points {
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{}",
+                    format_timestamp(ch.intervals[i].start, tz),
+                    ch.channel,
+                    p.agents,
+                    format_number(p.service_level),
+                    format_number(p.answered_in_time),
+                    hull.binary_search(&p.agents).is_ok()
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The per-channel, per-day table and the notes a planner should see.
+pub fn print_summary(run: &StaffRun) {
+    let s = &run.scenario;
+    println!(
+        "{} — {} to {}, {}-minute intervals, load method {}",
+        s.name,
+        s.horizon.start,
+        s.horizon.end,
+        s.interval.minutes(),
+        run.requirements.method.name()
+    );
+    let mut t = table::new(&[
+        "channel",
+        "day",
+        "volume",
+        "peak agents",
+        "scheduled hours",
+        "expected SL",
+        "abandoned",
+        "target",
+    ]);
+    for d in run.requirements.daily_summary(s, &run.grid) {
+        t.add_row(vec![
+            d.channel.to_string(),
+            d.date.format("%a %d %b").to_string(),
+            format!("{:.0}", d.volume),
+            d.peak_required.to_string(),
+            format!("{:.1}", d.scheduled_hours),
+            table::opt_pct(d.service_level),
+            table::opt_pct(d.p_abandon),
+            d.target,
+        ]);
+    }
+    println!("{t}");
+    for (c, ch) in s.channels.iter().enumerate() {
+        let closed = run.volumes.closed_volume[c];
+        if closed > 0.0 {
+            println!(
+                "note: the forecast puts {closed:.0} {} contacts in closed hours; they are not staffed for",
+                ch.id
+            );
+        }
+    }
+    if run.volumes.rows_outside_horizon > 0 {
+        println!(
+            "note: {} forecast rows lie outside the horizon and were not used",
+            run.volumes.rows_outside_horizon
+        );
+    }
+}
