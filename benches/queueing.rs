@@ -15,7 +15,9 @@ const CELLS: usize = 100_000;
 /// Loads from `lo` to `hi` Erlangs, well spread and deterministic.
 fn loads(n: usize, lo: f64, hi: f64) -> Vec<f64> {
     let phi = 0.618_033_988_749_894_9;
-    (0..n).map(|i| lo + (hi - lo) * ((i as f64 * phi) % 1.0)).collect()
+    (0..n)
+        .map(|i| lo + (hi - lo) * ((i as f64 * phi) % 1.0))
+        .collect()
 }
 
 fn queues(model: QueueModel, n: usize, lo: f64, hi: f64) -> Vec<Queue> {

@@ -282,13 +282,13 @@ impl VolumeSeries {
         };
         for (c, channel) in scenario.channels.iter().enumerate() {
             let mut missing = Vec::new();
-            for i in 0..n {
+            for (i, given) in volume[c].iter().enumerate() {
                 let clock = grid.local_clock(i);
                 let open = channel
                     .opening_hours
                     .is_open(clock.weekday, clock.minute_of_day);
                 out.open[c][i] = open;
-                match (volume[c][i], open) {
+                match (*given, open) {
                     (Some(v), true) => out.volume[c][i] = v,
                     (Some(v), false) => {
                         // Email arrives around the clock; calls and chats do not reach a closed queue.

@@ -24,7 +24,11 @@ fn ok(args: &[&str]) -> String {
 /// Runs a command that must fail with exit code 2; returns its stderr.
 fn fails(args: &[&str]) -> String {
     let out = peakplan(args);
-    assert_eq!(out.status.code(), Some(2), "peakplan {args:?} should fail: {out:?}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "peakplan {args:?} should fail: {out:?}"
+    );
     String::from_utf8(out.stderr).expect("errors are UTF-8")
 }
 
@@ -50,8 +54,18 @@ fn s(p: &Path) -> &str {
 #[test]
 fn queue_evaluates_erlang_c() {
     let v = json(&ok(&[
-        "queue", "--model", "erlang-c", "--calls-per-hour", "360", "--aht-seconds", "240", "--agents", "28",
-        "--target-seconds", "20", "--json",
+        "queue",
+        "--model",
+        "erlang-c",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--agents",
+        "28",
+        "--target-seconds",
+        "20",
+        "--json",
     ]));
     assert_eq!(v["agents"], 28);
     assert!((v["p_wait"].as_f64().unwrap() - 0.333_138_527_992_722_9).abs() < 1e-12);
@@ -63,24 +77,63 @@ fn queue_evaluates_erlang_c() {
 #[test]
 fn queue_sizes_erlang_a_with_every_target() {
     let v = json(&ok(&[
-        "queue", "--model", "erlang-a", "--calls-per-hour", "360", "--aht-seconds", "240",
-        "--patience-seconds", "180", "--target-seconds", "20", "--target-sl", "0.8", "--json",
+        "queue",
+        "--model",
+        "erlang-a",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--patience-seconds",
+        "180",
+        "--target-seconds",
+        "20",
+        "--target-sl",
+        "0.8",
+        "--json",
     ]));
     let agents = v["agents"].as_u64().unwrap();
     assert!(v["service_level"].as_f64().unwrap() >= 0.8);
     // Abandonment makes Erlang A need no more than Erlang C's 29.
     assert!(agents <= 29, "{v}");
     let below = json(&ok(&[
-        "queue", "--model", "erlang-a", "--calls-per-hour", "360", "--aht-seconds", "240",
-        "--patience-seconds", "180", "--target-seconds", "20", "--agents", &(agents - 1).to_string(), "--json",
+        "queue",
+        "--model",
+        "erlang-a",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--patience-seconds",
+        "180",
+        "--target-seconds",
+        "20",
+        "--agents",
+        &(agents - 1).to_string(),
+        "--json",
     ]));
     assert!(below["service_level"].as_f64().unwrap() < 0.8);
     assert!(v["p_abandon"].as_f64().unwrap() > 0.0);
 
     let capped = json(&ok(&[
-        "queue", "--model", "erlang-a", "--calls-per-hour", "360", "--aht-seconds", "240",
-        "--patience-seconds", "180", "--target-seconds", "20", "--target-sl", "0.8", "--max-occupancy", "0.8",
-        "--max-abandon", "0.01", "--json",
+        "queue",
+        "--model",
+        "erlang-a",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--patience-seconds",
+        "180",
+        "--target-seconds",
+        "20",
+        "--target-sl",
+        "0.8",
+        "--max-occupancy",
+        "0.8",
+        "--max-abandon",
+        "0.01",
+        "--json",
     ]));
     assert!(capped["occupancy"].as_f64().unwrap() <= 0.8);
     assert!(capped["p_abandon"].as_f64().unwrap() <= 0.01);
@@ -89,16 +142,61 @@ fn queue_sizes_erlang_a_with_every_target() {
 
 #[test]
 fn queue_prints_a_table_and_refuses_nonsense() {
-    let table = ok(&["queue", "--calls-per-hour", "360", "--aht-seconds", "240", "--agents", "28"]);
-    assert!(table.contains("service level") && table.contains("76.1%"), "{table}");
+    let table = ok(&[
+        "queue",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--agents",
+        "28",
+    ]);
+    assert!(
+        table.contains("service level") && table.contains("76.1%"),
+        "{table}"
+    );
 
-    let e = fails(&["queue", "--calls-per-hour", "360", "--aht-seconds", "240", "--agents", "24"]);
+    let e = fails(&[
+        "queue",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--agents",
+        "24",
+    ]);
     assert!(e.contains("unstable") && e.contains("add agents"), "{e}");
-    let e = fails(&["queue", "--model", "erlang-a", "--calls-per-hour", "360", "--aht-seconds", "240", "--agents", "3"]);
+    let e = fails(&[
+        "queue",
+        "--model",
+        "erlang-a",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--agents",
+        "3",
+    ]);
     assert!(e.contains("--patience-seconds"), "{e}");
-    let e = fails(&["queue", "--calls-per-hour", "360", "--aht-seconds", "0", "--agents", "3"]);
+    let e = fails(&[
+        "queue",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "0",
+        "--agents",
+        "3",
+    ]);
     assert!(e.contains("handle time"), "{e}");
-    let e = fails(&["queue", "--calls-per-hour", "360", "--aht-seconds", "240", "--target-sl", "1.2"]);
+    let e = fails(&[
+        "queue",
+        "--calls-per-hour",
+        "360",
+        "--aht-seconds",
+        "240",
+        "--target-sl",
+        "1.2",
+    ]);
     assert!(e.contains("between 0 and 1"), "{e}");
 }
 
@@ -107,11 +205,36 @@ fn staff_writes_every_interval_and_is_deterministic() {
     let dir = temp();
     let (a, b) = (path(dir.path(), "a.csv"), path(dir.path(), "b.csv"));
     let curves = path(dir.path(), "curves.csv");
-    let summary = ok(&["staff", "--scenario", SCENARIO, "--forecast", FORECAST, "--out", s(&a), "--curves", s(&curves)]);
-    assert!(summary.contains("Wed 11 Nov") && summary.contains("modified-offered-load"), "{summary}");
-    ok(&["staff", "--scenario", SCENARIO, "--forecast", FORECAST, "--out", s(&b)]);
+    let summary = ok(&[
+        "staff",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--out",
+        s(&a),
+        "--curves",
+        s(&curves),
+    ]);
+    assert!(
+        summary.contains("Wed 11 Nov") && summary.contains("modified-offered-load"),
+        "{summary}"
+    );
+    ok(&[
+        "staff",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--out",
+        s(&b),
+    ]);
     let text = std::fs::read_to_string(&a).unwrap();
-    assert_eq!(text, std::fs::read_to_string(&b).unwrap(), "same inputs, same bytes");
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&b).unwrap(),
+        "same inputs, same bytes"
+    );
     // 14 days × 48 half-hours × 3 channels, plus the header.
     assert_eq!(text.lines().count(), 14 * 48 * 3 + 1);
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
@@ -123,8 +246,14 @@ fn staff_writes_every_interval_and_is_deterministic() {
         let scheduled: u32 = f[col("scheduled_agents")].parse().unwrap();
         assert!(scheduled >= required);
         if f[col("channel")] == "voice" && f[col("open")] == "true" {
-            assert!(f[col("service_level")].parse::<f64>().unwrap() >= 0.8, "{line}");
-            assert!(f[col("p_abandon")].parse::<f64>().unwrap() <= 0.05, "{line}");
+            assert!(
+                f[col("service_level")].parse::<f64>().unwrap() >= 0.8,
+                "{line}"
+            );
+            assert!(
+                f[col("p_abandon")].parse::<f64>().unwrap() <= 0.05,
+                "{line}"
+            );
             assert!(f[col("occupancy")].parse::<f64>().unwrap() <= 0.9, "{line}");
             peak_voice = peak_voice.max(required);
         }
@@ -132,9 +261,14 @@ fn staff_writes_every_interval_and_is_deterministic() {
             assert_eq!(required, 0, "{line}");
         }
     }
-    assert!(peak_voice > 100, "the Double 11 peak needs a big voice team, got {peak_voice}");
+    assert!(
+        peak_voice > 100,
+        "the Double 11 peak needs a big voice team, got {peak_voice}"
+    );
     let curves = std::fs::read_to_string(&curves).unwrap();
-    assert!(curves.starts_with("timestamp,channel,agents,service_level,answered_in_time,on_concave_envelope"));
+    assert!(curves.starts_with(
+        "timestamp,channel,agents,service_level,answered_in_time,on_concave_envelope"
+    ));
     assert!(curves.lines().count() > 10_000);
 }
 
@@ -142,8 +276,26 @@ fn staff_writes_every_interval_and_is_deterministic() {
 fn sipp_and_mol_differ_on_the_ramp() {
     let dir = temp();
     let (mol, sipp) = (path(dir.path(), "mol.csv"), path(dir.path(), "sipp.csv"));
-    ok(&["staff", "--scenario", SCENARIO, "--forecast", FORECAST, "--out", s(&mol)]);
-    ok(&["staff", "--scenario", SCENARIO, "--forecast", FORECAST, "--out", s(&sipp), "--method", "sipp"]);
+    ok(&[
+        "staff",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--out",
+        s(&mol),
+    ]);
+    ok(&[
+        "staff",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--out",
+        s(&sipp),
+        "--method",
+        "sipp",
+    ]);
     let total = |p: &Path| -> u64 {
         std::fs::read_to_string(p)
             .unwrap()
@@ -155,7 +307,10 @@ fn sipp_and_mol_differ_on_the_ramp() {
     let (a, b) = (total(&mol), total(&sipp));
     assert_ne!(a, b);
     // Same total work; the lag only moves it, so the totals stay within a few percent.
-    assert!((a as f64 - b as f64).abs() / (b as f64) < 0.05, "{a} vs {b}");
+    assert!(
+        (a as f64 - b as f64).abs() / (b as f64) < 0.05,
+        "{a} vs {b}"
+    );
 }
 
 #[test]
@@ -164,19 +319,43 @@ fn staff_names_the_bad_line_of_a_forecast() {
     let forecast = std::fs::read_to_string(FORECAST).unwrap();
     let out = path(dir.path(), "s.csv");
     let cases = [
-        (forecast.replacen(",email,", ",fax,", 1), ":2: unknown channel `fax`; the scenario has voice, chat, email"),
-        (forecast.replacen(",26.8,", ",-26.8,", 1), ":2: `volume` cannot be negative"),
-        (forecast.replacen("2026-11-02T00:00:00+08:00", "2026-11-02T00:10:00+08:00", 1), "not the start of a 30-minute interval"),
-        (forecast.replacen("2026-11-02T00:30:00+08:00", "2026-11-02T00:00:00+08:00", 1), "appears twice (first on line 2)"),
         (
-            forecast.lines().filter(|l| !l.starts_with("2026-11-11T10:00:00+08:00,voice")).collect::<Vec<_>>().join("\n"),
+            forecast.replacen(",email,", ",fax,", 1),
+            ":2: unknown channel `fax`; the scenario has voice, chat, email",
+        ),
+        (
+            forecast.replacen(",26.8,", ",-26.8,", 1),
+            ":2: `volume` cannot be negative",
+        ),
+        (
+            forecast.replacen("2026-11-02T00:00:00+08:00", "2026-11-02T00:10:00+08:00", 1),
+            "not the start of a 30-minute interval",
+        ),
+        (
+            forecast.replacen("2026-11-02T00:30:00+08:00", "2026-11-02T00:00:00+08:00", 1),
+            "appears twice (first on line 2)",
+        ),
+        (
+            forecast
+                .lines()
+                .filter(|l| !l.starts_with("2026-11-11T10:00:00+08:00,voice"))
+                .collect::<Vec<_>>()
+                .join("\n"),
             "no volume for channel `voice` in 1 open interval(s) of the horizon, the first at 2026-11-11T10:00:00+08:00",
         ),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {
         let bad = path(dir.path(), &format!("bad{i}.csv"));
         std::fs::write(&bad, text).unwrap();
-        let e = fails(&["staff", "--scenario", SCENARIO, "--forecast", s(&bad), "--out", s(&out)]);
+        let e = fails(&[
+            "staff",
+            "--scenario",
+            SCENARIO,
+            "--forecast",
+            s(&bad),
+            "--out",
+            s(&out),
+        ]);
         assert!(e.contains(want) && e.contains(s(&bad)), "case {i}: {e}");
         assert!(!out.exists(), "a refused input writes nothing");
     }
@@ -187,10 +366,29 @@ fn staff_names_the_bad_line_of_a_scenario() {
     let dir = temp();
     let scenario = std::fs::read_to_string(SCENARIO).unwrap();
     let bad = path(dir.path(), "bad.toml");
-    std::fs::write(&bad, scenario.replace("aht_seconds = 420", "aht_seconds = 0")).unwrap();
-    let e = fails(&["staff", "--scenario", s(&bad), "--forecast", FORECAST, "--out", s(&path(dir.path(), "x.csv"))]);
-    let line = scenario.lines().position(|l| l.starts_with("aht_seconds = 420")).unwrap() + 1;
-    assert!(e.contains(&format!("bad.toml:{line}:1: `channels[chat].aht_seconds`")), "{e}");
+    std::fs::write(
+        &bad,
+        scenario.replace("aht_seconds = 420", "aht_seconds = 0"),
+    )
+    .unwrap();
+    let e = fails(&[
+        "staff",
+        "--scenario",
+        s(&bad),
+        "--forecast",
+        FORECAST,
+        "--out",
+        s(&path(dir.path(), "x.csv")),
+    ]);
+    let line = scenario
+        .lines()
+        .position(|l| l.starts_with("aht_seconds = 420"))
+        .unwrap()
+        + 1;
+    assert!(
+        e.contains(&format!("bad.toml:{line}:1: `channels[chat].aht_seconds`")),
+        "{e}"
+    );
     assert!(e.contains("greater than 0"), "{e}");
 }
 
@@ -198,23 +396,66 @@ fn staff_names_the_bad_line_of_a_scenario() {
 fn simulate_checks_a_staffing_and_is_deterministic() {
     let dir = temp();
     let staffing = path(dir.path(), "staffing.csv");
-    ok(&["staff", "--scenario", SCENARIO, "--forecast", FORECAST, "--out", s(&staffing)]);
-    let args = ["simulate", "--scenario", SCENARIO, "--forecast", FORECAST, "--coverage", s(&staffing),
-        "--replications", "4", "--seed", "7", "--json"];
+    ok(&[
+        "staff",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--out",
+        s(&staffing),
+    ]);
+    let args = [
+        "simulate",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--coverage",
+        s(&staffing),
+        "--replications",
+        "4",
+        "--seed",
+        "7",
+        "--json",
+    ];
     let first = ok(&args);
     assert_eq!(first, ok(&args), "same seed, same bytes");
     let v = json(&first);
     let voice = &v["channels"][0];
     assert_eq!(voice["channel"], "voice");
     let sl = voice["total"]["service_level"]["mean"].as_f64().unwrap();
-    assert!(sl > 0.8, "the staffing holds the voice target in simulation: {sl}");
+    assert!(
+        sl > 0.8,
+        "the staffing holds the voice target in simulation: {sl}"
+    );
     assert!(voice["total"]["service_level"]["ci95"].as_f64().unwrap() > 0.0);
-    let email_sl = v["channels"][2]["total"]["service_level"]["mean"].as_f64().unwrap();
+    let email_sl = v["channels"][2]["total"]["service_level"]["mean"]
+        .as_f64()
+        .unwrap();
     assert!(email_sl >= 0.95, "{email_sl}");
 
-    let table = ok(&["simulate", "--scenario", SCENARIO, "--forecast", FORECAST, "--coverage", s(&staffing),
-        "--replications", "2", "--handle-time", "lognormal", "--cv", "0.7", "--out", s(&path(dir.path(), "sim.csv"))]);
-    assert!(table.contains("all days") && table.contains("simulated SL"), "{table}");
+    let table = ok(&[
+        "simulate",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--coverage",
+        s(&staffing),
+        "--replications",
+        "2",
+        "--handle-time",
+        "lognormal",
+        "--cv",
+        "0.7",
+        "--out",
+        s(&path(dir.path(), "sim.csv")),
+    ]);
+    assert!(
+        table.contains("all days") && table.contains("simulated SL"),
+        "{table}"
+    );
     let sim = std::fs::read_to_string(path(dir.path(), "sim.csv")).unwrap();
     assert_eq!(sim.lines().count(), 14 * 48 * 3 + 1);
 }
@@ -223,12 +464,42 @@ fn simulate_checks_a_staffing_and_is_deterministic() {
 fn simulate_refuses_a_coverage_with_a_hole() {
     let dir = temp();
     let coverage = path(dir.path(), "coverage.csv");
-    std::fs::write(&coverage, "timestamp,channel,agents\n2026-11-02T08:00:00+08:00,voice,40\n").unwrap();
-    let e = fails(&["simulate", "--scenario", SCENARIO, "--forecast", FORECAST, "--coverage", s(&coverage)]);
-    assert!(e.contains("no agents given for channel `voice` at 2026-11-02T08:30:00+08:00"), "{e}");
-    std::fs::write(&coverage, "timestamp,channel,agents\n2026-11-02T08:00:00+08:00,voice,many\n").unwrap();
-    let e = fails(&["simulate", "--scenario", SCENARIO, "--forecast", FORECAST, "--coverage", s(&coverage)]);
-    assert!(e.contains("coverage.csv:2: agents must be a whole number"), "{e}");
+    std::fs::write(
+        &coverage,
+        "timestamp,channel,agents\n2026-11-02T08:00:00+08:00,voice,40\n",
+    )
+    .unwrap();
+    let e = fails(&[
+        "simulate",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--coverage",
+        s(&coverage),
+    ]);
+    assert!(
+        e.contains("no agents given for channel `voice` at 2026-11-02T08:30:00+08:00"),
+        "{e}"
+    );
+    std::fs::write(
+        &coverage,
+        "timestamp,channel,agents\n2026-11-02T08:00:00+08:00,voice,many\n",
+    )
+    .unwrap();
+    let e = fails(&[
+        "simulate",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--coverage",
+        s(&coverage),
+    ]);
+    assert!(
+        e.contains("coverage.csv:2: agents must be a whole number"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -236,7 +507,10 @@ fn demo_staffs_and_simulates_the_sample() {
     let dir = temp();
     let out = ok(&["demo", "--out", s(dir.path()), "--replications", "3"]);
     assert!(out.contains("Double 11 promotion peak 2026"), "{out}");
-    assert!(out.contains("expected SL") && out.contains("simulated SL"), "{out}");
+    assert!(
+        out.contains("expected SL") && out.contains("simulated SL"),
+        "{out}"
+    );
     assert!(dir.path().join("staffing.csv").exists() && dir.path().join("simulation.csv").exists());
 }
 

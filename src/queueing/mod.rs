@@ -16,6 +16,7 @@ pub mod backlog;
 pub mod birth_death;
 pub mod erlang;
 #[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values keep every digit the generator printed
 pub(crate) mod reference;
 
 use serde::Serialize;

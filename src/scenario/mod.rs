@@ -347,7 +347,7 @@ service_target = { answered_within_hours = 24, share = 0.95 }
                 ..
             }
         ));
-        let clock = s.grid().local_clock(16 + 48 * 0);
+        let clock = s.grid().local_clock(16);
         assert_eq!(s.channels[1].shrinkage.at(&clock), 0.4);
         assert!(
             s.channels[0]

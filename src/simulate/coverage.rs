@@ -131,9 +131,9 @@ impl Coverage {
         let mut out = Vec::with_capacity(agents.len());
         for (c, channel) in scenario.channels.iter().enumerate() {
             let mut row = Vec::with_capacity(grid.len());
-            for i in 0..grid.len() {
+            for (i, given) in agents[c].iter().enumerate() {
                 let clock = grid.local_clock(i);
-                match agents[c][i] {
+                match *given {
                     Some(n) => row.push(n),
                     None if channel
                         .opening_hours
