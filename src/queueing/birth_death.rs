@@ -153,6 +153,7 @@ impl Chain {
             }
         }
         acc.at_full = w;
+        acc.ln_at_full = w.ln();
         if self.theta == 0.0 {
             let rho = lambda / self.full_rate;
             acc.queued = w / (1.0 - rho);
@@ -189,6 +190,9 @@ struct Stationary {
     in_service_below: f64,
     /// w_S.
     at_full: f64,
+    /// ln w_S, kept in step with the rescaling: w_S itself underflows when the queue holds almost
+    /// all of the mass (heavy overload with patient callers), yet the waiting-time law still needs it.
+    ln_at_full: f64,
     /// Σ w_m for m ≥ S.
     queued: f64,
     /// Σ (m − S)·w_m for m ≥ S.
@@ -200,6 +204,7 @@ impl Stationary {
         self.below /= by;
         self.in_service_below /= by;
         self.at_full /= by;
+        self.ln_at_full -= by.ln();
         self.queued /= by;
         self.queue_length /= by;
     }
@@ -263,11 +268,24 @@ impl WaitKernel {
                 self.at(v)
             }
         };
+        // The exponent is a sum of terms as large as λ/θ and (R + θ)·b; their rounding error, relative
+        // to the integrand, is a floor no refinement can get below.
+        let noise = 16.0
+            * f64::EPSILON
+            * (self.ln_front.abs()
+                + if self.theta > 0.0 {
+                    self.lambda / self.theta
+                } else {
+                    self.lambda * b
+                }
+                + (self.full_rate + self.theta) * b);
+        let tolerance = noise.max(1e-13);
         let peak = self.peak();
         if peak > a && peak < b {
-            adaptive_gauss_legendre(&f, a, peak) + adaptive_gauss_legendre(&f, peak, b)
+            adaptive_gauss_legendre(&f, a, peak, tolerance)
+                + adaptive_gauss_legendre(&f, peak, b, tolerance)
         } else {
-            adaptive_gauss_legendre(&f, a, b)
+            adaptive_gauss_legendre(&f, a, b, tolerance)
         }
     }
 }
@@ -277,6 +295,17 @@ pub fn evaluate(
     queue: &Queue,
     agents: u32,
     answer_within: Seconds,
+) -> Result<QueueMetrics, QueueError> {
+    evaluate_with(queue, agents, answer_within, true)
+}
+
+/// As [`evaluate`]; without `with_asa` the mean wait (a second, wider integral) is left out
+/// (`asa_seconds` is `None`), which is all a search for the required agents needs.
+fn evaluate_with(
+    queue: &Queue,
+    agents: u32,
+    answer_within: Seconds,
+    with_asa: bool,
 ) -> Result<QueueMetrics, QueueError> {
     let chain = Chain::for_queue(queue, agents);
     let offered_load = queue.offered_load().0;
@@ -305,39 +334,47 @@ pub fn evaluate(
     };
     let answered_at_once = st.below / total;
     let p_full = st.at_full / total;
+    let ln_p_full = st.ln_at_full - total.ln();
 
-    let (answered_late_in_time, wait_of_answered) = if p_full > 0.0 && chain.full_rate > 0.0 {
-        let kernel = WaitKernel {
-            ln_front: p_full.ln() + chain.full_rate.ln(),
-            lambda,
-            full_rate: chain.full_rate,
-            theta: chain.theta,
-        };
-        let t = answer_within.get();
-        if chain.theta == 0.0 {
-            // Closed forms of the same integrals (Erlang C limit).
-            let gap = chain.full_rate - lambda;
-            let front = p_full * chain.full_rate;
-            (front * -(-gap * t).exp_m1() / gap, front / (gap * gap))
-        } else {
-            let end = kernel.negligible_after();
-            let in_time = if t > 0.0 {
-                kernel.integral(0.0, t.min(end), false)
-            } else {
-                0.0
+    let (answered_late_in_time, wait_of_answered) =
+        if ln_p_full > f64::NEG_INFINITY && chain.full_rate > 0.0 {
+            let kernel = WaitKernel {
+                ln_front: ln_p_full + chain.full_rate.ln(),
+                lambda,
+                full_rate: chain.full_rate,
+                theta: chain.theta,
             };
-            (in_time, kernel.integral(0.0, end, true))
-        }
-    } else {
-        (0.0, 0.0)
-    };
+            let t = answer_within.get();
+            if chain.theta == 0.0 {
+                // Closed forms of the same integrals (Erlang C limit).
+                let gap = chain.full_rate - lambda;
+                let front = p_full * chain.full_rate;
+                (front * -(-gap * t).exp_m1() / gap, front / (gap * gap))
+            } else {
+                let end = kernel.negligible_after();
+                let in_time = if t > 0.0 {
+                    kernel.integral(0.0, t.min(end), false)
+                } else {
+                    0.0
+                };
+                let wait = if with_asa {
+                    kernel.integral(0.0, end, true)
+                } else {
+                    0.0
+                };
+                (in_time, wait)
+            }
+        } else {
+            (0.0, 0.0)
+        };
     let service_level = (answered_at_once + answered_late_in_time).clamp(0.0, 1.0);
     let p_served = 1.0 - p_abandon;
-    let asa_seconds = if p_served > 0.0 && (answered_at_once > 0.0 || wait_of_answered > 0.0) {
-        Some((wait_of_answered / p_served).max(0.0))
-    } else {
-        None
-    };
+    let asa_seconds =
+        if with_asa && p_served > 0.0 && (answered_at_once > 0.0 || wait_of_answered > 0.0) {
+            Some((wait_of_answered / p_served).max(0.0))
+        } else {
+            None
+        };
     Ok(QueueMetrics {
         agents,
         offered_load,
@@ -350,52 +387,83 @@ pub fn evaluate(
 }
 
 /// The fewest agents that meet `target`. Service level and abandonment improve and occupancy falls
-/// with every added agent, so the first `N` that meets the target is found by doubling then bisection.
+/// with every added agent, so the answer is bracketed by galloping from a first guess and then found
+/// by bisection. For Erlang A the guess is the Erlang C answer (one cheap recursion), which is usually
+/// within a few agents, so a search costs a handful of chain evaluations.
 pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMetrics, QueueError> {
-    let meets = |n: u32| -> Option<QueueMetrics> {
-        evaluate(queue, n, target.answer_within)
-            .ok()
-            .filter(|m| target.is_met_by(m))
+    let meets = |n: u32| -> bool {
+        evaluate_with(queue, n, target.answer_within, false).is_ok_and(|m| target.is_met_by(&m))
     };
     let a = queue.offered_load().0;
-    let per_agent = match queue.model() {
-        QueueModel::Chat { max_sessions, .. } => f64::from(max_sessions),
-        _ => 1.0,
-    };
-    // Everything below `lo` fails, everything at `hi` passes.
-    let mut lo = 0_u32;
-    let mut hi = ((a / per_agent).ceil() as u32).max(1);
-    let mut best = loop {
-        if let Some(m) = meets(hi) {
-            break m;
+    let guess = match queue.model() {
+        QueueModel::Chat { max_sessions, .. } => (a / f64::from(max_sessions)).ceil() as u32,
+        _ => {
+            let erlang_c = Queue::new(
+                queue.arrivals_per_second(),
+                queue.aht(),
+                QueueModel::ErlangC,
+            )?;
+            let without_abandon_cap = StaffingTarget {
+                max_abandon: None,
+                ..*target
+            };
+            super::erlang::required_agents(&erlang_c, &without_abandon_cap)
+                .map_or(a.ceil() as u32, |m| m.agents)
         }
-        if hi >= MAX_AGENTS {
-            let m = evaluate(queue, hi, target.answer_within)?;
-            return Err(QueueError::TargetUnreachable {
-                limit: MAX_AGENTS,
-                reason: format!(
-                    "service level {:.4}, abandonment {:.4}, occupancy {:.4}",
-                    m.service_level, m.p_abandon, m.occupancy
-                ),
-            });
-        }
-        lo = hi;
-        hi = hi.saturating_mul(2).min(MAX_AGENTS);
-    };
-    if lo == 0 && meets(0).is_some() {
-        return evaluate(queue, 0, target.answer_within);
     }
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        match meets(mid) {
-            Some(m) => {
-                hi = mid;
-                best = m;
+    .clamp(1, MAX_AGENTS);
+
+    // Invariant after bracketing: `lo` fails (or is `None`: nothing below `hi` was tried), `hi` meets.
+    let (mut lo, mut hi): (Option<u32>, u32);
+    if meets(guess) {
+        hi = guess;
+        lo = None;
+        let mut step = 1;
+        while hi > 0 {
+            let probe = hi.saturating_sub(step);
+            if meets(probe) {
+                hi = probe;
+                step = step.saturating_mul(2);
+            } else {
+                lo = Some(probe);
+                break;
             }
-            None => lo = mid,
+        }
+    } else {
+        let mut failed = guess;
+        let mut step = 1_u32;
+        loop {
+            if failed >= MAX_AGENTS {
+                let m = evaluate(queue, MAX_AGENTS, target.answer_within)?;
+                return Err(QueueError::TargetUnreachable {
+                    limit: MAX_AGENTS,
+                    reason: format!(
+                        "service level {:.4}, abandonment {:.4}, occupancy {:.4}",
+                        m.service_level, m.p_abandon, m.occupancy
+                    ),
+                });
+            }
+            let probe = failed.saturating_add(step).min(MAX_AGENTS);
+            if meets(probe) {
+                hi = probe;
+                lo = Some(failed);
+                break;
+            }
+            failed = probe;
+            step = step.saturating_mul(2);
         }
     }
-    Ok(best)
+    if let Some(mut lo) = lo {
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if meets(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+    }
+    evaluate(queue, hi, target.answer_within)
 }
 
 /// Gauss–Legendre nodes and weights on [−1, 1], by Newton's method on the Legendre polynomial.
@@ -439,8 +507,8 @@ fn gauss_legendre(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> f64 {
         * half
 }
 
-/// Adaptive bisection until a panel and its two halves agree to 1e−13 of the whole.
-fn adaptive_gauss_legendre(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+/// Adaptive bisection until a panel and its two halves agree to `relative` of the whole.
+fn adaptive_gauss_legendre(f: &dyn Fn(f64) -> f64, a: f64, b: f64, relative: f64) -> f64 {
     if b <= a {
         return 0.0;
     }
@@ -451,7 +519,7 @@ fn adaptive_gauss_legendre(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> f64 {
         .map(|i| gauss_legendre(f, a + f64::from(i) * width, a + f64::from(i + 1) * width))
         .collect();
     let tolerance =
-        coarse.iter().sum::<f64>().abs() * 1e-13 / f64::from(panels) + f64::MIN_POSITIVE;
+        coarse.iter().sum::<f64>().abs() * relative / f64::from(panels) + f64::MIN_POSITIVE;
     (0..panels)
         .map(|i| {
             let lo = a + f64::from(i) * width;
@@ -491,7 +559,7 @@ mod tests {
 
     #[test]
     fn gauss_legendre_integrates_exactly() {
-        let i = adaptive_gauss_legendre(&|x: f64| x.exp(), 0.0, 3.0);
+        let i = adaptive_gauss_legendre(&|x: f64| x.exp(), 0.0, 3.0, 1e-13);
         assert!(rel_err(i, 3.0_f64.exp() - 1.0) < 1e-14);
         let weights: f64 = gauss_legendre_rule().iter().map(|&(_, w)| w).sum();
         assert!((weights - 2.0).abs() < 1e-14);
@@ -631,6 +699,49 @@ mod tests {
         let na = required_agents(&a, &target).unwrap().agents;
         assert!(na < nc, "Erlang A {na} vs Erlang C {nc}");
         assert!(evaluate(&a, na - 1, secs(20.0)).unwrap().service_level < 0.8);
+    }
+
+    /// The galloping search returns the first N that meets the target, checked by a linear scan,
+    /// across loads, very short and long patience, abandonment and occupancy caps, and chat.
+    #[test]
+    fn required_agents_is_the_first_that_meets_the_target() {
+        let models = [
+            QueueModel::ErlangA {
+                patience: secs(5.0),
+            },
+            QueueModel::ErlangA {
+                patience: secs(180.0),
+            },
+            QueueModel::ErlangA {
+                patience: secs(3600.0),
+            },
+            QueueModel::Chat {
+                max_sessions: 3,
+                slowdown: 0.25,
+                patience: Some(secs(240.0)),
+            },
+        ];
+        let targets = [
+            StaffingTarget::new(secs(20.0), 0.8, None, None).unwrap(),
+            StaffingTarget::new(secs(20.0), 0.5, None, Some(0.01)).unwrap(),
+            StaffingTarget::new(secs(60.0), 0.9, Some(0.85), Some(0.05)).unwrap(),
+        ];
+        for model in models {
+            for per_hour in [3.0, 40.0, 360.0, 2400.0] {
+                let q = Queue::per_hour(per_hour, secs(300.0), model).unwrap();
+                for target in &targets {
+                    let got = required_agents(&q, target).unwrap();
+                    let first = (0..)
+                        .find(|&n| {
+                            evaluate(&q, n, target.answer_within)
+                                .is_ok_and(|m| target.is_met_by(&m))
+                        })
+                        .unwrap();
+                    assert_eq!(got.agents, first, "{model:?}, {per_hour}/h, {target:?}");
+                    assert!(got.asa_seconds.is_some());
+                }
+            }
+        }
     }
 
     #[test]

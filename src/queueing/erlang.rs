@@ -280,7 +280,12 @@ mod tests {
             let n = a.ceil() as u32 + extra;
             let fast = inverse_erlang_b(n, a);
             let full = advance(1.0, 0, n, a);
-            prop_assert!(rel_err(fast, full) < 1e-11, "n={n} a={a}: {fast} vs {full}");
+            // Far above a small load 1/B overflows to infinity in both (B underflows to 0).
+            if full.is_infinite() {
+                prop_assert!(fast > 1e300, "n={n} a={a}: {fast} vs {full}");
+            } else {
+                prop_assert!(rel_err(fast, full) < 1e-11, "n={n} a={a}: {fast} vs {full}");
+            }
         }
 
         #[test]
