@@ -1,11 +1,13 @@
 //! peakplan: workforce scheduling and capacity planning for contact-centre promotion peaks.
 //!
-//! Data flows one way: a [`scenario`] and a [`volumes`] series go into [`staffing`], which asks the
+//! Data flows one way: a [`scenario`] and a volume history go into the [`forecast`]; the forecast (a
+//! [`volumes`] series) goes into [`staffing`], which asks the
 //! [`queueing`] engine how many agents each channel needs per interval; the [`simulate`] module checks
 //! any staffing against a discrete-event simulation of the same contact centre.
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod forecast;
 pub mod queueing;
 pub mod scenario;
 pub mod simulate;

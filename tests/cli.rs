@@ -320,19 +320,23 @@ fn staff_names_the_bad_line_of_a_forecast() {
     let out = path(dir.path(), "s.csv");
     let cases = [
         (
-            forecast.replacen(",email,", ",fax,", 1),
+            forecast.replacen(",voice,", ",fax,", 1),
             ":2: unknown channel `fax`; the scenario has voice, chat, email",
         ),
         (
-            forecast.replacen(",26.8,", ",-26.8,", 1),
+            with_first_row(&forecast, |fields| fields[2] = "-26.8".into()),
             ":2: `volume` cannot be negative",
         ),
         (
-            forecast.replacen("2026-11-02T00:00:00+08:00", "2026-11-02T00:10:00+08:00", 1),
+            forecast.replacen("2026-11-02T08:00:00+08:00", "2026-11-02T08:10:00+08:00", 1),
             "not the start of a 30-minute interval",
         ),
         (
-            forecast.replacen("2026-11-02T00:30:00+08:00", "2026-11-02T00:00:00+08:00", 1),
+            forecast.replacen(
+                "2026-11-02T08:30:00+08:00,voice",
+                "2026-11-02T08:00:00+08:00,voice",
+                1,
+            ),
             "appears twice (first on line 2)",
         ),
         (
@@ -359,6 +363,15 @@ fn staff_names_the_bad_line_of_a_forecast() {
         assert!(e.contains(want) && e.contains(s(&bad)), "case {i}: {e}");
         assert!(!out.exists(), "a refused input writes nothing");
     }
+}
+
+/// `text` with the fields of its first data row changed by `edit`.
+fn with_first_row(text: &str, edit: impl Fn(&mut Vec<String>)) -> String {
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut fields: Vec<String> = lines[1].split(',').map(String::from).collect();
+    edit(&mut fields);
+    lines[1] = fields.join(",");
+    lines.join("\n") + "\n"
 }
 
 #[test]
@@ -522,4 +535,139 @@ fn every_command_has_help() {
     }
     assert!(ok(&["queue", "--help"]).contains("--target-sl"));
     assert!(ok(&["staff", "--help"]).contains("Modified offered load"));
+}
+
+const HISTORY: &str = "forecasts/promo-peak-history.csv";
+
+#[test]
+fn forecast_learns_the_promotion_and_writes_quantiles() {
+    let dir = temp();
+    let out = path(dir.path(), "forecast.csv");
+    let summary = ok(&[
+        "forecast",
+        "--scenario",
+        SCENARIO,
+        "--start",
+        "2026-11-02T00:00",
+        "--end",
+        "2026-11-16T00:00",
+        "--out",
+        s(&out),
+    ]);
+    assert!(summary.contains("level-profile (auto)"), "{summary}");
+    assert!(
+        summary.contains("Double 11 2026") && summary.contains("learned from 2 past occurrences"),
+        "{summary}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("timestamp,channel,volume,p10,p50,p90,aht_seconds\n"));
+    // The forecast feeds staffing as it is.
+    let staffed = ok(&[
+        "staff",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        s(&out),
+        "--out",
+        s(&path(dir.path(), "staffing.csv")),
+    ]);
+    assert!(staffed.contains("Wed 11 Nov"), "{staffed}");
+}
+
+#[test]
+fn backtest_scores_every_method_and_marks_the_winner() {
+    let v = json(&ok(&[
+        "backtest",
+        "--scenario",
+        SCENARIO,
+        "--history",
+        HISTORY,
+        "--origins",
+        "4",
+        "--json",
+    ]));
+    let channels = v.as_array().unwrap();
+    assert_eq!(channels.len(), 3);
+    for c in channels {
+        let scores = c["scores"].as_array().unwrap();
+        assert_eq!(scores.len(), 4);
+        let wape = |m: &str| {
+            scores.iter().find(|s| s["method"] == m).unwrap()["wape"]
+                .as_f64()
+                .unwrap()
+        };
+        let best = scores
+            .iter()
+            .map(|s| s["wape"].as_f64().unwrap())
+            .fold(f64::INFINITY, f64::min);
+        assert!(best <= wape("weekday-average"));
+        assert!(best <= 0.85 * wape("seasonal-naive"), "{c}");
+    }
+}
+
+#[test]
+fn forecast_without_scenario_and_its_errors() {
+    let dir = temp();
+    let history = path(dir.path(), "history.csv");
+    std::fs::write(
+        &history,
+        "timestamp,channel,volume\n2026-01-05T08:00:00Z,voice,3\n2026-01-05T08:05:00Z,voice,-1\n",
+    )
+    .unwrap();
+    let args = |h: &Path| {
+        vec![
+            "forecast".to_string(),
+            "--history".into(),
+            s(h).into(),
+            "--start".into(),
+            "2026-11-09T00:00".into(),
+            "--end".into(),
+            "2026-11-10T00:00".into(),
+            "--out".into(),
+            s(&path(dir.path(), "f.csv")).into(),
+        ]
+    };
+    let a = args(&history);
+    let e = fails(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        e.contains("history.csv:3: `volume` cannot be negative"),
+        "{e}"
+    );
+
+    let e = fails(&[
+        "forecast",
+        "--scenario",
+        SCENARIO,
+        "--history",
+        "tests/data/unknown-channel.csv",
+        "--start",
+        "2026-11-09T00:00",
+        "--end",
+        "2026-11-10T00:00",
+        "--out",
+        s(&path(dir.path(), "f.csv")),
+    ]);
+    assert!(
+        e.contains(
+            "unknown-channel.csv:3: unknown channel `fax`; the scenario has voice, chat, email"
+        ),
+        "{e}"
+    );
+    let e = fails(&[
+        "forecast",
+        "--scenario",
+        SCENARIO,
+        "--method",
+        "prophet",
+        "--start",
+        "2026-11-09T00:00",
+        "--end",
+        "2026-11-10T00:00",
+        "--out",
+        s(&path(dir.path(), "f.csv")),
+    ]);
+    assert!(
+        e.contains("unknown method `prophet`; expected auto, seasonal-naive"),
+        "{e}"
+    );
 }

@@ -1,6 +1,7 @@
 //! The command line: each command parses its arguments, calls the library, and prints.
 
 mod demo;
+mod forecast;
 mod queue;
 mod simulate;
 mod staff;
@@ -20,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate one queue, or find the fewest agents that meet a service target.
     Queue(queue::QueueArgs),
+    /// Forecast volume per channel and interval from history, with quantiles and events.
+    Forecast(forecast::ForecastArgs),
+    /// Score the forecasting methods by rolling-origin backtest on the history.
+    Backtest(forecast::BacktestArgs),
     /// Turn a forecast into required agents per channel and interval.
     Staff(staff::StaffArgs),
     /// Simulate a coverage table against a forecast, with confidence intervals.
@@ -31,6 +36,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Queue(args) => queue::run(args),
+        Command::Forecast(args) => forecast::run(args),
+        Command::Backtest(args) => forecast::run_backtest(args),
         Command::Staff(args) => staff::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),

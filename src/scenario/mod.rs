@@ -17,9 +17,10 @@ pub use channel::{Channel, ChannelId, ChannelKind, OpeningHours, ServiceTarget, 
 use crate::time_grid::{IntervalLength, TimeGrid};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The planned days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +46,47 @@ pub struct Scenario {
     pub time_zone: Tz,
     pub horizon: Horizon,
     pub interval: IntervalLength,
+    /// The volume history the forecast learns from (`history = "…"`, relative to the scenario file).
+    pub history: Option<PathBuf>,
+    /// Days the centre is closed (public holidays): kept out of every fit, forecast as closed.
+    pub holidays: BTreeSet<NaiveDate>,
     /// In the order of the file; ids are unique.
     pub channels: Vec<Channel>,
+    /// Promotions and other events, past and future, in the order of the file; names are unique.
+    pub events: Vec<Event>,
+}
+
+/// A promotion or other event that moves volume: `[[events]]`.
+///
+/// Past occurrences (in the history) teach the forecaster an uplift curve per tag and channel; a
+/// future occurrence gets that curve, or the manual `multiplier` for a channel when one is given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: String,
+    /// Occurrences of the same promotion share a tag (e.g. "double-11").
+    pub tag: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Days before `start` and after `end` the event also moves volume (pre-sale, delivery questions).
+    pub days_before: u32,
+    pub days_after: u32,
+    /// Manual volume multiplier per channel id, overriding the learned curve for that channel.
+    pub multiplier: BTreeMap<String, f64>,
+}
+
+impl Event {
+    /// First and last day the event affects, both included.
+    pub fn window(&self) -> (NaiveDate, NaiveDate) {
+        (
+            self.start - chrono::Days::new(u64::from(self.days_before)),
+            self.end + chrono::Days::new(u64::from(self.days_after)),
+        )
+    }
+
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        let (first, last) = self.window();
+        first <= day && day <= last
+    }
 }
 
 /// Why a scenario was refused.
@@ -140,6 +180,16 @@ impl Locator<'_> {
     }
 }
 
+/// A TOML date without time or offset.
+fn plain_date(v: &toml::value::Datetime) -> Option<NaiveDate> {
+    match (v.date, v.time, v.offset) {
+        (Some(d), None, None) => {
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        }
+        _ => None,
+    }
+}
+
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
@@ -148,7 +198,13 @@ impl Scenario {
             path: path.display().to_string(),
             source,
         })?;
-        Scenario::parse(&text, &path.display().to_string())
+        let mut scenario = Scenario::parse(&text, &path.display().to_string())?;
+        if let (Some(history), Some(dir)) = (&scenario.history, path.parent())
+            && history.is_relative()
+        {
+            scenario.history = Some(dir.join(history));
+        }
+        Ok(scenario)
     }
 
     /// Validates scenario text; `origin` names it in errors (usually the file path).
@@ -186,20 +242,13 @@ impl Scenario {
 
         let horizon_span = raw.horizon.span();
         let date = |field: &str, v: &toml::value::Datetime| -> Result<NaiveDate, ScenarioError> {
-            let bad = || {
+            plain_date(v).ok_or_else(|| {
                 at.error(
                     Some(horizon_span.clone()),
                     Some(format!("horizon.{field}")),
                     format!("expected a date such as 2026-11-09 (no time, no quotes), got {v}"),
                 )
-            };
-            match (v.date, v.time, v.offset) {
-                (Some(d), None, None) => {
-                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-                        .ok_or_else(bad)
-                }
-                _ => Err(bad()),
-            }
+            })
         };
         let horizon = Horizon {
             start: date("start", &raw.horizon.get_ref().start)?,
@@ -252,12 +301,117 @@ impl Scenario {
             channels.push(c);
         }
 
+        let history = match &raw.history {
+            Some(h) if h.get_ref().trim().is_empty() => {
+                return Err(at.error(
+                    Some(h.span()),
+                    Some("history".into()),
+                    "expected the path of a volume CSV, got an empty string",
+                ));
+            }
+            Some(h) => Some(PathBuf::from(h.get_ref().trim())),
+            None => None,
+        };
+
+        let mut holidays = BTreeSet::new();
+        if let Some(list) = &raw.holidays {
+            for v in list.get_ref() {
+                let day = plain_date(v).ok_or_else(|| {
+                    at.error(
+                        Some(list.span()),
+                        Some("holidays".into()),
+                        format!("expected dates such as 2026-01-01 (no time, no quotes), got {v}"),
+                    )
+                })?;
+                holidays.insert(day);
+            }
+        }
+
+        let mut events: Vec<Event> = Vec::with_capacity(raw.events.len());
+        for spanned in &raw.events {
+            let e = spanned.get_ref();
+            let field = |key: &str| format!("events[{}].{key}", e.name);
+            let fail = |key: &str, message: String| {
+                at.error(
+                    Some(at.find_key(spanned.span(), key)),
+                    Some(field(key)),
+                    message,
+                )
+            };
+            if e.name.trim().is_empty() {
+                return Err(fail("name", "the event needs a name".into()));
+            }
+            if e.tag.trim().is_empty() {
+                return Err(fail(
+                    "tag",
+                    "the event needs a tag; occurrences of the same promotion share one".into(),
+                ));
+            }
+            let when = |key: &str, v: &toml::value::Datetime| {
+                plain_date(v).ok_or_else(|| {
+                    fail(
+                        key,
+                        format!("expected a date such as 2026-11-11 (no time, no quotes), got {v}"),
+                    )
+                })
+            };
+            let start = when("start", &e.start)?;
+            let end = when("end", &e.end)?;
+            if end < start {
+                return Err(fail(
+                    "end",
+                    format!("the event ends ({end}) before it starts ({start})"),
+                ));
+            }
+            for (key, v) in [("days_before", e.days_before), ("days_after", e.days_after)] {
+                if v > 14 {
+                    return Err(fail(key, format!("expected at most 14 days, got {v}")));
+                }
+            }
+            for (channel, &m) in &e.multiplier {
+                if !channels.iter().any(|c| c.id.as_str() == channel) {
+                    return Err(fail(
+                        "multiplier",
+                        format!(
+                            "unknown channel `{channel}`; the scenario has {}",
+                            channels
+                                .iter()
+                                .map(|c| c.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+                if !(m.is_finite() && m > 0.0 && m <= 100.0) {
+                    return Err(fail(
+                        "multiplier",
+                        format!("the multiplier for `{channel}` must lie in (0, 100], got {m}"),
+                    ));
+                }
+            }
+            if events.iter().any(|other| other.name == e.name) {
+                return Err(fail("name", "this event name is used twice".into()));
+            }
+            events.push(Event {
+                name: e.name.trim().to_string(),
+                tag: e.tag.trim().to_string(),
+                start,
+                end,
+                days_before: e.days_before,
+                days_after: e.days_after,
+                multiplier: e.multiplier.clone(),
+            });
+        }
+
         Ok(Scenario {
             name,
             time_zone,
             horizon,
             interval,
+            history,
+            holidays,
             channels,
+            events,
         })
     }
 
@@ -381,6 +535,50 @@ service_target = { answered_within_hours = 24, share = 0.95 }
         let e = error_for(&text);
         assert!(e.starts_with("t.toml:14:"), "{e}");
         assert!(e.contains("patience_secs"), "{e}");
+    }
+
+    #[test]
+    fn events_and_holidays_are_validated() {
+        let with = |extra: &str| format!("{GOOD}\n{extra}");
+        let ok = Scenario::parse(
+            &with(
+                r#"
+[[events]]
+name = "Double 11"
+tag = "double-11"
+start = 2026-11-11
+end = 2026-11-11
+days_before = 2
+multiplier = { voice = 2.5 }
+"#,
+            ),
+            "t.toml",
+        )
+        .unwrap();
+        let e = &ok.events[0];
+        assert_eq!(e.window().0, NaiveDate::from_ymd_opt(2026, 11, 9).unwrap());
+        assert!(e.covers(NaiveDate::from_ymd_opt(2026, 11, 10).unwrap()));
+        assert!(!e.covers(NaiveDate::from_ymd_opt(2026, 11, 12).unwrap()));
+
+        let err = error_for(&with(
+            "[[events]]\nname = \"x\"\ntag = \"t\"\nstart = 2026-11-11\nend = 2026-11-11\nmultiplier = { fax = 2.0 }\n",
+        ));
+        assert!(
+            err.contains("events[x].multiplier") && err.contains("unknown channel `fax`"),
+            "{err}"
+        );
+        let err = error_for(&with(
+            "[[events]]\nname = \"x\"\ntag = \"t\"\nstart = 2026-11-12\nend = 2026-11-11\n",
+        ));
+        assert!(
+            err.contains("events[x].end") && err.contains("before it starts"),
+            "{err}"
+        );
+        let err = error_for(&GOOD.replace(
+            "interval_minutes = 30",
+            "interval_minutes = 30\nholidays = [2026-01-01, \"tomorrow\"]",
+        ));
+        assert!(err.contains("holidays"), "{err}");
     }
 
     #[test]

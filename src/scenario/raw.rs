@@ -14,7 +14,26 @@ pub struct Scenario {
     pub time_zone: Spanned<String>,
     pub interval_minutes: Spanned<u32>,
     pub horizon: Spanned<Horizon>,
+    pub history: Option<Spanned<String>>,
+    pub holidays: Option<Spanned<Vec<toml::value::Datetime>>>,
     pub channels: Vec<Spanned<Channel>>,
+    #[serde(default)]
+    pub events: Vec<Spanned<Event>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub name: String,
+    pub tag: String,
+    pub start: toml::value::Datetime,
+    pub end: toml::value::Datetime,
+    #[serde(default)]
+    pub days_before: u32,
+    #[serde(default)]
+    pub days_after: u32,
+    #[serde(default)]
+    pub multiplier: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,336 @@
+//! `peakplan forecast` and `peakplan backtest`.
+
+use super::table;
+use crate::forecast::backtest::{self, MethodScore};
+use crate::forecast::history::{self, History};
+use crate::forecast::{self, ForecastOptions, Method};
+use crate::scenario::Scenario;
+use crate::volumes::{self, VolumeSeries};
+use anyhow::{Context, bail};
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Where the history comes from, and in which time zone it is read.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Volume history: CSV timestamp,channel,volume[,aht_seconds], any interval of 5, 10, 15, 30 or
+    /// 60 minutes. Defaults to the scenario's `history`.
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Scenario file: opening hours, holidays, events and the interval to forecast in. Without it the
+    /// forecast works from the history alone.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Time zone of local timestamps and of the daily rhythm, without a scenario (IANA name).
+    #[arg(long, default_value = "UTC")]
+    pub time_zone: String,
+}
+
+impl HistoryArgs {
+    pub fn load(&self) -> anyhow::Result<(Option<Scenario>, History)> {
+        let scenario = match &self.scenario {
+            Some(p) => Some(Scenario::load(p)?),
+            None => None,
+        };
+        let path = match (
+            &self.history,
+            scenario.as_ref().and_then(|s| s.history.clone()),
+        ) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => p,
+            (None, None) => {
+                bail!("no history: give --history FILE.csv, or a --scenario with `history = \"…\"`")
+            }
+        };
+        let tz: Tz = match &scenario {
+            Some(s) => s.time_zone,
+            None => self.time_zone.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "unknown time zone \"{}\"; expected an IANA name such as \"Europe/Berlin\"",
+                    self.time_zone
+                )
+            })?,
+        };
+        let series = VolumeSeries::read(&path, tz)?;
+        let history = match &scenario {
+            Some(s) => history::for_scenario(&series, s)?,
+            None => History::from_series(&series, tz, None)?,
+        };
+        Ok((scenario, history))
+    }
+}
+
+/// Forecast volume per channel and interval, with p10/p50/p90 and handle time.
+///
+/// The method is chosen per channel by rolling-origin backtest unless --method says otherwise.
+/// Events in the scenario are applied (uplift learned from past occurrences of the same tag, or the
+/// manual multiplier). When the history ends inside the first forecast day, the rest of that day is
+/// re-forecast from its actuals.
+///
+/// Example:
+///   peakplan forecast --scenario models/promo-peak.toml \
+///                     --start 2026-11-02T00:00 --end 2026-11-16T00:00 --out out/forecast.csv
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ForecastArgs {
+    #[command(flatten)]
+    pub input: HistoryArgs,
+    /// First interval to forecast, local time (e.g. 2026-11-09T00:00).
+    #[arg(long)]
+    pub start: String,
+    /// End of the forecast, local time, exclusive.
+    #[arg(long)]
+    pub end: String,
+    /// Where to write timestamp,channel,volume,p10,p50,p90[,aht_seconds].
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The method, or `auto` to choose per channel by backtest.
+    #[arg(long, default_value = "auto")]
+    pub method: String,
+    /// Weekly backtest origins used to choose the method and calibrate the quantiles.
+    #[arg(long, default_value_t = 4)]
+    pub origins: usize,
+    /// Also print the forecast's details as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_method(text: &str) -> anyhow::Result<Option<Method>> {
+    if text == "auto" {
+        return Ok(None);
+    }
+    Method::ALL
+        .iter()
+        .copied()
+        .find(|m| m.name() == text)
+        .map(Some)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown method `{text}`; expected auto, {}",
+                Method::ALL.map(Method::name).join(", ")
+            )
+        })
+}
+
+fn parse_local(flag: &str, text: &str) -> anyhow::Result<NaiveDateTime> {
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        })
+        .with_context(|| {
+            format!("{flag}: `{text}` is not a local date-time; expected e.g. 2026-11-09T00:00")
+        })
+}
+
+pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
+    let method = parse_method(&args.method)?;
+    let start = parse_local("--start", &args.start)?;
+    let end = parse_local("--end", &args.end)?;
+    let (scenario, history) = args.input.load()?;
+    let options = ForecastOptions {
+        start,
+        end,
+        method,
+        origins: args.origins,
+        horizon_days: 7,
+    };
+    let result = forecast::forecast(&history, scenario.as_ref(), &options)?;
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let rows = result.rows();
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    volumes::write(std::io::BufWriter::new(file), &rows, history.time_zone)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(());
+    }
+    println!(
+        "history {}: {}-minute intervals, {} to {}",
+        history.origin,
+        history.interval_minutes,
+        history
+            .channels
+            .iter()
+            .filter_map(|c| c.days.first())
+            .min()
+            .map_or(String::new(), |d| d.to_string()),
+        history.last_day
+    );
+    let mut t = table::new(&[
+        "channel",
+        "method",
+        "backtest WAPE",
+        "volume",
+        "p10–p90",
+        "events",
+        "skipped history days",
+    ]);
+    for c in &result.channels {
+        let chosen = c.scores.iter().find(|s| s.method == c.method);
+        let total: f64 = c.rows.iter().map(|r| r.volume).sum();
+        let (lo, hi) = c.rows.iter().fold((0.0, 0.0), |(lo, hi), r| {
+            let q = r.quantiles.expect("forecast rows carry quantiles");
+            (lo + q.p10, hi + q.p90)
+        });
+        let events = c
+            .events
+            .iter()
+            .map(|e| format!("{} ×{:.2} ({})", e.event, e.uplift, e.source))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let skipped = c
+            .skipped_days
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.add_row(vec![
+            c.channel.clone(),
+            format!(
+                "{}{}",
+                c.method.name(),
+                if c.chosen_by_backtest { " (auto)" } else { "" }
+            ),
+            chosen.map_or("–".into(), |s| table::pct(s.wape)),
+            format!("{total:.0}"),
+            format!("{lo:.0}–{hi:.0}"),
+            if events.is_empty() {
+                "–".into()
+            } else {
+                events
+            },
+            if skipped.is_empty() {
+                "–".into()
+            } else {
+                skipped
+            },
+        ]);
+    }
+    println!("{t}");
+    for c in &result.channels {
+        if let Some(r) = &c.reforecast {
+            println!(
+                "{}: re-forecast the rest of {} from actuals through {}: {:.0} contacts against {:.0} planned, \
+                 rest of the day ×{:.3}",
+                c.channel,
+                r.day,
+                r.through.format("%H:%M"),
+                r.actual_so_far,
+                r.planned_so_far,
+                r.factor
+            );
+        }
+    }
+    println!("wrote {} ({} rows)", args.out.display(), rows.len());
+    Ok(())
+}
+
+/// Score every forecasting method by rolling-origin backtest on the history.
+///
+/// For each channel and method: WAPE, MASE against seasonal naive, bias, how often actuals fell in the
+/// p10–p90 band (each origin's band calibrated on the other origins) and the fit time. The winner (lowest
+/// WAPE) is the method `forecast --method auto` would choose.
+///
+/// Example:
+///   peakplan backtest --scenario models/promo-peak.toml --horizon-days 7 --origins 8
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub input: HistoryArgs,
+    /// Days forecast from each origin.
+    #[arg(long, default_value_t = 7)]
+    pub horizon_days: usize,
+    /// Weekly origins, counted back from the end of the history.
+    #[arg(long, default_value_t = 8)]
+    pub origins: usize,
+    /// Print the scores as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
+    if args.horizon_days == 0 || args.origins == 0 {
+        bail!("--horizon-days and --origins must be at least 1");
+    }
+    let (scenario, history) = args.input.load()?;
+    let mut all: Vec<(String, Vec<MethodScore>)> = Vec::new();
+    for ch in &history.channels {
+        let p = forecast::prepare_channel(ch, &history, scenario.as_ref());
+        let until = ch.days.len()
+            - usize::from(
+                history.last_day_slots < history.slots_per_day()
+                    && ch.days.last() == Some(&history.last_day),
+            );
+        let origins = backtest::origins(until, args.horizon_days, args.origins);
+        if origins.is_empty() {
+            bail!(
+                "channel `{}`: the history ({} days) is too short for a backtest; it needs 4 weeks before the first origin plus {} days",
+                ch.channel,
+                ch.days.len(),
+                args.horizon_days
+            );
+        }
+        let scores: Vec<MethodScore> = Method::ALL
+            .iter()
+            .filter_map(|&m| backtest::score(&p, m, &origins, args.horizon_days))
+            .collect();
+        all.push((ch.channel.clone(), scores));
+    }
+    if args.json {
+        let out: Vec<_> = all
+            .iter()
+            .map(|(c, s)| serde_json::json!({ "channel": c, "scores": s }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let mut t = table::new(&[
+        "channel",
+        "method",
+        "WAPE",
+        "MASE",
+        "bias",
+        "p10–p90 coverage",
+        "fit ms",
+        "",
+    ]);
+    for (channel, scores) in &all {
+        let best = scores
+            .iter()
+            .min_by(|a, b| a.wape.total_cmp(&b.wape))
+            .map(|s| s.method);
+        for s in scores {
+            t.add_row(vec![
+                channel.clone(),
+                s.method.name().to_string(),
+                table::pct(s.wape),
+                format!("{:.3}", s.mase),
+                format!("{:+.1}%", s.bias * 100.0),
+                table::pct(s.coverage_p10_p90),
+                format!("{:.1}", s.fit_ms),
+                if Some(s.method) == best {
+                    "◀ best".into()
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+    }
+    println!(
+        "backtest: {} weekly origins, {}-day horizon, scored on ordinary open intervals",
+        args.origins, args.horizon_days
+    );
+    println!("{t}");
+    Ok(())
+}

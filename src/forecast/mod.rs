@@ -1,0 +1,661 @@
+//! Forecasting contact volume per channel and interval.
+//!
+//! The pipeline for one channel: lay the history out by day and interval ([`history`]), tell ordinary
+//! days from closed days, holidays, outages, incomplete days and event days, choose a method by
+//! rolling-origin backtest ([`backtest`]) or take the one asked for, forecast the baseline
+//! ([`models`]), lift event days by the uplift learned from past occurrences of the same promotion
+//! (or a manual multiplier), put a calibrated p10–p90 band around it, forecast handle time, and — when
+//! the history ends inside the first day to forecast — re-forecast the rest of that day from its
+//! actuals so far.
+
+// Volumes are `[day][slot]` matrices read side by side with profiles, calendars and baselines of
+// the same shape; an index loop says that more plainly than zipped iterators.
+#![allow(clippy::needless_range_loop)]
+
+pub mod backtest;
+pub mod history;
+pub mod models;
+#[cfg(test)]
+mod tests;
+
+use crate::scenario::{ChannelKind, Event, Scenario};
+use crate::volumes::{Quantiles, VolumeRow};
+use backtest::{MethodScore, Spread};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use history::{Calendar, ChannelHistory, DayKind, History, classify_days, weekday_index};
+pub use models::Method;
+use models::Prepared;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to forecast and how.
+#[derive(Debug, Clone)]
+pub struct ForecastOptions {
+    /// Local date-time of the first interval to forecast.
+    pub start: NaiveDateTime,
+    /// Local date-time the forecast ends (exclusive).
+    pub end: NaiveDateTime,
+    /// `None`: choose per channel by backtest.
+    pub method: Option<Method>,
+    /// Backtest origins (weekly) and horizon used to choose and calibrate.
+    pub origins: usize,
+    pub horizon_days: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastError {
+    #[error("{0}")]
+    Input(String),
+    #[error(
+        "event `{event}` (tag `{tag}`) has no past occurrence in the history of channel `{channel}` to learn its uplift from; \
+         give a manual multiplier in the scenario: multiplier = {{ {channel} = 1.8 }}"
+    )]
+    NoUpliftEvidence {
+        event: String,
+        tag: String,
+        channel: String,
+    },
+}
+
+/// The learned or manual effect of one event on one channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedEvent {
+    pub event: String,
+    pub tag: String,
+    /// `learned from N past occurrence(s)` or `manual ×1.8`.
+    pub source: String,
+    /// Forecast volume over the event window over the baseline.
+    pub uplift: f64,
+}
+
+/// The intraday re-forecast of the first day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reforecast {
+    pub day: NaiveDate,
+    /// Local time up to which the day's actuals were known.
+    pub through: NaiveTime,
+    pub actual_so_far: f64,
+    pub planned_so_far: f64,
+    /// The factor applied to the rest of the day (observed level, shrunk toward the plan).
+    pub factor: f64,
+}
+
+/// One channel's forecast and how it was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelForecast {
+    pub channel: String,
+    pub method: Method,
+    pub chosen_by_backtest: bool,
+    pub scores: Vec<MethodScore>,
+    pub spread: Spread,
+    pub events: Vec<AppliedEvent>,
+    pub reforecast: Option<Reforecast>,
+    /// Days of the history kept out of the baseline, by reason.
+    pub skipped_days: BTreeMap<String, usize>,
+    pub aht_source: &'static str,
+    #[serde(skip)]
+    pub rows: Vec<VolumeRow>,
+}
+
+/// A forecast for every channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct Forecast {
+    pub interval_minutes: u32,
+    pub channels: Vec<ChannelForecast>,
+}
+
+impl Forecast {
+    /// Every row, channel by channel in time order.
+    pub fn rows(&self) -> Vec<VolumeRow> {
+        self.channels
+            .iter()
+            .flat_map(|c| c.rows.iter().cloned())
+            .collect()
+    }
+}
+
+/// How a channel's days and hours are read for one forecast.
+struct ChannelSetup<'a> {
+    history: &'a ChannelHistory,
+    prepared: Prepared,
+    /// Index of the first day not learned from (the forecast's first day).
+    until: usize,
+    default_aht: Option<f64>,
+}
+
+/// Lays a channel's history out for learning: the calendar (the scenario's opening hours for voice
+/// and chat, learned from history for email, which arrives around the clock, and without a scenario),
+/// day kinds, and missing intervals of ordinary days filled from the weekday's profile.
+fn prepare(
+    history: &ChannelHistory,
+    slots: usize,
+    interval: u32,
+    scenario: Option<&Scenario>,
+) -> Prepared {
+    let channel = scenario.and_then(|s| s.channel(&history.channel).map(|(_, c)| c));
+    let calendar = match channel {
+        Some(c) if !matches!(c.kind, ChannelKind::Email) => {
+            Calendar::from_opening_hours(&c.opening_hours, interval, false)
+        }
+        _ => Calendar::learn(history, slots),
+    };
+    let empty = BTreeSet::new();
+    let (holidays, events): (&BTreeSet<NaiveDate>, &[Event]) = match scenario {
+        Some(s) => (&s.holidays, &s.events),
+        None => (&empty, &[]),
+    };
+    let kind = classify_days(history, &calendar, holidays, events);
+    let mut prepared = Prepared {
+        days: history.days.clone(),
+        kind,
+        volume: history
+            .volume
+            .iter()
+            .map(|row| row.iter().map(|v| v.unwrap_or(0.0)).collect())
+            .collect(),
+        calendar,
+    };
+    // Fill missing open intervals of ordinary days: the day's observed volume spread by the profile.
+    for d in 0..prepared.days.len() {
+        if !prepared.usable(d) {
+            continue;
+        }
+        let day = prepared.days[d];
+        let missing: Vec<usize> = (0..slots)
+            .filter(|&s| history.volume[d][s].is_none() && prepared.calendar.is_open(day, s))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let profile = prepared.profile(d, day, 8);
+        let present: f64 = (0..slots)
+            .filter(|s| !missing.contains(s))
+            .map(|s| profile[s])
+            .sum();
+        if present > 0.0 {
+            let level = prepared.total(d) / present;
+            for s in missing {
+                prepared.volume[d][s] = level * profile[s];
+            }
+        }
+    }
+    prepared
+}
+
+/// A channel's history laid out for learning, as the forecast and the backtests see it.
+pub fn prepare_channel(
+    channel: &ChannelHistory,
+    history: &History,
+    scenario: Option<&Scenario>,
+) -> Prepared {
+    prepare(
+        channel,
+        history.slots_per_day(),
+        history.interval_minutes,
+        scenario,
+    )
+}
+
+/// Forecasts every channel of `history` (in the scenario's order when there is one).
+pub fn forecast(
+    history: &History,
+    scenario: Option<&Scenario>,
+    options: &ForecastOptions,
+) -> Result<Forecast, ForecastError> {
+    if options.end <= options.start {
+        return Err(ForecastError::Input(format!(
+            "the forecast must end after it starts (start {}, end {})",
+            options.start, options.end
+        )));
+    }
+    let interval = history.interval_minutes;
+    let step = i64::from(interval);
+    let start_minute = i64::from(options.start.time().hour_minute());
+    let end_minute = i64::from(options.end.time().hour_minute());
+    if start_minute % step != 0 || end_minute % step != 0 {
+        return Err(ForecastError::Input(format!(
+            "--start and --end must fall on the {interval}-minute grid of the history"
+        )));
+    }
+    let slots = history.slots_per_day();
+    let order: Vec<&ChannelHistory> = match scenario {
+        Some(s) => s
+            .channels
+            .iter()
+            .filter_map(|c| history.channel(c.id.as_str()))
+            .collect(),
+        None => history.channels.iter().collect(),
+    };
+    let first_day = options.start.date();
+    let last_day = (options.end - chrono::Duration::minutes(1)).date();
+    let target_days: Vec<NaiveDate> = first_day
+        .iter_days()
+        .take_while(|d| *d <= last_day)
+        .collect();
+
+    let mut channels = Vec::new();
+    for ch in order {
+        let prepared = prepare(ch, slots, interval, scenario);
+        let until = match ch.day_index(first_day) {
+            Some(i) => i,
+            None if ch.days.first().is_some_and(|f| *f > first_day) => {
+                return Err(ForecastError::Input(format!(
+                    "channel `{}`: the history starts on {}, after the forecast start {first_day}",
+                    ch.channel, ch.days[0]
+                )));
+            }
+            None => ch.days.len(),
+        };
+        if !(0..until).any(|d| prepared.usable(d)) {
+            return Err(ForecastError::Input(format!(
+                "channel `{}`: no ordinary day in the history before {first_day} to learn from",
+                ch.channel
+            )));
+        }
+        let default_aht = scenario
+            .and_then(|s| s.channel(&ch.channel))
+            .map(|(_, c)| c.aht.get());
+        let setup = ChannelSetup {
+            history: ch,
+            prepared,
+            until,
+            default_aht,
+        };
+        channels.push(forecast_channel(
+            &setup,
+            history,
+            scenario,
+            options,
+            &target_days,
+        )?);
+    }
+    Ok(Forecast {
+        interval_minutes: interval,
+        channels,
+    })
+}
+
+trait HourMinute {
+    fn hour_minute(&self) -> u32;
+}
+
+impl HourMinute for NaiveTime {
+    fn hour_minute(&self) -> u32 {
+        use chrono::Timelike;
+        self.hour() * 60 + self.minute()
+    }
+}
+
+fn forecast_channel(
+    setup: &ChannelSetup,
+    history: &History,
+    scenario: Option<&Scenario>,
+    options: &ForecastOptions,
+    target_days: &[NaiveDate],
+) -> Result<ChannelForecast, ForecastError> {
+    let p = &setup.prepared;
+    let until = setup.until;
+    let slots = p.slots();
+    let interval = history.interval_minutes;
+
+    // Choose the method and calibrate the band.
+    let origins = backtest::origins(until, options.horizon_days, options.origins);
+    let candidates: Vec<Method> = match options.method {
+        Some(m) => vec![m],
+        None => Method::ALL.to_vec(),
+    };
+    let scores: Vec<MethodScore> = candidates
+        .iter()
+        .filter_map(|&m| backtest::score(p, m, &origins, options.horizon_days))
+        .collect();
+    let method = match options.method {
+        Some(m) => m,
+        None => scores
+            .iter()
+            .min_by(|a, b| a.wape.total_cmp(&b.wape))
+            .map_or(Method::WeekdayAverage, |s| s.method),
+    };
+    let spread = scores
+        .iter()
+        .find(|s| s.method == method)
+        .map_or(Spread::DEFAULT, |s| Spread::calibrate(s.results.iter()));
+
+    let model = method.model();
+    let mut volume = model.forecast(p, until, target_days);
+
+    // Events.
+    let mut applied = Vec::new();
+    if let Some(s) = scenario {
+        for (e_index, event) in s.events.iter().enumerate() {
+            let touched: Vec<usize> = target_days
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| event.covers(**d))
+                .map(|(i, _)| i)
+                .collect();
+            if touched.is_empty() {
+                continue;
+            }
+            let baseline: f64 = touched.iter().map(|&i| volume[i].iter().sum::<f64>()).sum();
+            let (factors, source) = match event.multiplier.get(&setup.history.channel) {
+                Some(&m) => {
+                    let f: Vec<Vec<f64>> = touched
+                        .iter()
+                        .map(|&i| {
+                            let day = target_days[i];
+                            let on = day >= event.start && day <= event.end;
+                            vec![if on { m } else { 1.0 }; slots]
+                        })
+                        .collect();
+                    (f, format!("manual ×{m}"))
+                }
+                None => {
+                    let curve = Uplift::learn(p, &*model, s, e_index, until, interval);
+                    if curve.occurrences == 0 {
+                        return Err(ForecastError::NoUpliftEvidence {
+                            event: event.name.clone(),
+                            tag: event.tag.clone(),
+                            channel: setup.history.channel.clone(),
+                        });
+                    }
+                    let f = touched
+                        .iter()
+                        .map(|&i| {
+                            let offset = (target_days[i] - event.start).num_days();
+                            let last_in_event = (event.end - event.start).num_days();
+                            (0..slots)
+                                .map(|slot| curve.factor(offset, last_in_event, slot, interval))
+                                .collect()
+                        })
+                        .collect();
+                    (
+                        f,
+                        format!(
+                            "learned from {} past occurrence{}",
+                            curve.occurrences,
+                            if curve.occurrences == 1 { "" } else { "s" }
+                        ),
+                    )
+                }
+            };
+            for (k, &i) in touched.iter().enumerate() {
+                for slot in 0..slots {
+                    volume[i][slot] *= factors[k][slot];
+                }
+            }
+            let lifted: f64 = touched.iter().map(|&i| volume[i].iter().sum::<f64>()).sum();
+            applied.push(AppliedEvent {
+                event: event.name.clone(),
+                tag: event.tag.clone(),
+                source,
+                uplift: if baseline > 0.0 {
+                    lifted / baseline
+                } else {
+                    1.0
+                },
+            });
+        }
+    }
+    // Holidays: closed.
+    if let Some(s) = scenario {
+        for (i, day) in target_days.iter().enumerate() {
+            if s.holidays.contains(day) {
+                volume[i].iter_mut().for_each(|v| *v = 0.0);
+            }
+        }
+    }
+
+    // Intraday re-forecast: the history ends inside the first forecast day.
+    let mut actual_cut = None;
+    let mut reforecast = None;
+    if history.last_day == target_days[0]
+        && history.last_day_slots < slots
+        && let Some(d) = setup.history.day_index(target_days[0])
+    {
+        let cut = history.last_day_slots;
+        let day = target_days[0];
+        let open = |s: usize| p.calendar.is_open(day, s);
+        let actual: f64 = (0..cut)
+            .filter(|&s| open(s))
+            .map(|s| setup.history.volume[d][s].unwrap_or(0.0))
+            .sum();
+        let planned: f64 = (0..cut).filter(|&s| open(s)).map(|s| volume[0][s]).sum();
+        let day_plan: f64 = volume[0].iter().sum();
+        if planned > 0.0 {
+            // The observed level, shrunk toward the plan: a prior worth 15 % of the day's volume.
+            let prior = (0.15 * day_plan).max(20.0);
+            let factor = (actual + prior) / (planned + prior);
+            for s in cut..slots {
+                volume[0][s] *= factor;
+            }
+            for s in 0..cut {
+                volume[0][s] = setup.history.volume[d][s].unwrap_or(0.0);
+            }
+            actual_cut = Some(cut);
+            reforecast = Some(Reforecast {
+                day,
+                through: NaiveTime::from_num_seconds_from_midnight_opt(
+                    cut as u32 * interval * 60 % 86_400,
+                    0,
+                )
+                .unwrap_or(NaiveTime::MIN),
+                actual_so_far: actual,
+                planned_so_far: planned,
+                factor,
+            });
+        }
+    }
+
+    // Handle time.
+    let aht_profile = AhtProfile::learn(setup.history, p, until);
+    let aht_source = if aht_profile.is_some() {
+        "history"
+    } else if setup.default_aht.is_some() {
+        "scenario"
+    } else {
+        "none"
+    };
+
+    // Rows.
+    let tz = history.time_zone;
+    let mut rows = Vec::new();
+    for (i, &day) in target_days.iter().enumerate() {
+        for slot in 0..slots {
+            if !p.calendar.is_open(day, slot) {
+                continue;
+            }
+            if scenario.is_some_and(|s| s.holidays.contains(&day)) {
+                continue;
+            }
+            let local = day.and_time(NaiveTime::MIN)
+                + chrono::Duration::minutes(i64::from(slot as u32 * interval));
+            if local < options.start || local >= options.end {
+                continue;
+            }
+            let Some(timestamp) = tz.from_local_datetime(&local).earliest() else {
+                continue; // skipped by a clock change
+            };
+            let f = volume[i][slot];
+            let known = i == 0 && actual_cut.is_some_and(|cut| slot < cut);
+            let (p10, p50, p90) = if known { (f, f, f) } else { spread.band(f) };
+            let aht_seconds = aht_profile
+                .as_ref()
+                .map(|a| a.at(day, slot))
+                .or(setup.default_aht);
+            rows.push(VolumeRow {
+                line: 0,
+                timestamp: timestamp.with_timezone(&chrono::Utc),
+                channel: setup.history.channel.clone(),
+                volume: f,
+                aht_seconds,
+                quantiles: Some(Quantiles { p10, p50, p90 }),
+            });
+        }
+    }
+
+    let mut skipped_days = BTreeMap::new();
+    for d in 0..until {
+        let reason = match p.kind[d] {
+            DayKind::Normal => continue,
+            DayKind::Closed => "closed weekday",
+            DayKind::Holiday => "holiday or outage",
+            DayKind::Event(_) => "event",
+            DayKind::Incomplete => "incomplete",
+        };
+        *skipped_days.entry(reason.to_string()).or_insert(0) += 1;
+    }
+    Ok(ChannelForecast {
+        channel: setup.history.channel.clone(),
+        method,
+        chosen_by_backtest: options.method.is_none() && !scores.is_empty(),
+        scores,
+        spread,
+        events: applied,
+        reforecast,
+        skipped_days,
+        aht_source,
+        rows,
+    })
+}
+
+/// (Σ actual, Σ baseline) over a day offset, and per hour of the day.
+type OffsetSums = ((f64, f64), [(f64, f64); 24]);
+
+/// Actual over baseline by day offset from the event start and hour of day, pooled over the past
+/// occurrences of one tag.
+struct Uplift {
+    occurrences: usize,
+    by_offset: BTreeMap<i64, OffsetSums>,
+}
+
+impl Uplift {
+    fn learn(
+        p: &Prepared,
+        model: &dyn models::Model,
+        scenario: &Scenario,
+        future: usize,
+        until: usize,
+        interval: u32,
+    ) -> Uplift {
+        let tag = &scenario.events[future].tag;
+        let mut out = Uplift {
+            occurrences: 0,
+            by_offset: BTreeMap::new(),
+        };
+        let horizon_end = p.days.get(until).copied();
+        for (e, event) in scenario.events.iter().enumerate() {
+            if e == future || &event.tag != tag {
+                continue;
+            }
+            let (first, last) = event.window();
+            let (Some(fi), Some(li)) = (day_index(p, first), day_index(p, last)) else {
+                continue;
+            };
+            if horizon_end.is_some_and(|h| last >= h) || li >= until || fi < 28 {
+                continue;
+            }
+            let days: Vec<NaiveDate> = (fi..=li).map(|d| p.days[d]).collect();
+            let baseline = model.forecast(p, fi, &days);
+            let mut any = false;
+            for (k, d) in (fi..=li).enumerate() {
+                if !p.calendar.open_on(p.days[d]) {
+                    continue;
+                }
+                let offset = (p.days[d] - event.start).num_days();
+                let entry = out
+                    .by_offset
+                    .entry(offset)
+                    .or_insert(((0.0, 0.0), [(0.0, 0.0); 24]));
+                for s in 0..p.slots() {
+                    if !p.calendar.is_open(p.days[d], s) {
+                        continue;
+                    }
+                    let hour = (s as u32 * interval / 60) as usize;
+                    let (a, b) = (p.volume[d][s], baseline[k][s]);
+                    entry.0.0 += a;
+                    entry.0.1 += b;
+                    entry.1[hour].0 += a;
+                    entry.1[hour].1 += b;
+                    any |= a > 0.0;
+                }
+            }
+            if any {
+                out.occurrences += 1;
+            }
+        }
+        out
+    }
+
+    /// The factor for a day `offset` days from the event start and a slot. Offsets inside the event
+    /// beyond the longest past occurrence use its last event day; days outside any learned offset
+    /// are not lifted. Per hour, the day's ratio is blended in with a weight of 30 contacts so that
+    /// thin hours do not swing.
+    fn factor(&self, offset: i64, last_in_event: i64, slot: usize, interval: u32) -> f64 {
+        let key = if self.by_offset.contains_key(&offset) {
+            offset
+        } else if (0..=last_in_event).contains(&offset) {
+            match self.by_offset.range(..=offset).next_back() {
+                Some((k, _)) if *k >= 0 => *k,
+                _ => return 1.0,
+            }
+        } else {
+            return 1.0;
+        };
+        let ((a_day, b_day), hours) = &self.by_offset[&key];
+        if *b_day <= 0.0 {
+            return 1.0;
+        }
+        let day_ratio = a_day / b_day;
+        let (a, b) = hours[(slot as u32 * interval / 60) as usize % 24];
+        const WEIGHT: f64 = 30.0;
+        (a + WEIGHT * day_ratio) / (b + WEIGHT)
+    }
+}
+
+fn day_index(p: &Prepared, day: NaiveDate) -> Option<usize> {
+    let first = *p.days.first()?;
+    let i = (day - first).num_days();
+    (i >= 0 && (i as usize) < p.days.len()).then_some(i as usize)
+}
+
+/// Handle time per weekday and slot, weighted by volume over the last eight ordinary weeks, each cell
+/// blended with the channel's mean by a weight of ten contacts.
+struct AhtProfile {
+    cells: [Vec<f64>; 7],
+}
+
+impl AhtProfile {
+    fn learn(h: &ChannelHistory, p: &Prepared, until: usize) -> Option<AhtProfile> {
+        let slots = p.slots();
+        let days: Vec<usize> = (0..until).rev().filter(|&d| p.usable(d)).take(56).collect();
+        let mut work = [(); 7].map(|_| vec![(0.0, 0.0); slots]);
+        let (mut total_work, mut total_volume) = (0.0, 0.0);
+        for &d in &days {
+            let w = weekday_index(p.days[d].weekday());
+            for s in 0..slots {
+                if let (Some(a), Some(v)) = (h.aht[d][s], h.volume[d][s]) {
+                    work[w][s].0 += a * v;
+                    work[w][s].1 += v;
+                    total_work += a * v;
+                    total_volume += v;
+                }
+            }
+        }
+        if total_volume <= 0.0 {
+            return None;
+        }
+        let mean = total_work / total_volume;
+        const WEIGHT: f64 = 10.0;
+        Some(AhtProfile {
+            cells: work.map(|row| {
+                row.iter()
+                    .map(|&(aw, v)| (aw + WEIGHT * mean) / (v + WEIGHT))
+                    .collect()
+            }),
+        })
+    }
+
+    fn at(&self, day: NaiveDate, slot: usize) -> f64 {
+        self.cells[weekday_index(day.weekday())][slot]
+    }
+}

@@ -1,0 +1,454 @@
+use super::history::{Calendar, DayKind, History};
+use super::*;
+use crate::volumes::VolumeSeries;
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, LogNormal, Poisson};
+
+const UTC_TZ: Tz = chrono_tz::UTC;
+
+/// A synthetic history: `days` days from Monday 2025-01-06 at `interval` minutes, open 08:00–20:00
+/// (closed on Sundays when `sunday_closed`), weekly and daily rhythm, day-level swings and Poisson
+/// noise. `skip(day, slot)` drops rows.
+fn synthetic(
+    days: i64,
+    interval: u32,
+    sunday_closed: bool,
+    seed: u64,
+    skip: impl Fn(NaiveDate, u32) -> bool,
+) -> String {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let swing = LogNormal::new(0.0, 0.08).unwrap();
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let mut out = String::from("timestamp,channel,volume\n");
+    for d in 0..days {
+        let day = first + Duration::days(d);
+        let s = swing.sample(&mut rng);
+        if sunday_closed && day.weekday() == Weekday::Sun {
+            continue;
+        }
+        for slot in 0..(24 * 60 / interval) {
+            let minute = slot * interval;
+            if !(480..1200).contains(&minute) || skip(day, slot) {
+                continue;
+            }
+            let hour = f64::from(minute) / 60.0;
+            let shape = 0.3
+                + (-(hour - 11.0).powi(2) / 6.0).exp()
+                + 0.7 * (-(hour - 15.0).powi(2) / 8.0).exp();
+            let mean = 2000.0 * weekday[day.weekday().num_days_from_monday() as usize] * s * shape
+                / 8.0
+                * f64::from(interval)
+                / 60.0
+                * (1.0 + 0.001 * d as f64);
+            let v = Poisson::new(mean).unwrap().sample(&mut rng);
+            let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minute));
+            out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+        }
+    }
+    out
+}
+
+fn history(text: &str) -> History {
+    let series = VolumeSeries::read_from(text.as_bytes(), "history.csv", UTC_TZ).unwrap();
+    History::from_series(&series, UTC_TZ, None).unwrap()
+}
+
+fn options(start: &str, days: i64, method: Option<Method>) -> ForecastOptions {
+    let start = NaiveDate::parse_from_str(start, "%Y-%m-%d")
+        .unwrap()
+        .and_time(NaiveTime::MIN);
+    ForecastOptions {
+        start,
+        end: start + Duration::days(days),
+        method,
+        origins: 4,
+        horizon_days: 7,
+    }
+}
+
+#[test]
+fn the_interval_is_inferred_from_the_data() {
+    for interval in [5, 15, 30, 60] {
+        let h = history(&synthetic(14, interval, false, 1, |_, _| false));
+        assert_eq!(h.interval_minutes, interval);
+        assert_eq!(h.slots_per_day(), (1440 / interval) as usize);
+    }
+}
+
+#[test]
+fn rows_out_of_order_are_refused_with_their_line() {
+    let text =
+        "timestamp,channel,volume\n2025-01-06T08:30:00Z,voice,3\n2025-01-06T08:00:00Z,voice,4\n";
+    let series = VolumeSeries::read_from(text.as_bytes(), "h.csv", UTC_TZ).unwrap();
+    let e = History::from_series(&series, UTC_TZ, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("h.csv:3: rows of channel `voice` are out of time order: this row is earlier than line 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_coarser_history_cannot_be_split() {
+    let series = VolumeSeries::read_from(
+        synthetic(7, 60, false, 1, |_, _| false).as_bytes(),
+        "h.csv",
+        UTC_TZ,
+    )
+    .unwrap();
+    let e = History::from_series(&series, UTC_TZ, Some(30))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("60-minute intervals, coarser than the 30 minutes"),
+        "{e}"
+    );
+    // Finer histories are summed up.
+    let series = VolumeSeries::read_from(
+        synthetic(7, 15, false, 1, |_, _| false).as_bytes(),
+        "h.csv",
+        UTC_TZ,
+    )
+    .unwrap();
+    let fine = History::from_series(&series, UTC_TZ, None).unwrap();
+    let coarse = History::from_series(&series, UTC_TZ, Some(30)).unwrap();
+    assert_eq!(coarse.interval_minutes, 30);
+    let total = |h: &History| -> f64 { (0..7).map(|d| h.channels[0].day_total(d)).sum() };
+    assert_eq!(total(&fine), total(&coarse));
+}
+
+#[test]
+fn closed_days_holidays_missing_intervals_and_outages_are_told_apart() {
+    let outage = NaiveDate::from_ymd_opt(2025, 2, 5).unwrap();
+    let patchy = NaiveDate::from_ymd_opt(2025, 2, 12).unwrap();
+    let text = synthetic(56, 30, true, 3, |day, slot| {
+        day == outage || (day == patchy && (20..24).contains(&slot))
+    });
+    let h = history(&text);
+    let ch = &h.channels[0];
+    let calendar = Calendar::learn(ch, h.slots_per_day());
+    // Sundays are closed, other days open 08:00–20:00.
+    assert!(!calendar.open_on(NaiveDate::from_ymd_opt(2025, 1, 12).unwrap()));
+    let monday = NaiveDate::from_ymd_opt(2025, 1, 13).unwrap();
+    assert!(!calendar.is_open(monday, 15) && calendar.is_open(monday, 16));
+    assert!(calendar.is_open(monday, 39) && !calendar.is_open(monday, 40));
+
+    let holiday = NaiveDate::from_ymd_opt(2025, 1, 20).unwrap();
+    let kinds = history::classify_days(ch, &calendar, &[holiday].into(), &[]);
+    let kind = |d: NaiveDate| kinds[ch.day_index(d).unwrap()];
+    assert_eq!(
+        kind(NaiveDate::from_ymd_opt(2025, 1, 12).unwrap()),
+        DayKind::Closed
+    );
+    assert_eq!(kind(outage), DayKind::Holiday);
+    assert_eq!(kind(holiday), DayKind::Holiday);
+    assert_eq!(kind(patchy), DayKind::Normal);
+
+    // The missing intervals of the patchy day are filled from the weekday's profile, not read as 0.
+    let p = prepare_channel(ch, &h, None);
+    let d = ch.day_index(patchy).unwrap();
+    assert!(
+        (20..24).all(|s| p.volume[d][s] > 50.0),
+        "{:?}",
+        &p.volume[d][20..24]
+    );
+}
+
+#[test]
+fn every_model_forecasts_only_open_intervals_and_the_levels_are_right() {
+    let h = history(&synthetic(140, 30, true, 5, |_, _| false));
+    let p = prepare_channel(&h.channels[0], &h, None);
+    let until = p.days.len();
+    let days: Vec<NaiveDate> = (0..7)
+        .map(|i| p.days[until - 1] + Duration::days(i + 1))
+        .collect();
+    // The last week's actual daily totals, as a yardstick for the level.
+    let recent: f64 = (until - 7..until).map(|d| p.total(d)).sum();
+    for method in Method::ALL {
+        let f = method.model().forecast(&p, until, &days);
+        assert_eq!(f.len(), 7);
+        for (i, day) in days.iter().enumerate() {
+            for s in 0..p.slots() {
+                assert!(f[i][s] >= 0.0 && f[i][s].is_finite());
+                if !p.calendar.is_open(*day, s) {
+                    assert_eq!(f[i][s], 0.0, "{method:?} {day} slot {s}");
+                }
+            }
+        }
+        let week: f64 = f.iter().map(|d| d.iter().sum::<f64>()).sum();
+        assert!(
+            (week / recent - 1.0).abs() < 0.2,
+            "{method:?}: a week of {week:.0} against {recent:.0} last week"
+        );
+    }
+}
+
+#[test]
+fn automatic_selection_beats_the_benchmarks_in_backtest() {
+    let h = history(&synthetic(280, 30, false, 7, |_, _| false));
+    let p = prepare_channel(&h.channels[0], &h, None);
+    let origins = backtest::origins(p.days.len(), 7, 8);
+    assert_eq!(origins.len(), 8);
+    let score = |m| backtest::score(&p, m, &origins, 7).unwrap();
+    let naive = score(Method::SeasonalNaive);
+    let average = score(Method::WeekdayAverage);
+    let best = Method::ALL
+        .map(score)
+        .into_iter()
+        .min_by(|a, b| a.wape.total_cmp(&b.wape))
+        .unwrap();
+    assert!(best.wape <= average.wape);
+    assert!(
+        best.wape <= 0.85 * naive.wape,
+        "{:?} WAPE {:.3} against seasonal naive {:.3}",
+        best.method,
+        best.wape,
+        naive.wape
+    );
+    assert!((naive.mase - 1.0).abs() < 1e-12);
+    // Leave-one-origin-out calibration holds p10–p90 near 80 %.
+    assert!(
+        (0.7..=0.9).contains(&best.coverage_p10_p90),
+        "coverage {}",
+        best.coverage_p10_p90
+    );
+}
+
+#[test]
+fn the_forecast_covers_every_open_interval_with_ordered_quantiles() {
+    let h = history(&synthetic(120, 30, true, 9, |_, _| false));
+    let last = h.last_day;
+    let start = (last + Duration::days(1)).format("%Y-%m-%d").to_string();
+    let f = forecast(&h, None, &options(&start, 14, None)).unwrap();
+    let c = &f.channels[0];
+    assert!(c.chosen_by_backtest);
+    assert_eq!(c.scores.len(), 4);
+    // 12 Sundays closed: 14 days, 2 Sundays, 24 open half-hours on the other 12.
+    assert_eq!(c.rows.len(), 12 * 24);
+    for r in &c.rows {
+        let q = r.quantiles.unwrap();
+        assert!(q.p10 <= q.p50 && q.p50 <= q.p90 && q.p10 >= 0.0);
+        assert!(q.p10 < r.volume && r.volume < q.p90);
+    }
+    // Same inputs, same output.
+    let again = forecast(&h, None, &options(&start, 14, None)).unwrap();
+    assert_eq!(format!("{:?}", again.rows()), format!("{:?}", f.rows()));
+}
+
+fn scenario_with_events(events: &str) -> Scenario {
+    Scenario::parse(
+        &format!(
+            r#"
+name = "events"
+time_zone = "UTC"
+interval_minutes = 30
+[horizon]
+start = 2025-11-03
+end = 2025-11-16
+[[channels]]
+id = "voice"
+kind = "voice"
+aht_seconds = 300
+shrinkage = 0.3
+opening_hours = {{ daily = "08:00-20:00" }}
+service_target = {{ answered_within_seconds = 20, share = 0.8 }}
+{events}
+"#
+        ),
+        "events.toml",
+    )
+    .unwrap()
+}
+
+/// Two years of history with a promotion on 2 June each year that triples volume.
+fn promoted_history() -> History {
+    let text = synthetic(700, 30, false, 11, |_, _| false);
+    let mut out = String::from("timestamp,channel,volume\n");
+    for line in text.lines().skip(1) {
+        let mut parts = line.split(',');
+        let ts = parts.next().unwrap();
+        let ch = parts.next().unwrap();
+        let v: f64 = parts.next().unwrap().parse().unwrap();
+        let day = &ts[5..10];
+        let v = if day == "06-02" { (v * 3.0).round() } else { v };
+        out.push_str(&format!("{ts},{ch},{v}\n"));
+    }
+    history(&out)
+}
+
+#[test]
+fn a_promotion_uplift_is_learned_from_past_occurrences() {
+    let h = promoted_history();
+    let s = scenario_with_events(
+        r#"
+[[events]]
+name = "June sale 2025"
+tag = "june"
+start = 2025-06-02
+end = 2025-06-02
+[[events]]
+name = "June sale 2026"
+tag = "june"
+start = 2026-06-02
+end = 2026-06-02
+"#,
+    );
+    // 2025-06-02 is the one past occurrence before the forecast (the history starts 2025-01-06).
+    let mut o = options("2025-11-10", 7, Some(Method::WeekdayAverage));
+    o.start = NaiveDate::from_ymd_opt(2025, 11, 10)
+        .unwrap()
+        .and_time(NaiveTime::MIN);
+    let plain = forecast(&h, Some(&s), &o).unwrap();
+    assert!(plain.channels[0].events.is_empty());
+
+    // Forecast across the 2026 occurrence from history up to May 2026.
+    let text = synthetic(700, 30, false, 11, |_, _| false);
+    let cut: String = text
+        .lines()
+        .filter(|l| l.starts_with("timestamp") || &l[..10] < "2026-05-25")
+        .map(|l| {
+            let v: Vec<&str> = l.split(',').collect();
+            if v[0].get(5..10) == Some("06-02") {
+                format!(
+                    "{},{},{}\n",
+                    v[0],
+                    v[1],
+                    (v[2].parse::<f64>().unwrap() * 3.0).round()
+                )
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let h = history(&cut);
+    let o = options("2026-05-25", 14, Some(Method::WeekdayAverage));
+    let f = forecast(&h, Some(&s), &o).unwrap();
+    let c = &f.channels[0];
+    assert_eq!(c.events.len(), 1);
+    assert!(
+        c.events[0].source.contains("1 past occurrence"),
+        "{:?}",
+        c.events
+    );
+    assert!(
+        (c.events[0].uplift - 3.0).abs() < 0.45,
+        "learned uplift {}",
+        c.events[0].uplift
+    );
+}
+
+#[test]
+fn a_first_promotion_needs_a_manual_multiplier() {
+    let h = history(&synthetic(140, 30, false, 13, |_, _| false));
+    let future = |multiplier: &str| {
+        scenario_with_events(&format!(
+            r#"
+[[events]]
+name = "Launch"
+tag = "launch"
+start = 2025-05-28
+end = 2025-05-28
+{multiplier}
+"#
+        ))
+    };
+    let o = options("2025-05-26", 7, Some(Method::WeekdayAverage));
+    let e = forecast(&h, Some(&future("")), &o).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "event `Launch` (tag `launch`) has no past occurrence in the history of channel `voice`"
+        ) && e.contains("multiplier = { voice = 1.8 }"),
+        "{e}"
+    );
+    let base = forecast(&h, None, &o).unwrap();
+    let f = forecast(&h, Some(&future("multiplier = { voice = 2.5 }")), &o).unwrap();
+    assert_eq!(f.channels[0].events[0].source, "manual ×2.5");
+    let day_total = |f: &Forecast| -> f64 {
+        f.channels[0]
+            .rows
+            .iter()
+            .filter(|r| r.timestamp.date_naive() == NaiveDate::from_ymd_opt(2025, 5, 28).unwrap())
+            .map(|r| r.volume)
+            .sum()
+    };
+    assert!((day_total(&f) / day_total(&base) - 2.5).abs() < 1e-9);
+}
+
+/// Cuts the history at `hour` on `day` and re-forecasts the rest of the day.
+fn rest_of_day_error(text: &str, day: NaiveDate, hour: u32) -> (f64, f64) {
+    let cut_at = Utc
+        .from_utc_datetime(&day.and_hms_opt(hour, 0, 0).unwrap())
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let day_text = day.format("%Y-%m-%d").to_string();
+    let mut truncated = String::new();
+    let mut actual_rest = vec![0.0; 48];
+    for (i, l) in text.lines().enumerate() {
+        if i == 0 || l[..19] < *cut_at {
+            truncated.push_str(l);
+            truncated.push('\n');
+        } else if l.starts_with(&day_text) {
+            let slot = l[11..13].parse::<usize>().unwrap() * 2 + usize::from(&l[14..16] == "30");
+            actual_rest[slot] = l.rsplit(',').next().unwrap().parse().unwrap();
+        }
+    }
+    let h = history(&truncated);
+    let o = options(&day_text, 1, Some(Method::WeekdayAverage));
+    let adjusted = forecast(&h, None, &o).unwrap();
+    assert!(
+        adjusted.channels[0].reforecast.is_some(),
+        "{day}: last day {} through slot {}",
+        h.last_day,
+        h.last_day_slots
+    );
+    // The unadjusted forecast: the same history without today's rows.
+    let before: String = truncated
+        .lines()
+        .filter(|l| !l.starts_with(&day_text))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let plain = forecast(&history(&before), None, &o).unwrap();
+    let err = |f: &Forecast| -> f64 {
+        f.channels[0]
+            .rows
+            .iter()
+            .filter(|r| r.timestamp.format("%H").to_string().parse::<u32>().unwrap() >= hour)
+            .map(|r| {
+                let slot = r
+                    .timestamp
+                    .format("%H")
+                    .to_string()
+                    .parse::<usize>()
+                    .unwrap()
+                    * 2
+                    + usize::from(r.timestamp.format("%M").to_string() == "30");
+                (r.volume - actual_rest[slot]).abs()
+            })
+            .sum()
+    };
+    (err(&adjusted), err(&plain))
+}
+
+#[test]
+fn the_intraday_reforecast_beats_the_unadjusted_forecast() {
+    let text = synthetic(120, 30, false, 17, |_, _| false);
+    let mut rng = SmallRng::seed_from_u64(1);
+    let (mut adjusted, mut plain) = (0.0, 0.0);
+    for _ in 0..12 {
+        let day =
+            NaiveDate::from_ymd_opt(2025, 3, 10).unwrap() + Duration::days(rng.random_range(0..50));
+        // Three hours of actuals: 08:00 to 11:00.
+        let (a, p) = rest_of_day_error(&text, day, 11);
+        adjusted += a;
+        plain += p;
+    }
+    assert!(
+        adjusted < plain,
+        "re-forecast error {adjusted:.0} against unadjusted {plain:.0}"
+    );
+}
