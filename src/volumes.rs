@@ -36,6 +36,23 @@ pub struct Quantiles {
     pub p90: f64,
 }
 
+impl Quantiles {
+    /// The volume at quantile `q` (0 < q < 1): p50 at 0.5, p10 and p90 at 0.1 and 0.9, and in between
+    /// and beyond by the normal quantile function scaled to the band on either side of the median.
+    pub fn at(&self, q: f64) -> f64 {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let standard = Normal::standard();
+        let z = standard.inverse_cdf(q);
+        let z90 = standard.inverse_cdf(0.9);
+        let side = if z >= 0.0 {
+            self.p90 - self.p50
+        } else {
+            self.p50 - self.p10
+        };
+        (self.p50 + z / z90 * side).max(0.0)
+    }
+}
+
 /// A whole volume file, rows in file order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VolumeSeries {
@@ -232,6 +249,30 @@ impl VolumeSeries {
         })
     }
 
+    /// Every volume replaced by its forecast quantile `q`, for staffing that buys insurance against a
+    /// forecast miss. Refused when the file has no `p10,p50,p90` columns.
+    pub fn at_quantile(mut self, q: f64) -> Result<VolumeSeries, VolumeError> {
+        if !(q > 0.0 && q < 1.0) {
+            return Err(VolumeError::Coverage {
+                origin: self.origin,
+                message: format!("the quantile must lie strictly between 0 and 1, got {q}"),
+            });
+        }
+        for row in &mut self.rows {
+            let Some(quantiles) = row.quantiles else {
+                return Err(VolumeError::Coverage {
+                    origin: self.origin,
+                    message:
+                        "the file has no p10,p50,p90 columns, which staffing to a quantile needs; \
+                              `peakplan forecast` writes them"
+                            .into(),
+                });
+            };
+            row.volume = quantiles.at(q);
+        }
+        Ok(self)
+    }
+
     /// Lays the rows onto the scenario's grid, checking every channel, timestamp and open interval.
     pub fn on_grid(
         &self,
@@ -403,6 +444,20 @@ mod tests {
 
     fn read(text: &str) -> Result<VolumeSeries, VolumeError> {
         VolumeSeries::read_from(text.as_bytes(), "v.csv", TZ)
+    }
+
+    #[test]
+    fn quantiles_interpolate_through_the_band() {
+        let q = Quantiles {
+            p10: 80.0,
+            p50: 100.0,
+            p90: 130.0,
+        };
+        assert!((q.at(0.5) - 100.0).abs() < 1e-9);
+        assert!((q.at(0.1) - 80.0).abs() < 1e-9);
+        assert!((q.at(0.9) - 130.0).abs() < 1e-9);
+        assert!(q.at(0.95) > 130.0 && q.at(0.7) > 100.0 && q.at(0.7) < 130.0);
+        assert!(q.at(0.001) >= 0.0);
     }
 
     #[test]

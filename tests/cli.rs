@@ -671,3 +671,55 @@ fn forecast_without_scenario_and_its_errors() {
         "{e}"
     );
 }
+
+#[test]
+fn staffing_to_a_quantile_buys_more_agents() {
+    let dir = temp();
+    let total = |args: &[&str]| -> f64 {
+        let out = path(dir.path(), "q.csv");
+        let mut all = vec![
+            "staff",
+            "--scenario",
+            SCENARIO,
+            "--forecast",
+            FORECAST,
+            "--out",
+            s(&out),
+        ];
+        all.extend_from_slice(args);
+        ok(&all);
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut rows = text.lines();
+        let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+        let col = header
+            .iter()
+            .position(|h| *h == "scheduled_agents")
+            .unwrap();
+        rows.map(|l| l.split(',').nth(col).unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
+    let mean = total(&[]);
+    let median = total(&["--quantile", "0.5"]);
+    let p90 = total(&["--quantile", "0.9"]);
+    assert!(p90 > mean * 1.05, "p90 {p90} against mean {mean}");
+    assert!(
+        (median / mean - 1.0).abs() < 0.05,
+        "p50 {median} against mean {mean}"
+    );
+
+    let e = fails(&[
+        "staff",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        "tests/data/unknown-channel.csv",
+        "--out",
+        s(&path(dir.path(), "x.csv")),
+        "--quantile",
+        "1.5",
+    ]);
+    assert!(
+        e.contains("the quantile must lie strictly between 0 and 1, got 1.5"),
+        "{e}"
+    );
+}

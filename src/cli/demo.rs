@@ -27,7 +27,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let base = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let (scenario, forecast) = (base.join(SCENARIO), base.join(FORECAST));
     println!("peakplan demo: staffing {SCENARIO} from {FORECAST}\n");
-    let run = staff::compute(&scenario, &forecast, LoadMethod::ModifiedOfferedLoad)?;
+    let run = staff::compute(&scenario, &forecast, LoadMethod::ModifiedOfferedLoad, None)?;
     staff::print_summary(&run);
     let staffing_csv = args.out.join("staffing.csv");
     staff::write_staffing(&staffing_csv, &run)?;

@@ -52,6 +52,11 @@ pub struct StaffArgs {
     /// Also write the service curves (contacts answered in time per number of agents) to this CSV.
     #[arg(long)]
     pub curves: Option<PathBuf>,
+    /// Staff to this quantile of the forecast instead of its mean (e.g. 0.9: enough agents for the
+    /// volume the forecast exceeds only one time in ten). Needs the p10,p50,p90 columns that
+    /// `peakplan forecast` writes.
+    #[arg(long)]
+    pub quantile: Option<f64>,
 }
 
 /// Everything a staffing run produced, for the commands that chain it.
@@ -63,10 +68,18 @@ pub struct StaffRun {
 }
 
 /// Loads the inputs and computes requirements.
-pub fn compute(scenario: &Path, forecast: &Path, method: LoadMethod) -> anyhow::Result<StaffRun> {
+pub fn compute(
+    scenario: &Path,
+    forecast: &Path,
+    method: LoadMethod,
+    quantile: Option<f64>,
+) -> anyhow::Result<StaffRun> {
     let scenario = Scenario::load(scenario)?;
     let grid = scenario.grid();
-    let series = VolumeSeries::read(forecast, scenario.time_zone)?;
+    let mut series = VolumeSeries::read(forecast, scenario.time_zone)?;
+    if let Some(q) = quantile {
+        series = series.at_quantile(q)?;
+    }
     let volumes = series.on_grid(&scenario, &grid)?;
     let requirements = staffing::requirements(&scenario, &grid, &volumes, method)?;
     Ok(StaffRun {
@@ -78,7 +91,18 @@ pub fn compute(scenario: &Path, forecast: &Path, method: LoadMethod) -> anyhow::
 }
 
 pub fn run(args: StaffArgs) -> anyhow::Result<()> {
-    let run = compute(&args.scenario, &args.forecast, args.method.into())?;
+    let run = compute(
+        &args.scenario,
+        &args.forecast,
+        args.method.into(),
+        args.quantile,
+    )?;
+    if let Some(q) = args.quantile {
+        println!(
+            "staffing to the {:.0}th percentile of the forecast",
+            q * 100.0
+        );
+    }
     write_staffing(&args.out, &run)?;
     if let Some(path) = &args.curves {
         write_curves(path, &run)?;
