@@ -561,6 +561,16 @@ fn forecast_learns_the_promotion_and_writes_quantiles() {
     );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("timestamp,channel,volume,p10,p50,p90,aht_seconds\n"));
+    // Voice handle time comes from the history (longer on Monday mornings, 330 s × 1.08 in the
+    // generator); chat has none in the history and takes the scenario's 420 s.
+    let aht = |prefix: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(prefix)).unwrap();
+        line.rsplit(',').next().unwrap().parse().unwrap()
+    };
+    let monday = aht("2026-11-02T09:00:00+08:00,voice");
+    assert!((345.0..372.0).contains(&monday), "{monday}");
+    assert!(aht("2026-11-03T15:00:00+08:00,voice") < monday);
+    assert_eq!(aht("2026-11-02T09:00:00+08:00,chat"), 420.0);
     // The forecast feeds staffing as it is.
     let staffed = ok(&[
         "staff",
@@ -722,4 +732,77 @@ fn staffing_to_a_quantile_buys_more_agents() {
         e.contains("the quantile must lie strictly between 0 and 1, got 1.5"),
         "{e}"
     );
+}
+
+/// A hand-made 5-minute history in Europe/Berlin: open 09:00–17:00 on weekdays only, one day
+/// without contacts (an outage), an afternoon of missing rows, and the clocks going back on
+/// 26 October 2025.
+fn berlin_history() -> String {
+    use std::fmt::Write;
+    let mut text = String::from("timestamp,channel,volume\n");
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
+    for d in 0..84 {
+        let day = first + chrono::Duration::days(d);
+        let weekday = chrono::Datelike::weekday(&day).num_days_from_monday();
+        if weekday >= 5 || d == 30 {
+            continue;
+        }
+        for slot in 108..204u32 {
+            if d == 44 && slot >= 160 {
+                continue;
+            }
+            let shape = 10 + (slot % 48) / 4 + 3 * (5 - weekday);
+            let local = format!(
+                "{} {:02}:{:02}",
+                day.format("%Y-%m-%d"),
+                slot / 12,
+                slot % 12 * 5
+            );
+            writeln!(text, "{local},support,{shape}").unwrap();
+        }
+    }
+    text
+}
+
+#[test]
+fn forecast_and_backtest_on_a_hand_made_five_minute_history() {
+    let dir = temp();
+    let history = path(dir.path(), "berlin.csv");
+    std::fs::write(&history, berlin_history()).unwrap();
+    let out = path(dir.path(), "f.csv");
+    let summary = ok(&[
+        "forecast",
+        "--history",
+        s(&history),
+        "--time-zone",
+        "Europe/Berlin",
+        "--start",
+        "2025-11-24T00:00",
+        "--end",
+        "2025-12-01T00:00",
+        "--out",
+        s(&out),
+        "--json",
+    ]);
+    let v = json(&summary);
+    let c = &v["channels"][0];
+    assert_eq!(v["interval_minutes"], 5);
+    assert_eq!(c["skipped_days"]["holiday or outage"], 1, "{c}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    // Five weekdays of 96 five-minute intervals; nothing on the weekend.
+    assert_eq!(text.lines().count(), 1 + 5 * 96, "{text}");
+    assert!(text.contains("2025-11-24T09:00:00+01:00,support,"));
+    assert!(!text.contains("2025-11-29"));
+
+    let scores = json(&ok(&[
+        "backtest",
+        "--history",
+        s(&history),
+        "--time-zone",
+        "Europe/Berlin",
+        "--origins",
+        "3",
+        "--json",
+    ]));
+    assert_eq!(scores[0]["scores"].as_array().unwrap().len(), 4);
 }
