@@ -171,7 +171,7 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         "method",
         "backtest WAPE",
         "volume",
-        "p10–p90",
+        "Σ p10 – Σ p90",
         "events",
         "skipped history days",
     ]);
