@@ -1,7 +1,6 @@
 //! `peakplan forecast` and `peakplan backtest`.
 
 use super::table;
-use crate::forecast::backtest::{self, MethodScore};
 use crate::forecast::history::{self, History};
 use crate::forecast::{self, ForecastOptions, Method};
 use crate::scenario::Scenario;
@@ -264,29 +263,8 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         bail!("--horizon-days and --origins must be at least 1");
     }
     let (scenario, history) = args.input.load()?;
-    let mut all: Vec<(String, Vec<MethodScore>)> = Vec::new();
-    for ch in &history.channels {
-        let p = forecast::prepare_channel(ch, &history, scenario.as_ref());
-        let until = ch.days.len()
-            - usize::from(
-                history.last_day_slots < history.slots_per_day()
-                    && ch.days.last() == Some(&history.last_day),
-            );
-        let origins = backtest::origins(until, args.horizon_days, args.origins);
-        if origins.is_empty() {
-            bail!(
-                "channel `{}`: the history ({} days) is too short for a backtest; it needs 4 weeks before the first origin plus {} days",
-                ch.channel,
-                ch.days.len(),
-                args.horizon_days
-            );
-        }
-        let scores: Vec<MethodScore> = Method::ALL
-            .iter()
-            .filter_map(|&m| backtest::score(&p, m, &origins, args.horizon_days))
-            .collect();
-        all.push((ch.channel.clone(), scores));
-    }
+    let all =
+        forecast::backtest_history(&history, scenario.as_ref(), args.horizon_days, args.origins)?;
     if args.json {
         let out: Vec<_> = all
             .iter()

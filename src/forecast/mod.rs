@@ -196,6 +196,38 @@ pub fn prepare_channel(
     )
 }
 
+/// Scores every method on every channel of `history` from `origins` weekly origins, each forecasting
+/// `horizon_days`; a last day that is still in progress is left out.
+pub fn backtest_history(
+    history: &History,
+    scenario: Option<&Scenario>,
+    horizon_days: usize,
+    origins: usize,
+) -> Result<Vec<(String, Vec<MethodScore>)>, ForecastError> {
+    let partial_last_day = history.last_day_slots < history.slots_per_day();
+    let mut out = Vec::new();
+    for ch in &history.channels {
+        let p = prepare_channel(ch, history, scenario);
+        let in_progress = partial_last_day && ch.days.last() == Some(&history.last_day);
+        let until = ch.days.len() - usize::from(in_progress);
+        let points = backtest::origins(until, horizon_days, origins);
+        if points.is_empty() {
+            return Err(ForecastError::Input(format!(
+                "channel `{}`: the history ({} days) is too short for a backtest; it needs 4 weeks \
+                 before the first origin plus {horizon_days} days",
+                ch.channel,
+                ch.days.len(),
+            )));
+        }
+        let scores = Method::ALL
+            .iter()
+            .filter_map(|&m| backtest::score(&p, m, &points, horizon_days))
+            .collect();
+        out.push((ch.channel.clone(), scores));
+    }
+    Ok(out)
+}
+
 /// Forecasts every channel of `history` (in the scenario's order when there is one).
 pub fn forecast(
     history: &History,
