@@ -256,7 +256,7 @@ pub(super) struct FieldError {
     pub message: String,
 }
 
-fn field_error(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+pub(super) fn field_error(field: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.into(),
         message: message.into(),
@@ -297,7 +297,7 @@ fn shrinkage_value(field: &str, v: f64) -> Result<f64, FieldError> {
 }
 
 /// Parses "08:00" (and "24:00" as the end of the day) into minutes.
-fn parse_clock(field: &str, s: &str) -> Result<u32, FieldError> {
+pub(super) fn parse_clock(field: &str, s: &str) -> Result<u32, FieldError> {
     let bad = || {
         field_error(
             field,
@@ -349,7 +349,7 @@ fn parse_day_hours(field: &str, s: &str) -> Result<Vec<(u32, u32)>, FieldError> 
     Ok(ranges)
 }
 
-fn parse_weekday(field: &str, s: &str) -> Result<Weekday, FieldError> {
+pub(super) fn parse_weekday(field: &str, s: &str) -> Result<Weekday, FieldError> {
     WEEKDAYS
         .iter()
         .find(|(name, _)| *name == s)

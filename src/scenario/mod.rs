@@ -11,8 +11,10 @@
 
 mod channel;
 mod raw;
+mod workforce;
 
 pub use channel::{Channel, ChannelId, ChannelKind, OpeningHours, ServiceTarget, Shrinkage};
+pub use workforce::{Agent, BreakRule, Contract, Overtime, ShiftTemplate, Unavailable, Vendor};
 
 use crate::time_grid::{IntervalLength, TimeGrid};
 use chrono::NaiveDate;
@@ -54,6 +56,14 @@ pub struct Scenario {
     pub channels: Vec<Channel>,
     /// Promotions and other events, past and future, in the order of the file; names are unique.
     pub events: Vec<Event>,
+    /// The day the plan is made: vendor notice periods count from its start.
+    pub plan_date: Option<NaiveDate>,
+    /// Shift templates, ids unique.
+    pub shift_templates: Vec<ShiftTemplate>,
+    /// Named core agents, groups expanded, ids unique.
+    pub agents: Vec<Agent>,
+    /// Elastic vendors, ids unique.
+    pub vendors: Vec<Vendor>,
 }
 
 /// A promotion or other event that moves volume: `[[events]]`.
@@ -403,6 +413,69 @@ impl Scenario {
             });
         }
 
+        let plan_date = match &raw.plan_date {
+            None => None,
+            Some(d) => Some(plain_date(d.get_ref()).ok_or_else(|| {
+                at.error(
+                    Some(d.span()),
+                    Some("plan_date".into()),
+                    format!("expected a date such as 2026-10-26, got {}", d.get_ref()),
+                )
+            })?),
+        };
+        let minutes = interval.minutes();
+        let in_item = |span: Range<usize>, table: &str, id: &str, e: channel::FieldError| {
+            at.error(
+                Some(at.find_key(span, &e.field)),
+                Some(format!("{table}[{id}].{}", e.field)),
+                e.message,
+            )
+        };
+        let mut shift_templates: Vec<ShiftTemplate> = Vec::new();
+        for spanned in &raw.shift_templates {
+            let r = spanned.get_ref();
+            let t = workforce::shift_template(r, &channels, minutes)
+                .map_err(|e| in_item(spanned.span(), "shift_templates", &r.id, e))?;
+            if shift_templates.iter().any(|o| o.id == t.id) {
+                return Err(at.error(
+                    Some(spanned.span()),
+                    Some(format!("shift_templates[{}].id", t.id)),
+                    "this template id is used twice",
+                ));
+            }
+            shift_templates.push(t);
+        }
+        let mut agents: Vec<Agent> = Vec::new();
+        for spanned in &raw.agents {
+            let r = spanned.get_ref();
+            let group = workforce::agents(r, &channels, &shift_templates)
+                .map_err(|e| in_item(spanned.span(), "agents", &r.id, e))?;
+            for a in group {
+                if agents.iter().any(|o| o.id == a.id) {
+                    return Err(at.error(
+                        Some(spanned.span()),
+                        Some(format!("agents[{}].id", r.id)),
+                        format!("agent id `{}` is used twice", a.id),
+                    ));
+                }
+                agents.push(a);
+            }
+        }
+        let mut vendors: Vec<Vendor> = Vec::new();
+        for spanned in &raw.vendors {
+            let r = spanned.get_ref();
+            let v = workforce::vendor(r, &channels, minutes)
+                .map_err(|e| in_item(spanned.span(), "vendors", &r.id, e))?;
+            if vendors.iter().any(|o| o.id == v.id) {
+                return Err(at.error(
+                    Some(spanned.span()),
+                    Some(format!("vendors[{}].id", v.id)),
+                    "this vendor id is used twice",
+                ));
+            }
+            vendors.push(v);
+        }
+
         Ok(Scenario {
             name,
             time_zone,
@@ -412,6 +485,10 @@ impl Scenario {
             holidays,
             channels,
             events,
+            plan_date,
+            shift_templates,
+            agents,
+            vendors,
         })
     }
 
@@ -486,6 +563,86 @@ service_target = { answered_within_hours = 24, share = 0.95 }
 
     fn error_for(text: &str) -> String {
         Scenario::parse(text, "t.toml").unwrap_err().to_string()
+    }
+
+    const SAMPLE: &str = include_str!("../../models/promo-peak.toml");
+
+    #[test]
+    fn the_sample_lists_its_workforce() {
+        let s = Scenario::parse(SAMPLE, "promo-peak.toml").unwrap();
+        assert_eq!(s.plan_date, NaiveDate::from_ymd_opt(2026, 10, 26));
+        assert_eq!(s.shift_templates.len(), 3);
+        let early = &s.shift_templates[0];
+        assert_eq!(early.length_minutes, 510);
+        assert_eq!(early.paid_minutes(), 480);
+        assert_eq!(
+            early.starts().collect::<Vec<_>>(),
+            vec![420, 450, 480, 510, 540, 570]
+        );
+        assert_eq!(s.agents.len(), 120 + 25 + 45 + 40 + 20 + 1);
+        assert_eq!(s.agents[0].id, "voice-core-001");
+        assert_eq!(s.agents[0].name, "voice-core 001");
+        assert_eq!(s.agents[119].id, "voice-core-120");
+        assert_eq!(s.agents[0].contract.min_rest_hours, 11.0);
+        let lin = s.agents.iter().find(|a| a.id == "lin-mei").unwrap();
+        assert_eq!(lin.name, "Lin Mei");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        assert!(!lin.available(day(11), 480, 990) && lin.available(day(12), 480, 990));
+        let chat = s.agents.iter().find(|a| a.group == "chat-core").unwrap();
+        // Sunday 15 November: away until noon.
+        assert!(!chat.available(day(15), 480, 990) && chat.available(day(15), 720, 1230));
+        assert_eq!(s.vendors.len(), 2);
+        assert_eq!(s.vendors[0].max_heads, vec![(0, 80), (1, 40)]);
+        assert_eq!(s.vendors[1].min_block_minutes, 360);
+    }
+
+    #[test]
+    fn workforce_mistakes_name_the_entry_and_field() {
+        let e =
+            error_for(&SAMPLE.replace(r#"templates = ["part-time"]"#, r#"templates = ["night"]"#));
+        assert!(
+            e.contains("agents[part-time].templates")
+                && e.contains("unknown shift template `night`"),
+            "{e}"
+        );
+        let e = error_for(&SAMPLE.replace(
+            "max_heads = { voice = 60, email = 30 }",
+            "max_heads = { fax = 3 }",
+        ));
+        assert!(
+            e.contains("vendors[bpo-south].max_heads") && e.contains("unknown channel `fax`"),
+            "{e}"
+        );
+        let e = error_for(&SAMPLE.replace(
+            r#"{ minutes = 30, paid = false, after = "03:30", before = "05:30" },  # lunch"#,
+            r#"{ minutes = 30, paid = false, after = "03:30", before = "03:45" },"#,
+        ));
+        assert!(
+            e.contains("shift_templates[early].breaks")
+                && e.contains("must hold the 30-minute break"),
+            "{e}"
+        );
+        let e = error_for(&SAMPLE.replace("start_step_minutes = 30\nbreaks = [\n  { minutes = 30, paid = false, after = \"03:30\", before = \"05:30\" },  # lunch", "start_step_minutes = 20\nbreaks = [\n  { minutes = 30, paid = false, after = \"03:30\", before = \"05:30\" },  # lunch"));
+        assert!(
+            e.contains("shift_templates[early].start_step_minutes"),
+            "{e}"
+        );
+        let e = error_for(&SAMPLE.replace(
+            "id = \"chat-core\"\ncount = 45",
+            "id = \"chat-core\"\ncount = 0",
+        ));
+        assert!(e.contains("agents[chat-core].count"), "{e}");
+        let e = error_for(&SAMPLE.replace(
+            "min_hours_week = 12, max_hours_week = 24",
+            "min_hours_week = 30, max_hours_week = 24",
+        ));
+        assert!(
+            e.contains("agents[part-time].contract")
+                && e.contains("min_hours_week ≤ max_hours_week"),
+            "{e}"
+        );
+        // Every error points at a line of the file.
+        assert!(e.starts_with("t.toml:"), "{e}");
     }
 
     #[test]

@@ -19,6 +19,93 @@ pub struct Scenario {
     pub channels: Vec<Spanned<Channel>>,
     #[serde(default)]
     pub events: Vec<Spanned<Event>>,
+    pub plan_date: Option<Spanned<toml::value::Datetime>>,
+    #[serde(default)]
+    pub shift_templates: Vec<Spanned<ShiftTemplate>>,
+    #[serde(default)]
+    pub agents: Vec<Spanned<AgentGroup>>,
+    #[serde(default)]
+    pub vendors: Vec<Spanned<Vendor>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftTemplate {
+    pub id: String,
+    pub length: String,
+    pub earliest_start: String,
+    pub latest_start: String,
+    pub start_step_minutes: u32,
+    pub channels: Option<Vec<String>>,
+    #[serde(default)]
+    pub breaks: Vec<BreakRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakRule {
+    pub minutes: u32,
+    pub paid: bool,
+    pub after: String,
+    pub before: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentGroup {
+    pub id: String,
+    pub name: Option<String>,
+    pub count: Option<u32>,
+    pub channels: Vec<String>,
+    pub templates: Vec<String>,
+    pub cost_per_hour: f64,
+    pub contract: Contract,
+    pub overtime: Option<Overtime>,
+    #[serde(default)]
+    pub unavailable: Vec<Unavailable>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    pub min_hours_week: f64,
+    pub max_hours_week: f64,
+    pub max_shifts_week: u32,
+    pub max_consecutive_days: u32,
+    pub min_rest_hours: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overtime {
+    pub hours_week: f64,
+    pub cost_factor: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unavailable {
+    #[serde(default)]
+    pub dates: Vec<toml::value::Datetime>,
+    #[serde(default)]
+    pub weekdays: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    pub id: String,
+    pub name: Option<String>,
+    pub max_heads: BTreeMap<String, u32>,
+    pub min_block_hours: f64,
+    pub start_step_minutes: u32,
+    pub cost_per_hour: f64,
+    #[serde(default)]
+    pub fixed_cost_per_block: f64,
+    #[serde(default)]
+    pub notice_hours: f64,
 }
 
 #[derive(Debug, Deserialize)]
