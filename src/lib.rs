@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod forecast;
 pub mod queueing;
+pub mod roster;
 pub mod scenario;
 pub mod simulate;
 pub mod staffing;

@@ -334,25 +334,30 @@ impl ServiceCurve {
 impl Requirements {
     /// The service curve of a live channel in interval `i`, up to 1.5 × the requirement + 3 agents.
     pub fn service_curve(&self, scenario: &Scenario, c: usize, i: usize) -> Option<ServiceCurve> {
-        let channel = &scenario.channels[c];
-        let model = channel.kind.queue_model()?;
+        let queue = self.queue(scenario, c, i)?;
+        let r = &self.channels[c].intervals[i];
+        let max = (f64::from(r.required) * 1.5).ceil() as u32 + 3;
+        Some(ServiceCurve::new(
+            &queue,
+            scenario.channels[c].target.horizon(),
+            r.volume,
+            max,
+        ))
+    }
+
+    /// The queue a live channel faces in open interval `i`, at the load staffing used.
+    pub fn queue(&self, scenario: &Scenario, c: usize, i: usize) -> Option<Queue> {
+        let model = scenario.channels[c].kind.queue_model()?;
         let r = &self.channels[c].intervals[i];
         if !r.open {
             return None;
         }
-        let queue = Queue::new(
+        Queue::new(
             r.offered_load / r.aht_seconds,
             Seconds::new(r.aht_seconds).ok()?,
             model,
         )
-        .ok()?;
-        let max = (f64::from(r.required) * 1.5).ceil() as u32 + 3;
-        Some(ServiceCurve::new(
-            &queue,
-            channel.target.horizon(),
-            r.volume,
-            max,
-        ))
+        .ok()
     }
 
     /// Per channel and local day: volume, peak and scheduled hours, and the expected service.

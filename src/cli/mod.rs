@@ -3,6 +3,7 @@
 mod demo;
 mod forecast;
 mod queue;
+mod schedule;
 mod simulate;
 mod staff;
 mod table;
@@ -27,7 +28,9 @@ pub enum Command {
     Backtest(forecast::BacktestArgs),
     /// Turn a forecast into required agents per channel and interval.
     Staff(staff::StaffArgs),
-    /// Simulate a coverage table against a forecast, with confidence intervals.
+    /// Build the core-plus-elastic roster: named shifts with breaks and vendor blocks.
+    Schedule(schedule::ScheduleArgs),
+    /// Simulate a coverage table or a roster against a forecast, with confidence intervals.
     Simulate(simulate::SimulateArgs),
     /// Run staffing and its simulation check on the bundled sample promotion peak.
     Demo(demo::DemoArgs),
@@ -39,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forecast(args) => forecast::run(args),
         Command::Backtest(args) => forecast::run_backtest(args),
         Command::Staff(args) => staff::run(args),
+        Command::Schedule(args) => schedule::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
     }

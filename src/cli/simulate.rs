@@ -34,11 +34,16 @@ pub enum HandleTimeName {
 pub struct SimulateArgs {
     #[arg(long)]
     scenario: PathBuf,
-    #[arg(long)]
-    forecast: PathBuf,
+    /// Forecast volumes the coverage is checked against.
+    #[arg(long, required_unless_present = "roster")]
+    forecast: Option<PathBuf>,
     /// Agents per channel and interval: CSV timestamp,channel,agents (or the staffing CSV).
+    #[arg(long, required_unless_present = "roster", conflicts_with = "roster")]
+    coverage: Option<PathBuf>,
+    /// A roster folder written by `peakplan schedule --out DIR`: its coverage.csv against its
+    /// forecast.csv (or --forecast).
     #[arg(long)]
-    coverage: PathBuf,
+    roster: Option<PathBuf>,
     #[arg(long, default_value_t = 30)]
     replications: u32,
     #[arg(long, default_value_t = 1)]
@@ -95,9 +100,16 @@ pub fn run_with_progress(
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
     let grid = scenario.grid();
-    let volumes =
-        VolumeSeries::read(&args.forecast, scenario.time_zone)?.on_grid(&scenario, &grid)?;
-    let coverage = Coverage::read(&args.coverage, &scenario, &grid)?;
+    let (forecast, coverage) = match (&args.roster, &args.forecast, &args.coverage) {
+        (Some(dir), forecast, _) => (
+            forecast.clone().unwrap_or_else(|| dir.join("forecast.csv")),
+            dir.join("coverage.csv"),
+        ),
+        (None, Some(f), Some(c)) => (f.clone(), c.clone()),
+        _ => anyhow::bail!("give --roster DIR, or both --forecast and --coverage"),
+    };
+    let volumes = VolumeSeries::read(&forecast, scenario.time_zone)?.on_grid(&scenario, &grid)?;
+    let coverage = Coverage::read(&coverage, &scenario, &grid)?;
     let report = run_with_progress(&scenario, &grid, &volumes, &coverage, &args.options())?;
     if let Some(path) = &args.out {
         write_intervals(path, &scenario, &report)?;
@@ -279,10 +291,15 @@ pub fn print_summary(
             if d.offered == 0.0 {
                 continue;
             }
-            let sl = if d.judged > 0.0 {
-                table::pct(d.in_time / d.judged)
-            } else {
-                "–".into()
+            let sl = match ch
+                .days
+                .iter()
+                .find(|x| x.date == *date)
+                .and_then(|x| x.stats.service_level)
+            {
+                Some(e) => table::pct_ci(e.mean, e.ci95),
+                None if d.judged > 0.0 => table::pct(d.in_time / d.judged),
+                None => "–".into(),
             };
             t.add_row(row(date.format("%a %d %b").to_string(), d, sl));
         }
@@ -293,5 +310,5 @@ pub fn print_summary(
         t.add_row(row("all days".into(), &all, sl));
     }
     println!("{t}");
-    println!("simulated SL of all days: mean over replications with its 95% confidence half-width");
+    println!("simulated SL: mean over replications with its 95% confidence half-width");
 }

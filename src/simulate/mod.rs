@@ -100,10 +100,19 @@ pub struct SimulatedInterval {
     pub abandon_rate: Option<Estimate>,
 }
 
+/// Simulated performance of one local day: each replication's day totals, then mean and 95 % CI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimulatedDay {
+    pub date: chrono::NaiveDate,
+    #[serde(flatten)]
+    pub stats: SimulatedInterval,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimulatedChannel {
     pub channel: String,
     pub intervals: Vec<SimulatedInterval>,
+    pub days: Vec<SimulatedDay>,
     pub total: SimulatedInterval,
     pub contacts_simulated: u64,
 }
@@ -380,19 +389,46 @@ pub fn simulate(
                 t
             })
             .collect();
-        let agent_seconds: f64 = coverage.agents[c].iter().map(|&a| f64::from(a) * dt).sum();
-        let mut total = summarise(grid.start_of(0), 0, slots, dt, &totals);
-        total.occupancy = Estimate::from_samples(
-            &totals
-                .iter()
-                .filter(|_| agent_seconds > 0.0)
-                .map(|t| t.busy_seconds / (agent_seconds * f64::from(slots)))
-                .collect::<Vec<_>>(),
+        let mut by_day: Vec<(chrono::NaiveDate, Vec<usize>)> = Vec::new();
+        for i in 0..grid.len() {
+            let date = grid.local_clock(i).date;
+            match by_day.last_mut() {
+                Some((d, idx)) if *d == date => idx.push(i),
+                _ => by_day.push((date, vec![i])),
+            }
+        }
+        let days = by_day
+            .iter()
+            .map(|(date, idx)| {
+                let reps: Vec<Counters> = per_rep
+                    .iter()
+                    .map(|s| {
+                        let mut t = Counters::default();
+                        idx.iter().for_each(|&i| t.add(&s[i]));
+                        t
+                    })
+                    .collect();
+                let stats = summarise_span(
+                    grid.start_of(idx[0]),
+                    &reps,
+                    idx.iter().map(|&i| coverage.agents[c][i]),
+                    slots,
+                    dt,
+                );
+                SimulatedDay { date: *date, stats }
+            })
+            .collect();
+        let total = summarise_span(
+            grid.start_of(0),
+            &totals,
+            coverage.agents[c].iter().copied(),
+            slots,
+            dt,
         );
-        total.agents = coverage.agents[c].iter().copied().max().unwrap_or(0);
         channels.push(SimulatedChannel {
             channel: channel.id.to_string(),
             intervals,
+            days,
             total,
             contacts_simulated: totals.iter().map(|t| t.offered).sum(),
         });
@@ -403,6 +439,27 @@ pub fn simulate(
         handle_time: options.handle_time,
         channels,
     })
+}
+
+/// Totals over a stretch of intervals (a day, the horizon), with occupancy over its agent time.
+fn summarise_span(
+    start: DateTime<Utc>,
+    reps: &[Counters],
+    agents: impl Iterator<Item = u32>,
+    slots: u32,
+    dt: f64,
+) -> SimulatedInterval {
+    let (seconds, most) = agents.fold((0.0, 0), |(s, m), a| (s + f64::from(a) * dt, m.max(a)));
+    let mut stats = summarise(start, 0, slots, dt, reps);
+    stats.occupancy = Estimate::from_samples(
+        &reps
+            .iter()
+            .filter(|_| seconds > 0.0)
+            .map(|t| t.busy_seconds / (seconds * f64::from(slots)))
+            .collect::<Vec<_>>(),
+    );
+    stats.agents = most;
+    stats
 }
 
 fn summarise(

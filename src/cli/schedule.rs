@@ -1,0 +1,483 @@
+//! `peakplan schedule`: the core-plus-elastic roster for a scenario.
+
+use super::table;
+use crate::forecast::{self, ForecastOptions, history};
+use crate::roster::{self, Input, Mode, Options, Roster};
+use crate::scenario::Scenario;
+use crate::staffing::{self, LoadMethod, Requirements};
+use crate::time_grid::TimeGrid;
+use crate::volumes::{self, VolumeSeries, format_number, format_timestamp};
+use anyhow::Context;
+use chrono::{Duration, NaiveDate, NaiveTime};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Map, Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeName {
+    /// Each channel's daily service target, with service curves (fewer paid hours).
+    Service,
+    /// Staffing's required agents in every interval (the classic two-step).
+    Coverage,
+}
+
+impl From<ModeName> for Mode {
+    fn from(m: ModeName) -> Self {
+        match m {
+            ModeName::Service => Mode::Service,
+            ModeName::Coverage => Mode::Coverage,
+        }
+    }
+}
+
+/// Build the core-plus-elastic roster: named core shifts with breaks and vendor blocks, at least
+/// cost, holding each channel's service target. Without --forecast, the scenario's history is
+/// forecast over the scenario's horizon first.
+///
+/// Writes to --out: roster.csv, vendor_<id>.csv, coverage.csv, forecast.csv, summary.json and the
+/// solver's log solver.log.
+///
+/// Example:
+///   peakplan schedule --scenario models/promo-peak.toml --out out/roster
+///   peakplan simulate --scenario models/promo-peak.toml --roster out/roster --replications 30 --seed 1
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ScheduleArgs {
+    /// Scenario file (models/*.toml) with shift templates, agents and vendors.
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// Forecast volumes (CSV timestamp,channel,volume[,aht_seconds]); default: forecast the history.
+    #[arg(long)]
+    pub forecast: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "service")]
+    pub mode: ModeName,
+    /// Seconds the solver may run; on the limit the best roster found is kept, with its gap.
+    #[arg(long, default_value_t = 120.0)]
+    pub time_limit: f64,
+    /// Relative gap at which the solver stops.
+    #[arg(long, default_value_t = 0.01)]
+    pub gap: f64,
+    /// Service mode: the least service level any open interval may have.
+    #[arg(long, default_value_t = 0.5)]
+    pub floor: f64,
+    /// Service mode: plan each day this share above the target, for rounding to whole agents.
+    #[arg(long, default_value_t = 0.01)]
+    pub margin: f64,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print summary.json instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Everything a schedule run produced.
+pub struct ScheduleRun {
+    pub scenario: Scenario,
+    pub grid: TimeGrid,
+    pub forecast_rows: Vec<volumes::VolumeRow>,
+    pub requirements: Requirements,
+    pub roster: Roster,
+    pub summary: Value,
+}
+
+fn spinner(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("the template is valid"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar.set_message(message.to_string());
+    bar
+}
+
+/// The forecast to schedule against: the given file, or the scenario's history forecast over the
+/// horizon.
+pub fn load_forecast(
+    scenario: &Scenario,
+    forecast: Option<&Path>,
+) -> anyhow::Result<(Vec<volumes::VolumeRow>, String)> {
+    if let Some(path) = forecast {
+        let series = VolumeSeries::read(path, scenario.time_zone)?;
+        return Ok((series.rows, path.display().to_string()));
+    }
+    let Some(history_path) = &scenario.history else {
+        anyhow::bail!(
+            "no forecast: give --forecast FILE.csv, or a scenario with `history = \"…\"` to forecast from"
+        );
+    };
+    let bar = spinner("forecasting from the history");
+    let series = VolumeSeries::read(history_path, scenario.time_zone)?;
+    let history = history::for_scenario(&series, scenario)?;
+    let options = ForecastOptions {
+        start: scenario.horizon.start.and_time(NaiveTime::MIN),
+        end: (scenario.horizon.end + Duration::days(1)).and_time(NaiveTime::MIN),
+        method: None,
+        origins: 4,
+        horizon_days: 7,
+    };
+    let result = forecast::forecast(&history, Some(scenario), &options)?;
+    bar.finish_and_clear();
+    Ok((
+        result.rows(),
+        format!("forecast of {}", history_path.display()),
+    ))
+}
+
+/// Forecast (when needed), staffing and roster.
+pub fn compute(args: &ScheduleArgs) -> anyhow::Result<ScheduleRun> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let grid = scenario.grid();
+    let (rows, forecast_origin) = load_forecast(&scenario, args.forecast.as_deref())?;
+    let volumes = VolumeSeries {
+        origin: forecast_origin.clone(),
+        rows: rows.clone(),
+    }
+    .on_grid(&scenario, &grid)?;
+    let requirements =
+        staffing::requirements(&scenario, &grid, &volumes, LoadMethod::ModifiedOfferedLoad)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let options = Options {
+        mode: args.mode.into(),
+        time_limit_seconds: args.time_limit,
+        relative_gap: args.gap,
+        interval_floor: args.floor,
+        service_margin: args.margin,
+        solver_log: Some(args.out.join("solver.log")),
+    };
+    let input = Input {
+        scenario: &scenario,
+        grid: &grid,
+        volumes: &volumes,
+        requirements: &requirements,
+    };
+    let bar = spinner("building the roster program");
+    let progress = |line: &str| bar.set_message(line.to_string());
+    let roster = roster::schedule(&input, &options, &progress);
+    bar.finish_and_clear();
+    let roster = roster?;
+    let summary = summary_json(&scenario, &forecast_origin, &roster);
+    Ok(ScheduleRun {
+        scenario,
+        grid,
+        forecast_rows: rows,
+        requirements,
+        roster,
+        summary,
+    })
+}
+
+/// "2026-11-02T07:00" for `minute` after local midnight of `date` (past midnight on the next day).
+pub fn local_time(date: NaiveDate, minute: u32) -> String {
+    let day = date + Duration::days(i64::from(minute / 1440));
+    let m = minute % 1440;
+    format!("{}T{:02}:{:02}", day, m / 60, m % 60)
+}
+
+fn clock(minute: u32) -> String {
+    let m = minute % 1440;
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+fn round2(v: f64) -> Value {
+    json!((v * 100.0).round() / 100.0)
+}
+
+fn split_json(split: &roster::evaluate::Split) -> Value {
+    let mut m = Map::new();
+    m.insert("core".into(), round2(split.core));
+    m.insert("overtime".into(), round2(split.overtime));
+    for (id, v) in &split.vendors {
+        m.insert(id.clone(), round2(*v));
+    }
+    m.insert("total".into(), round2(split.total()));
+    Value::Object(m)
+}
+
+fn agents_rostered(roster: &Roster) -> usize {
+    let mut a: Vec<usize> = roster.shifts.iter().map(|s| s.agent).collect();
+    a.sort_unstable();
+    a.dedup();
+    a.len()
+}
+
+/// summary.json.
+pub fn summary_json(scenario: &Scenario, forecast: &str, roster: &Roster) -> Value {
+    let e = &roster.evaluation;
+    let service: Vec<Value> = e
+        .days
+        .iter()
+        .map(|d| {
+            json!({
+                "channel": d.channel,
+                "date": d.date,
+                "volume": (d.volume * 10.0).round() / 10.0,
+                "projected_service_level": d.projected_service_level.map(|v| (v * 10000.0).round() / 10000.0),
+                "projected_abandon_rate": d.projected_abandon_rate.map(|v| (v * 10000.0).round() / 10000.0),
+                "target": d.target,
+                "meets_target": d.projected_service_level.map(|v| v + 1e-9 >= d.target),
+                "core_hours": (d.core_hours * 100.0).round() / 100.0,
+                "elastic_hours": (d.elastic_hours * 100.0).round() / 100.0,
+            })
+        })
+        .collect();
+    json!({
+        "scenario": scenario.name,
+        "forecast": forecast,
+        "mode": roster.mode.name(),
+        "status": roster.solve.status,
+        "cost_total": round2(e.cost.total()),
+        "cost": split_json(&e.cost),
+        "paid_hours": split_json(&e.hours),
+        "penalty": round2(e.penalty),
+        "objective": round2(e.objective),
+        "lower_bound": round2(e.lower_bound),
+        "gap": (e.gap * 1e6).round() / 1e6,
+        "solve_seconds": (roster.solve.seconds * 100.0).round() / 100.0,
+        "solver": {
+            "objective": round2(roster.solve.objective),
+            "columns": roster.solve.columns,
+            "integer_columns": roster.solve.integer_columns,
+            "rows": roster.solve.rows,
+            "phases": roster.solve.phases,
+        },
+        "shifts": roster.shifts.len(),
+        "agents_rostered": agents_rostered(roster),
+        "vendor_blocks": roster.blocks.len(),
+        "unassigned_shifts": roster.unassigned,
+        "rule_violations": e.violations,
+        "service": service,
+    })
+}
+
+/// Writes roster.csv, vendor_<id>.csv, coverage.csv, forecast.csv and summary.json.
+pub fn write_outputs(dir: &Path, run: &ScheduleRun) -> anyhow::Result<()> {
+    let s = &run.scenario;
+    let r = &run.roster;
+    let create = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+        let path = dir.join(name);
+        let f = std::fs::File::create(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(std::io::BufWriter::new(f))
+    };
+
+    let mut out = create("roster.csv")?;
+    writeln!(
+        out,
+        "agent,name,group,date,start,end,channel,template,paid_hours,breaks"
+    )?;
+    let mut shifts: Vec<&roster::Shift> = r.shifts.iter().collect();
+    shifts.sort_by_key(|s| (s.date, s.start, s.agent));
+    for sh in shifts {
+        let agent = &s.agents[sh.agent];
+        let breaks: Vec<String> = sh
+            .breaks
+            .iter()
+            .map(|&(at, minutes, paid)| {
+                format!(
+                    "{}-{} {}",
+                    clock(at),
+                    clock(at + minutes),
+                    if paid { "paid" } else { "unpaid" }
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{}",
+            agent.id,
+            agent.name,
+            agent.group,
+            sh.date,
+            local_time(sh.date, sh.start),
+            local_time(sh.date, sh.end),
+            s.channels[sh.channel].id,
+            s.shift_templates[sh.template].id,
+            format_number(f64::from(sh.paid_minutes) / 60.0),
+            breaks.join("; ")
+        )?;
+    }
+    out.flush()?;
+
+    for (v, vendor) in s.vendors.iter().enumerate() {
+        let mut out = create(&format!("vendor_{}.csv", vendor.id))?;
+        writeln!(out, "date,start,end,channel,heads,hours")?;
+        let mut blocks: Vec<&roster::VendorBlock> =
+            r.blocks.iter().filter(|b| b.vendor == v).collect();
+        blocks.sort_by(|a, b| {
+            (a.date, a.start, a.channel, a.end).cmp(&(b.date, b.start, b.channel, b.end))
+        });
+        for b in blocks {
+            writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                b.date,
+                local_time(b.date, b.start),
+                local_time(b.date, b.end),
+                s.channels[b.channel].id,
+                b.heads,
+                format_number(f64::from(b.heads) * f64::from(b.end - b.start) / 60.0)
+            )?;
+        }
+        out.flush()?;
+    }
+
+    let e = &r.evaluation;
+    let mut out = create("coverage.csv")?;
+    writeln!(
+        out,
+        "timestamp,channel,forecast,required,scheduled_core,scheduled_elastic,agents,projected_service_level"
+    )?;
+    for i in 0..run.grid.len() {
+        for (c, ch) in s.channels.iter().enumerate() {
+            let req = &run.requirements.channels[c].intervals[i];
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{}",
+                format_timestamp(run.grid.start_of(i), s.time_zone),
+                ch.id,
+                format_number(req.volume),
+                req.scheduled,
+                format_number(e.core[c][i]),
+                format_number(e.elastic[c][i]),
+                e.on_phone[c][i],
+                e.projected[c][i].map(format_number).unwrap_or_default()
+            )?;
+        }
+    }
+    out.flush()?;
+
+    let out = create("forecast.csv")?;
+    volumes::write(out, &run.forecast_rows, s.time_zone)?;
+
+    let mut out = create("summary.json")?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&run.summary)?)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn money(v: f64) -> String {
+    let whole = v.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut grouped = String::new();
+    for (j, ch) in digits.chars().enumerate() {
+        if j > 0 && (digits.len() - j) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    if whole < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+pub fn print_summary(run: &ScheduleRun) {
+    let r = &run.roster;
+    let e = &r.evaluation;
+    println!(
+        "roster for {} ({} mode): {} core shifts for {} agents, {} vendor blocks",
+        run.scenario.name,
+        r.mode.name(),
+        r.shifts.len(),
+        run.summary["agents_rostered"],
+        r.blocks.len()
+    );
+    let mut t = table::new(&[
+        "channel",
+        "day",
+        "volume",
+        "core h",
+        "elastic h",
+        "projected SL",
+        "target",
+    ]);
+    for d in &e.days {
+        if d.volume <= 0.0 {
+            continue;
+        }
+        let sl = d
+            .projected_service_level
+            .map_or("–".to_string(), table::pct);
+        let mark = match d.projected_service_level {
+            Some(v) if v + 1e-9 < d.target => " below",
+            _ => "",
+        };
+        t.add_row(vec![
+            d.channel.clone(),
+            d.date.format("%a %d %b").to_string(),
+            format!("{:.0}", d.volume),
+            format!("{:.0}", d.core_hours),
+            format!("{:.0}", d.elastic_hours),
+            format!("{sl}{mark}"),
+            table::pct(d.target),
+        ]);
+    }
+    println!("{t}");
+    let mut rows = vec![
+        (
+            "core".to_string(),
+            format!("{} h   {}", money(e.hours.core), money(e.cost.core)),
+        ),
+        (
+            "overtime".to_string(),
+            format!("{} h   {}", money(e.hours.overtime), money(e.cost.overtime)),
+        ),
+    ];
+    for ((id, h), (_, c)) in e.hours.vendors.iter().zip(&e.cost.vendors) {
+        rows.push((
+            format!("vendor {id}"),
+            format!("{} h   {}", money(*h), money(*c)),
+        ));
+    }
+    rows.push((
+        "total paid".to_string(),
+        format!("{} h   {}", money(e.hours.total()), money(e.cost.total())),
+    ));
+    if e.penalty > 0.0 {
+        rows.push(("shortfall penalty".into(), money(e.penalty)));
+    }
+    rows.push((
+        "lower bound / gap".into(),
+        format!("{}   {:.2}%", money(e.lower_bound), e.gap * 100.0),
+    ));
+    rows.push((
+        "solver".into(),
+        format!(
+            "{:?}, {:.1} s, {} columns ({} integer), {} rows",
+            r.solve.status, r.solve.seconds, r.solve.columns, r.solve.integer_columns, r.solve.rows
+        ),
+    ));
+    println!("{}", table::pairs(rows));
+    if !r.unassigned.is_empty() {
+        println!(
+            "{} planned shift(s) could not be given to any agent of their group without breaking a rule; \
+             they are left out (summary.json lists them)",
+            r.unassigned.len()
+        );
+    }
+    for v in &e.violations {
+        println!("rule broken: {} {}: {}", v.who, v.rule, v.detail);
+    }
+}
+
+pub fn run(args: ScheduleArgs) -> anyhow::Result<()> {
+    let run = compute(&args)?;
+    write_outputs(&args.out, &run)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&run.summary)?);
+        return Ok(());
+    }
+    print_summary(&run);
+    println!(
+        "wrote {}/roster.csv, vendor_*.csv, coverage.csv, forecast.csv, summary.json\n\
+         next: peakplan simulate --scenario {} --roster {}",
+        args.out.display(),
+        args.scenario.display(),
+        args.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,505 @@
+//! The finished roster on its own terms: coverage, projected service, cost, every rule checked
+//! again, and its gap to the stage-1 bound.
+
+use super::model::{prices, prorated_min, weeks};
+use super::slots::{grid_minute, spread};
+use super::{Input, Mode, Options, Shift, VendorBlock};
+use crate::scenario::ChannelKind;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One channel on one local day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayService {
+    pub channel: String,
+    pub date: NaiveDate,
+    pub volume: f64,
+    /// Contacts answered within the target time over offered, from the queueing engine (email: the
+    /// share of work answered by its deadline).
+    pub projected_service_level: Option<f64>,
+    /// Expected share of offered contacts abandoning (patient queues report 0).
+    pub projected_abandon_rate: Option<f64>,
+    pub target: f64,
+    pub core_hours: f64,
+    pub elastic_hours: f64,
+}
+
+/// A contract rule or vendor limit the roster breaks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    /// Agent or vendor id.
+    pub who: String,
+    pub rule: String,
+    pub detail: String,
+}
+
+/// Money or hours split by source.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Split {
+    pub core: f64,
+    pub overtime: f64,
+    /// Per vendor id, in scenario order.
+    pub vendors: Vec<(String, f64)>,
+}
+
+impl Split {
+    pub fn total(&self) -> f64 {
+        self.core + self.overtime + self.vendors.iter().map(|(_, v)| v).sum::<f64>()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Core agents scheduled on each channel per interval (breaks taken out).
+    pub core: Vec<Vec<f64>>,
+    /// Vendor heads on each channel per interval.
+    pub elastic: Vec<Vec<f64>>,
+    /// Agents taking contacts after shrinkage, whole: what the simulator staffs with.
+    pub on_phone: Vec<Vec<u32>>,
+    /// Projected service level per channel and interval (live channels, open intervals).
+    pub projected: Vec<Vec<Option<f64>>>,
+    pub days: Vec<DayService>,
+    pub cost: Split,
+    pub hours: Split,
+    /// Priced shortfall of the finished roster, as stage 1 prices it.
+    pub penalty: f64,
+    /// Cost plus penalty.
+    pub objective: f64,
+    pub lower_bound: f64,
+    /// (objective − lower bound) / objective.
+    pub gap: f64,
+    pub violations: Vec<Violation>,
+}
+
+/// Service level at a fractional number of agents: linear between the whole numbers around it.
+fn service_at(
+    queue: &crate::queueing::Queue,
+    within: crate::queueing::Seconds,
+    agents: f64,
+) -> (f64, f64) {
+    let lo = agents.floor().max(0.0);
+    let at = |n: f64| {
+        queue
+            .evaluate(n as u32, within)
+            .map_or((0.0, 1.0), |m| (m.service_level, m.p_abandon))
+    };
+    let (sl0, ab0) = at(lo);
+    let frac = agents - lo;
+    if frac < 1e-9 {
+        return (sl0, ab0);
+    }
+    let (sl1, ab1) = at(lo + 1.0);
+    (sl0 + frac * (sl1 - sl0), ab0 + frac * (ab1 - ab0))
+}
+
+/// Share of each interval's email work answered by its deadline, first come first served, with
+/// `agents` working in open intervals (the deadline semantics of [`crate::queueing::backlog`]).
+pub fn backlog_in_time(
+    work: &[f64],
+    open: &[bool],
+    agents: &[f64],
+    dt: f64,
+    deadline: f64,
+) -> Vec<Option<f64>> {
+    let due = ((deadline / dt).floor() as usize).max(1);
+    let n = work.len();
+    let mut arrived = vec![0.0; n + 1];
+    let mut done = vec![0.0; n + 1];
+    for i in 0..n {
+        arrived[i + 1] = arrived[i] + work[i];
+        let capacity = if open[i] { agents[i] * dt } else { 0.0 };
+        done[i + 1] = (done[i] + capacity).min(arrived[i + 1]);
+    }
+    (0..n)
+        .map(|j| {
+            if work[j] <= 0.0 {
+                return None;
+            }
+            // Work of interval j is due by the start of interval j + due. Work due after the
+            // horizon is judged only if it is already done by the end.
+            let share = |by: f64| ((by - arrived[j]) / work[j]).clamp(0.0, 1.0);
+            if j + due <= n {
+                Some(share(done[j + due]))
+            } else {
+                (share(done[n]) >= 1.0).then_some(1.0)
+            }
+        })
+        .collect()
+}
+
+/// Evaluates a roster.
+pub fn evaluate(
+    input: &Input,
+    options: &Options,
+    shifts: &[Shift],
+    blocks: &[VendorBlock],
+    lower_bound: f64,
+) -> Evaluation {
+    let s = input.scenario;
+    let grid = input.grid;
+    let n = grid.len();
+    let dt = grid.length().seconds();
+    let hours_per_interval = dt / 3600.0;
+    let mut core = vec![vec![0.0; n]; s.channels.len()];
+    let mut elastic = vec![vec![0.0; n]; s.channels.len()];
+    for sh in shifts {
+        let from = grid_minute(input, sh.date, sh.start);
+        for (i, f) in spread(input, from, from + i64::from(sh.end - sh.start)) {
+            core[sh.channel][i] += f;
+        }
+        for &(at, minutes, _) in &sh.breaks {
+            let b = grid_minute(input, sh.date, at);
+            for (i, f) in spread(input, b, b + i64::from(minutes)) {
+                core[sh.channel][i] -= f;
+            }
+        }
+    }
+    for b in blocks {
+        let from = grid_minute(input, b.date, b.start);
+        for (i, f) in spread(input, from, from + i64::from(b.end - b.start)) {
+            elastic[b.channel][i] += f * f64::from(b.heads);
+        }
+    }
+
+    let prices = prices(input);
+    let mut penalty = 0.0;
+    let mut on_phone = vec![vec![0; n]; s.channels.len()];
+    let mut projected = vec![vec![None; n]; s.channels.len()];
+    let mut abandon = vec![vec![None; n]; s.channels.len()];
+    for (c, channel) in s.channels.iter().enumerate() {
+        let req = &input.requirements.channels[c];
+        let within = channel.target.horizon();
+        let eff: Vec<f64> = (0..n)
+            .map(|i| (core[c][i] + elastic[c][i]) * (1.0 - req.intervals[i].shrinkage))
+            .collect();
+        for i in 0..n {
+            on_phone[c][i] = (eff[i] + 1e-9).round().max(0.0) as u32;
+        }
+        if matches!(channel.kind, ChannelKind::Email) {
+            let work: Vec<f64> = req
+                .intervals
+                .iter()
+                .map(|r| r.volume * r.aht_seconds)
+                .collect();
+            let open: Vec<bool> = req.intervals.iter().map(|r| r.open).collect();
+            projected[c] = backlog_in_time(&work, &open, &eff, dt, within.get());
+        } else {
+            for i in 0..n {
+                let r = &req.intervals[i];
+                if r.volume <= 0.0 {
+                    continue;
+                }
+                if let Some(queue) = input.requirements.queue(s, c, i) {
+                    let (sl, ab) = service_at(&queue, within, eff[i]);
+                    projected[c][i] = Some(sl);
+                    abandon[c][i] = Some(ab);
+                }
+            }
+        }
+        let by_service =
+            options.mode == Mode::Service && !matches!(channel.kind, ChannelKind::Email);
+        for i in 0..n {
+            let r = &req.intervals[i];
+            if !r.open {
+                continue;
+            }
+            let have = core[c][i] + elastic[c][i];
+            let need = if by_service {
+                input
+                    .requirements
+                    .service_curve(s, c, i)
+                    .and_then(|curve| {
+                        curve
+                            .points
+                            .iter()
+                            .find(|p| p.service_level >= options.interval_floor)
+                            .map(|p| f64::from(p.agents) / (1.0 - r.shrinkage))
+                    })
+                    .unwrap_or(0.0)
+            } else {
+                f64::from(r.scheduled)
+            };
+            penalty += (need - have).max(0.0) * prices.short_per_agent_interval;
+        }
+    }
+
+    // Per channel and day.
+    let mut days: Vec<DayService> = Vec::new();
+    for (c, channel) in s.channels.iter().enumerate() {
+        let req = &input.requirements.channels[c];
+        // volume, in time, abandoned, core h, elastic h, judged volume
+        let mut by_day: BTreeMap<NaiveDate, (f64, f64, f64, f64, f64, f64)> = BTreeMap::new();
+        for i in 0..n {
+            let r = &req.intervals[i];
+            let e = by_day
+                .entry(grid.local_clock(i).date)
+                .or_insert((0.0, 0.0, 0.0, 0.0, 0.0, 0.0));
+            e.0 += r.volume;
+            if let Some(sl) = projected[c][i] {
+                e.1 += sl * r.volume;
+                e.5 += r.volume;
+            }
+            e.2 += abandon[c][i].unwrap_or(0.0) * r.volume;
+            e.3 += core[c][i] * hours_per_interval;
+            e.4 += elastic[c][i] * hours_per_interval;
+        }
+        let share = channel.target.share();
+        for (date, (volume, in_time, abandoned, core_h, elastic_h, judged)) in by_day {
+            let sl = (judged > 0.0).then(|| in_time / judged);
+            if options.mode == Mode::Service
+                && !matches!(channel.kind, ChannelKind::Email)
+                && volume > 0.0
+            {
+                penalty += (share * volume - in_time).max(0.0) * prices.late_per_contact;
+            }
+            days.push(DayService {
+                channel: channel.id.to_string(),
+                date,
+                volume,
+                projected_service_level: sl,
+                projected_abandon_rate: (volume > 0.0
+                    && !matches!(channel.kind, ChannelKind::Email))
+                .then(|| abandoned / volume),
+                target: share,
+                core_hours: core_h,
+                elastic_hours: elastic_h,
+            });
+        }
+    }
+
+    let (cost, hours, mut violations) = costs_and_rules(input, shifts, blocks);
+    violations.extend(vendor_rules(input, blocks, &elastic));
+    let total = cost.total();
+    let objective = total + penalty;
+    let gap = if objective > 0.0 {
+        ((objective - lower_bound) / objective).max(0.0)
+    } else {
+        0.0
+    };
+    Evaluation {
+        core,
+        elastic,
+        on_phone,
+        projected,
+        days,
+        cost,
+        hours,
+        penalty,
+        objective,
+        lower_bound,
+        gap,
+        violations,
+    }
+}
+
+/// Cost and paid hours by source, and every contract rule checked per agent.
+fn costs_and_rules(
+    input: &Input,
+    shifts: &[Shift],
+    blocks: &[VendorBlock],
+) -> (Split, Split, Vec<Violation>) {
+    let s = input.scenario;
+    let week_list = weeks(input);
+    let first = s.horizon.start;
+    let day_index = |d: NaiveDate| (d - first).num_days();
+    let mut cost = Split::default();
+    let mut hours = Split::default();
+    let mut violations = Vec::new();
+    let mut by_agent: Vec<Vec<&Shift>> = vec![Vec::new(); s.agents.len()];
+    for sh in shifts {
+        by_agent[sh.agent].push(sh);
+    }
+    for (a, agent) in s.agents.iter().enumerate() {
+        let mine = &mut by_agent[a];
+        mine.sort_by_key(|sh| (sh.date, sh.start));
+        let c = agent.contract;
+        let mut flag = |rule: &str, detail: String| {
+            violations.push(Violation {
+                who: agent.id.clone(),
+                rule: rule.to_string(),
+                detail,
+            })
+        };
+        for sh in mine.iter() {
+            if !agent.templates.contains(&sh.template) {
+                flag(
+                    "templates",
+                    format!(
+                        "{} works template {}",
+                        sh.date, s.shift_templates[sh.template].id
+                    ),
+                );
+            }
+            if !agent.channels.contains(&sh.channel) {
+                flag(
+                    "channels",
+                    format!("{} works channel {}", sh.date, s.channels[sh.channel].id),
+                );
+            }
+            if !agent.available(sh.date, sh.start, sh.end) {
+                flag(
+                    "unavailable",
+                    format!("{} works while unavailable", sh.date),
+                );
+            }
+        }
+        for w in mine.windows(2) {
+            let end = day_index(w[0].date) * 1440 + i64::from(w[0].end);
+            let start = day_index(w[1].date) * 1440 + i64::from(w[1].start);
+            if w[0].date == w[1].date {
+                flag("one shift a day", format!("two shifts on {}", w[0].date));
+            }
+            let rest = (start - end) as f64 / 60.0;
+            if rest + 1e-9 < c.min_rest_hours {
+                flag(
+                    "min_rest_hours",
+                    format!("{:.1} h rest between {} and {}", rest, w[0].date, w[1].date),
+                );
+            }
+        }
+        let mut run = 0;
+        let mut last: Option<NaiveDate> = None;
+        for sh in mine.iter() {
+            run = match last {
+                Some(l) if sh.date - l == chrono::Duration::days(1) => run + 1,
+                Some(l) if sh.date == l => run,
+                _ => 1,
+            };
+            last = Some(sh.date);
+            if run > c.max_consecutive_days {
+                flag(
+                    "max_consecutive_days",
+                    format!("{run} days in a row to {}", sh.date),
+                );
+            }
+        }
+        for (_, days) in &week_list {
+            let in_week: Vec<&&Shift> = mine
+                .iter()
+                .filter(|sh| days.contains(&(day_index(sh.date) as usize)))
+                .collect();
+            let h: f64 = in_week
+                .iter()
+                .map(|sh| f64::from(sh.paid_minutes) / 60.0)
+                .sum();
+            let week = s.horizon.start + chrono::Duration::days(days[0] as i64);
+            if in_week.len() as u32 > c.max_shifts_week {
+                flag(
+                    "max_shifts_week",
+                    format!("{} shifts in the week of {week}", in_week.len()),
+                );
+            }
+            let ot_allowed = agent.overtime.map_or(0.0, |o| o.hours_week);
+            if h > c.max_hours_week + ot_allowed + 1e-9 {
+                flag("max_hours_week", format!("{h:.2} h in the week of {week}"));
+            }
+            let min = prorated_min(c.min_hours_week, days.len());
+            if h + 1e-9 < min {
+                flag(
+                    "min_hours_week",
+                    format!("{h:.2} h of {min:.2} h in the week of {week}"),
+                );
+            }
+            let regular = h.min(c.max_hours_week);
+            let extra = (h - c.max_hours_week).max(0.0);
+            hours.core += regular;
+            hours.overtime += extra;
+            cost.core += regular * agent.cost_per_hour;
+            cost.overtime +=
+                extra * agent.cost_per_hour * agent.overtime.map_or(1.0, |o| o.cost_factor);
+        }
+    }
+    for (v, vendor) in s.vendors.iter().enumerate() {
+        let (h, fixed, count) =
+            blocks
+                .iter()
+                .filter(|b| b.vendor == v)
+                .fold((0.0, 0.0, 0), |(h, f, n), b| {
+                    (
+                        h + f64::from(b.heads) * f64::from(b.end - b.start) / 60.0,
+                        f + vendor.fixed_cost_per_block,
+                        n + 1,
+                    )
+                });
+        let _ = count;
+        hours.vendors.push((vendor.id.clone(), h));
+        cost.vendors
+            .push((vendor.id.clone(), h * vendor.cost_per_hour + fixed));
+    }
+    (cost, hours, violations)
+}
+
+/// Vendor caps per interval, notice and block length.
+fn vendor_rules(input: &Input, blocks: &[VendorBlock], _elastic: &[Vec<f64>]) -> Vec<Violation> {
+    let s = input.scenario;
+    let mut out = Vec::new();
+    let n = input.grid.len();
+    for (v, vendor) in s.vendors.iter().enumerate() {
+        let earliest = s
+            .plan_date
+            .map(|p| grid_minute(input, p, 0) + (vendor.notice_hours * 60.0).round() as i64);
+        let mut heads: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        for b in blocks.iter().filter(|b| b.vendor == v) {
+            let from = grid_minute(input, b.date, b.start);
+            if earliest.is_some_and(|e| from < e) {
+                out.push(Violation {
+                    who: vendor.id.clone(),
+                    rule: "notice_hours".into(),
+                    detail: format!(
+                        "block on {} at {} starts inside the notice",
+                        b.date, b.start
+                    ),
+                });
+            }
+            if b.end - b.start < vendor.min_block_minutes {
+                out.push(Violation {
+                    who: vendor.id.clone(),
+                    rule: "min_block_hours".into(),
+                    detail: format!("block on {} at {} is too short", b.date, b.start),
+                });
+            }
+            let line = heads.entry(b.channel).or_insert_with(|| vec![0; n]);
+            for (i, _) in spread(input, from, from + i64::from(b.end - b.start)) {
+                line[i] += b.heads;
+            }
+        }
+        for (c, line) in heads {
+            let cap = vendor
+                .max_heads
+                .iter()
+                .find(|(ch, _)| *ch == c)
+                .map_or(0, |&(_, m)| m);
+            if let Some((i, &h)) = line.iter().enumerate().find(|(_, h)| **h > cap) {
+                out.push(Violation {
+                    who: vendor.id.clone(),
+                    rule: "max_heads".into(),
+                    detail: format!(
+                        "{h} heads on {} at {} (cap {cap})",
+                        s.channels[c].id,
+                        crate::volumes::format_timestamp(input.grid.start_of(i), s.time_zone)
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backlog_in_time;
+
+    #[test]
+    fn email_in_time_follows_the_deadline() {
+        // 4 agent-intervals of work arrive at once; 2 agents clear it in two intervals.
+        let dt = 1.0;
+        let work = [4.0, 0.0, 0.0, 0.0];
+        let open = [true; 4];
+        let all = backlog_in_time(&work, &open, &[2.0, 2.0, 0.0, 0.0], dt, 2.0);
+        assert_eq!(all[0], Some(1.0));
+        let half = backlog_in_time(&work, &open, &[1.0, 1.0, 0.0, 0.0], dt, 2.0);
+        assert_eq!(half[0], Some(0.5));
+        assert_eq!(half[1], None);
+    }
+}

@@ -1,0 +1,227 @@
+//! Where shifts and vendor blocks can go: every candidate laid on the scenario's interval grid.
+
+use super::Input;
+use crate::time_grid::local_midnight;
+use chrono::{Duration, NaiveDate};
+
+/// Agents of one `[[agents]]` entry: same skills, contract and availability.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub group: String,
+    /// Indices into `scenario.agents`, in scenario order.
+    pub agents: Vec<usize>,
+}
+
+impl Pool {
+    pub fn size(&self) -> f64 {
+        self.agents.len() as f64
+    }
+}
+
+/// Groups agents by their `[[agents]]` entry, in scenario order.
+pub fn pools(input: &Input) -> Vec<Pool> {
+    let mut out: Vec<Pool> = Vec::new();
+    for (a, agent) in input.scenario.agents.iter().enumerate() {
+        match out.last_mut() {
+            Some(p) if p.group == agent.group => p.agents.push(a),
+            _ => out.push(Pool {
+                group: agent.group.clone(),
+                agents: vec![a],
+            }),
+        }
+    }
+    out
+}
+
+/// Share of each grid interval covered: `(interval, fraction)`.
+pub type Presence = Vec<(usize, f64)>;
+
+/// Minutes from the grid's first instant to `minute` after local midnight of `date`.
+pub fn grid_minute(input: &Input, date: NaiveDate, minute: u32) -> i64 {
+    let midnight = local_midnight(input.scenario.time_zone, date);
+    let at = midnight + Duration::minutes(i64::from(minute));
+    (at - input.grid.start_of(0)).num_minutes()
+}
+
+/// The intervals `[from, to)` (grid minutes) overlaps, with the share of each.
+pub fn spread(input: &Input, from: i64, to: i64) -> Presence {
+    let len = i64::from(input.grid.length().minutes());
+    let n = input.grid.len() as i64;
+    let mut out = Vec::new();
+    if to <= from {
+        return out;
+    }
+    let first = from.div_euclid(len).max(0);
+    let last = ((to - 1).div_euclid(len)).min(n - 1);
+    for i in first..=last {
+        let (a, b) = (i * len, (i + 1) * len);
+        let overlap = to.min(b) - from.max(a);
+        if overlap > 0 {
+            out.push((i as usize, overlap as f64 / len as f64));
+        }
+    }
+    out
+}
+
+/// One place a break can go.
+#[derive(Debug, Clone)]
+pub struct BreakOption {
+    /// Minutes after the shift start.
+    pub offset: u32,
+    pub removal: Presence,
+}
+
+/// A shift of one template starting at one time on one day on one channel.
+#[derive(Debug, Clone)]
+pub struct ShiftSlot {
+    pub template: usize,
+    pub day: usize,
+    pub date: NaiveDate,
+    pub start: u32,
+    pub channel: usize,
+    pub presence: Presence,
+    /// Per break rule of the template, where it may go.
+    pub breaks: Vec<Vec<BreakOption>>,
+    pub paid_hours: f64,
+}
+
+impl ShiftSlot {
+    pub fn end(&self, input: &Input) -> u32 {
+        self.start + input.scenario.shift_templates[self.template].length_minutes
+    }
+}
+
+/// Breaks are placed on the interval grid (every 15 minutes at most): finer placement changes
+/// coverage by less than the rounding of breaks to whole agents does.
+pub fn break_step(input: &Input) -> u32 {
+    input.grid.length().minutes().max(15)
+}
+
+/// Every shift slot touching an open interval of its channel.
+pub fn shift_slots(input: &Input) -> Vec<ShiftSlot> {
+    let s = input.scenario;
+    let days: Vec<NaiveDate> = s.horizon.days().collect();
+    let step = break_step(input) as usize;
+    let mut out = Vec::new();
+    for (t, template) in s.shift_templates.iter().enumerate() {
+        for (d, &date) in days.iter().enumerate() {
+            for start in template.starts() {
+                let from = grid_minute(input, date, start);
+                let presence = spread(input, from, from + i64::from(template.length_minutes));
+                let breaks: Vec<Vec<BreakOption>> = template
+                    .breaks
+                    .iter()
+                    .map(|b| {
+                        (b.after..=b.before.saturating_sub(b.minutes))
+                            .step_by(step)
+                            .map(|offset| {
+                                let at = from + i64::from(offset);
+                                BreakOption {
+                                    offset,
+                                    removal: spread(input, at, at + i64::from(b.minutes)),
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                for &c in &template.channels {
+                    if !presence.iter().any(|&(i, _)| input.volumes.open[c][i]) {
+                        continue;
+                    }
+                    out.push(ShiftSlot {
+                        template: t,
+                        day: d,
+                        date,
+                        start,
+                        channel: c,
+                        presence: presence.clone(),
+                        breaks: breaks.clone(),
+                        paid_hours: f64::from(template.paid_minutes()) / 60.0,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A vendor block: heads on one channel from `start` for `length` minutes.
+#[derive(Debug, Clone)]
+pub struct BlockSlot {
+    pub vendor: usize,
+    pub channel: usize,
+    pub cap: u32,
+    pub day: usize,
+    pub date: NaiveDate,
+    pub start: u32,
+    pub length: u32,
+    pub presence: Presence,
+}
+
+/// Block lengths offered: the minimum, and two and four hours more, up to twelve hours.
+fn block_lengths(min: u32) -> Vec<u32> {
+    let mut v = vec![min];
+    for extra in [120, 240] {
+        if min + extra <= 720 {
+            v.push(min + extra);
+        }
+    }
+    v
+}
+
+/// Every vendor block that starts and ends inside its channel's opening hours, after the notice.
+pub fn block_slots(input: &Input) -> Vec<BlockSlot> {
+    let s = input.scenario;
+    let earliest = s
+        .plan_date
+        .map(|p| grid_minute(input, p, 0))
+        .unwrap_or(i64::MIN);
+    let open = |c: usize, i: usize| input.volumes.open[c].get(i).copied().unwrap_or(false);
+    let mut out = Vec::new();
+    for (v, vendor) in s.vendors.iter().enumerate() {
+        let notice = (vendor.notice_hours * 60.0).round() as i64;
+        for &(c, cap) in &vendor.max_heads {
+            if cap == 0 {
+                continue;
+            }
+            for (d, date) in s.horizon.days().enumerate() {
+                for start in (0..1440).step_by(vendor.start_step_minutes.max(1) as usize) {
+                    let from = grid_minute(input, date, start);
+                    if from < earliest.saturating_add(notice) {
+                        continue;
+                    }
+                    for length in block_lengths(vendor.min_block_minutes) {
+                        let presence = spread(input, from, from + i64::from(length));
+                        let (Some(&(first, _)), Some(&(last, _))) =
+                            (presence.first(), presence.last())
+                        else {
+                            continue;
+                        };
+                        if !open(c, first) || !open(c, last) {
+                            continue;
+                        }
+                        out.push(BlockSlot {
+                            vendor: v,
+                            channel: c,
+                            cap,
+                            day: d,
+                            date,
+                            start,
+                            length,
+                            presence,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a pool may work a slot: template, skill and availability for the whole shift.
+pub fn pool_can_work(input: &Input, pool: &Pool, slot: &ShiftSlot) -> bool {
+    let agent = &input.scenario.agents[pool.agents[0]];
+    agent.templates.contains(&slot.template)
+        && agent.channels.contains(&slot.channel)
+        && agent.available(slot.date, slot.start, slot.end(input))
+}
