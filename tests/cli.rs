@@ -1,25 +1,8 @@
 //! End-to-end tests: the real `peakplan` binary on the shipped sample and on broken inputs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn peakplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_peakplan"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the peakplan binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = peakplan(args);
-    assert!(
-        out.status.success(),
-        "peakplan {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("output is UTF-8")
-}
+mod common;
+use common::{ok, peakplan};
 
 /// Runs a command that must fail with exit code 2; returns its stderr.
 fn fails(args: &[&str]) -> String {

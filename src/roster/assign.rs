@@ -375,12 +375,70 @@ fn repair_minimums(
                         break;
                     }
                     if !moved {
+                        moved = swap_longer(ledgers, owner, pending, placed_of, pool, needy, w);
+                    }
+                    if !moved {
                         break;
                     }
                 }
             }
         }
     }
+}
+
+/// Gives `needy` a longer shift of another agent of the pool in week `w` in exchange for one of its
+/// shorter ones, where both still keep every rule and the other agent stays at its minimum.
+fn swap_longer(
+    ledgers: &mut [Ledger],
+    owner: &mut [Option<usize>],
+    pending: &[Pending],
+    placed_of: &dyn Fn(&Pending) -> Placed,
+    pool: &super::slots::Pool,
+    needy: usize,
+    w: usize,
+) -> bool {
+    let position = |l: &Ledger, p: &Placed| {
+        l.shifts
+            .iter()
+            .position(|s| s.start == p.start && s.day == p.day)
+    };
+    let mine: Vec<usize> = (0..pending.len())
+        .filter(|&k| owner[k] == Some(needy))
+        .collect();
+    for j in 0..pending.len() {
+        let Some(giver) = owner[j] else { continue };
+        if giver == needy || !pool.agents.contains(&giver) {
+            continue;
+        }
+        let long = placed_of(&pending[j]);
+        if long.week != w {
+            continue;
+        }
+        for &k in &mine {
+            let short = placed_of(&pending[k]);
+            if short.week != w || short.paid_hours + 1e-9 >= long.paid_hours {
+                continue;
+            }
+            if ledgers[giver].deficit(w) + long.paid_hours - short.paid_hours > 1e-9 {
+                continue;
+            }
+            let (Some(gp), Some(np)) = (
+                position(&ledgers[giver], &long),
+                position(&ledgers[needy], &short),
+            ) else {
+                continue;
+            };
+            if ledgers[needy].can_take(&long, Some(np)) && ledgers[giver].can_take(&short, Some(gp))
+            {
+                ledgers[giver].shifts[gp] = short;
+                ledgers[needy].shifts[np] = long;
+                owner[j] = Some(needy);
+                owner[k] = Some(giver);
+                return true;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]

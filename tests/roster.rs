@@ -1,0 +1,278 @@
+//! End-to-end tests of `peakplan schedule` and `peakplan simulate --roster` on a small scenario:
+//! the roster is read back from its CSV files and every contract rule is checked here, apart from
+//! the optimizer's own checks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+mod common;
+use common::{ok, peakplan};
+
+const SCENARIO: &str = "tests/data/roster-small.toml";
+const FORECAST: &str = "tests/data/roster-small-forecast.csv";
+
+fn schedule(out: &Path, mode: &str) -> serde_json::Value {
+    let text = ok(&[
+        "schedule",
+        "--scenario",
+        SCENARIO,
+        "--forecast",
+        FORECAST,
+        "--mode",
+        mode,
+        "--time-limit",
+        "60",
+        "--out",
+        out.to_str().expect("UTF-8 path"),
+        "--json",
+    ]);
+    serde_json::from_str(&text).expect("summary JSON")
+}
+
+/// `HH:MM` of a local date-time `YYYY-MM-DDTHH:MM`, as minutes since 2026-11-09 00:00.
+fn minutes(stamp: &str) -> i64 {
+    let day: i64 = stamp[8..10].parse::<i64>().expect("day") - 9;
+    let h: i64 = stamp[11..13].parse().expect("hour");
+    let m: i64 = stamp[14..16].parse().expect("minute");
+    day * 1440 + h * 60 + m
+}
+
+/// A shift read back from roster.csv: start and end minute, group, channel, paid hours.
+type Worked = (i64, i64, String, String, f64);
+
+#[test]
+fn a_service_roster_keeps_every_rule_and_the_target() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let v = schedule(dir.path(), "service");
+    assert_eq!(v["mode"], "service");
+    for key in [
+        "cost_total",
+        "cost",
+        "paid_hours",
+        "lower_bound",
+        "gap",
+        "solve_seconds",
+        "service",
+    ] {
+        assert!(v.get(key).is_some(), "summary.json lacks {key}: {v}");
+    }
+    assert_eq!(v["rule_violations"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(v["unassigned_shifts"].as_array().unwrap().len(), 0, "{v}");
+    let cost = v["cost_total"].as_f64().unwrap();
+    let parts = ["core", "overtime", "bpo-a", "bpo-b"]
+        .iter()
+        .map(|k| v["cost"][k].as_f64().unwrap())
+        .sum::<f64>();
+    assert!((cost - parts).abs() < 0.05, "{cost} vs {parts}");
+    let bound = v["lower_bound"].as_f64().unwrap();
+    let objective = v["objective"].as_f64().unwrap();
+    assert!(
+        bound > 0.0 && bound <= objective + 1e-6,
+        "{bound} {objective}"
+    );
+    let gap = v["gap"].as_f64().unwrap();
+    assert!((0.0..0.05).contains(&gap), "gap {gap}");
+    for day in v["service"].as_array().unwrap() {
+        if day["volume"].as_f64().unwrap() > 0.0 {
+            let sl = day["projected_service_level"].as_f64().unwrap();
+            assert!(sl + 1e-9 >= day["target"].as_f64().unwrap(), "{day}");
+        }
+    }
+
+    // The roster, read back: every rule checked again.
+    let roster = std::fs::read_to_string(dir.path().join("roster.csv")).unwrap();
+    let mut lines = roster.lines();
+    assert_eq!(
+        lines.next(),
+        Some("agent,name,group,date,start,end,channel,template,paid_hours,breaks")
+    );
+    let mut by_agent: BTreeMap<String, Vec<Worked>> = BTreeMap::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let (start, end) = (minutes(f[4]), minutes(f[5]));
+        assert_eq!(
+            end - start,
+            if f[7] == "short" { 240 } else { 510 },
+            "{line}"
+        );
+        let breaks: Vec<&str> = f[9].split("; ").filter(|b| !b.is_empty()).collect();
+        let expected_breaks = match f[7] {
+            "early" => 2,
+            "late" => 1,
+            _ => 0,
+        };
+        assert_eq!(breaks.len(), expected_breaks, "{line}");
+        for b in breaks {
+            // "HH:MM-HH:MM paid|unpaid", inside the shift.
+            let from = f[4][..11].to_string() + &b[..5];
+            assert!(minutes(&from) > start && minutes(&from) < end, "{line}");
+        }
+        by_agent.entry(f[0].to_string()).or_default().push((
+            start,
+            end,
+            f[2].to_string(),
+            f[6].to_string(),
+            f[8].parse().unwrap(),
+        ));
+    }
+    assert!(by_agent.len() >= 30, "{} agents rostered", by_agent.len());
+    for (agent, shifts) in &mut by_agent {
+        shifts.sort_by_key(|s| s.0);
+        let group = shifts[0].2.clone();
+        for w in shifts.windows(2) {
+            let rest = (w[1].0 - w[0].1) as f64 / 60.0;
+            let min_rest = if group == "part-time" { 12.0 } else { 11.0 };
+            assert!(rest >= min_rest, "{agent}: {rest} h rest");
+        }
+        let hours: f64 = shifts.iter().map(|s| s.4).sum();
+        let (min, max) = match group.as_str() {
+            "voice" => (32.0 * 3.0 / 7.0, 46.0),
+            "blended" => (32.0 * 3.0 / 7.0, 40.0),
+            "email" => (20.0 * 3.0 / 7.0, 40.0),
+            _ => (0.0, 20.0),
+        };
+        assert!(
+            hours + 1e-9 >= min && hours <= max + 1e-9,
+            "{agent}: {hours} h"
+        );
+        for s in shifts.iter() {
+            let channel_ok = match group.as_str() {
+                "voice" | "part-time" => s.3 == "voice",
+                "email" => s.3 == "email",
+                _ => true,
+            };
+            assert!(channel_ok, "{agent} works {}", s.3);
+            if group == "part-time" {
+                assert!(!(1440..2880).contains(&s.0), "{agent} works on its day off");
+            }
+        }
+    }
+
+    // Vendor plans: blocks of at least the minimum, after the notice, within the caps.
+    let a = std::fs::read_to_string(dir.path().join("vendor_bpo-a.csv")).unwrap();
+    assert!(a.starts_with("date,start,end,channel,heads,hours\n"));
+    for line in a.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert!(minutes(f[2]) - minutes(f[1]) >= 240, "{line}");
+        assert_eq!(f[3], "voice");
+        assert!(f[4].parse::<u32>().unwrap() <= 15);
+    }
+    let coverage = std::fs::read_to_string(dir.path().join("coverage.csv")).unwrap();
+    assert!(coverage.starts_with(
+        "timestamp,channel,forecast,required,scheduled_core,scheduled_elastic,agents,projected_service_level\n"
+    ));
+}
+
+#[test]
+fn service_mode_pays_fewer_hours_than_coverage_mode() {
+    let (svc, cov) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let s = schedule(svc.path(), "service");
+    let c = schedule(cov.path(), "coverage");
+    let hours = |v: &serde_json::Value| v["paid_hours"]["total"].as_f64().unwrap();
+    assert!(hours(&s) < hours(&c), "{} vs {}", hours(&s), hours(&c));
+    assert_eq!(c["mode"], "coverage");
+}
+
+#[test]
+fn the_same_inputs_give_the_same_roster() {
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    schedule(one.path(), "service");
+    schedule(two.path(), "service");
+    for file in [
+        "roster.csv",
+        "vendor_bpo-a.csv",
+        "vendor_bpo-b.csv",
+        "coverage.csv",
+        "forecast.csv",
+    ] {
+        let a = std::fs::read(one.path().join(file)).unwrap();
+        let b = std::fs::read(two.path().join(file)).unwrap();
+        assert!(a == b, "{file} differs between two runs");
+    }
+}
+
+/// Schedules the small scenario with the email group's contract replaced; it must fail. Returns stderr.
+fn schedule_with_email_contract(contract: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(SCENARIO)).unwrap().replace(
+        "contract = { min_hours_week = 20, max_hours_week = 40, max_shifts_week = 5, max_consecutive_days = 6 }",
+        contract,
+    );
+    let scenario = dir.path().join("broken.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let forecast = root.join(FORECAST);
+    let out = peakplan(&[
+        "schedule",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--forecast",
+        forecast.to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn contracts_that_cannot_hold_are_explained_by_agent_and_rule() {
+    let err = schedule_with_email_contract(
+        "contract = { min_hours_week = 40, max_hours_week = 40, max_shifts_week = 2, max_consecutive_days = 6 }",
+    );
+    for needle in [
+        "email-001",
+        "email-006",
+        "min_hours_week",
+        "max_shifts_week",
+        "2026-11-09",
+        "fix:",
+    ] {
+        assert!(err.contains(needle), "`{needle}` missing from:\n{err}");
+    }
+}
+
+#[test]
+fn a_clash_the_solver_finds_is_explained_too() {
+    // Three shifts are needed for the minimum, but never three days in a row: only the solver sees it.
+    let err = schedule_with_email_contract(
+        "contract = { min_hours_week = 40, max_hours_week = 40, max_shifts_week = 5, max_consecutive_days = 2 }",
+    );
+    for needle in [
+        "email-001",
+        "min_hours_week",
+        "max_consecutive_days",
+        "at most 2.0",
+    ] {
+        assert!(err.contains(needle), "`{needle}` missing from:\n{err}");
+    }
+}
+
+#[test]
+fn a_roster_is_simulated_day_by_day() {
+    let dir = tempfile::tempdir().unwrap();
+    schedule(dir.path(), "service");
+    let text = ok(&[
+        "simulate",
+        "--scenario",
+        SCENARIO,
+        "--roster",
+        dir.path().to_str().unwrap(),
+        "--replications",
+        "8",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let voice = &v["channels"][0];
+    assert_eq!(voice["channel"], "voice");
+    let days = voice["days"].as_array().unwrap();
+    assert_eq!(days.len(), 3);
+    for d in days {
+        let sl = d["service_level"]["mean"].as_f64().unwrap();
+        let ci = d["service_level"]["ci95"].as_f64().unwrap();
+        // Planned to 80 % in 20 s per day; the simulation agrees within its noise.
+        assert!(sl + ci >= 0.78, "{d}");
+        assert!(ci > 0.0 && ci < 0.05, "{d}");
+    }
+}
