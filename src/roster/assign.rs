@@ -159,8 +159,32 @@ struct Pending {
     offsets: Vec<u32>,
 }
 
-/// Assigns every shift of stage 1 to a named agent.
+/// Assigns every shift of stage 1 to a named agent. The greedy is run with the agents of each group
+/// taken in three orders (roster order, reversed, interleaved); the assignment with the fewest
+/// shifts left over and weekly minimums missed is kept (the first on a tie).
 pub fn assign(input: &Input, solved: &Solved) -> Assigned {
+    let n = input.scenario.agents.len();
+    let orders: [Vec<usize>; 3] = [
+        (0..n).collect(),
+        (0..n).map(|a| n - 1 - a).collect(),
+        (0..n)
+            .map(|a| if a % 2 == 0 { a / 2 } else { n - 1 - a / 2 })
+            .collect(),
+    ];
+    let mut best: Option<(usize, Assigned)> = None;
+    for rank in &orders {
+        let (assigned, missed) = assign_ranked(input, solved, rank);
+        let score = assigned.unassigned.len() + missed;
+        if best.as_ref().is_none_or(|(b, _)| score < *b) {
+            best = Some((score, assigned));
+        }
+    }
+    best.expect("three orders were tried").1
+}
+
+/// One greedy pass; ties between equally suited agents go to the lower `rank`. Also returns how
+/// many agent-weeks end below their minimum.
+fn assign_ranked(input: &Input, solved: &Solved, rank: &[usize]) -> (Assigned, usize) {
     let s = input.scenario;
     let keys = &solved.keys;
     let week_list = weeks(input);
@@ -271,7 +295,7 @@ pub fn assign(input: &Input, solved: &Solved) -> Assigned {
                     let distance = l
                         .last_start_before(p.start)
                         .map_or(0, |s| ((s % 1440) - (p.start % 1440)).abs());
-                    (overtime, -deficit, l.run_before(p.day), distance, a)
+                    (overtime, -deficit, l.run_before(p.day), distance, rank[a])
                 };
                 key(a).cmp(&key(b))
             });
@@ -301,6 +325,22 @@ pub fn assign(input: &Input, solved: &Solved) -> Assigned {
         keys,
         week_list.len(),
     );
+    add_minimum_shifts(
+        solved,
+        &mut ledgers,
+        &mut owner,
+        &mut pending,
+        &placed_of,
+        week_list.len(),
+    );
+    let missed = ledgers
+        .iter()
+        .map(|l| {
+            (0..week_list.len())
+                .filter(|&w| l.deficit(w) > 1e-9)
+                .count()
+        })
+        .sum();
 
     let mut shifts: Vec<Shift> = pending
         .iter()
@@ -329,7 +369,7 @@ pub fn assign(input: &Input, solved: &Solved) -> Assigned {
         })
         .collect();
     shifts.sort_by_key(|s| (s.agent, s.date, s.start));
-    Assigned { shifts, unassigned }
+    (Assigned { shifts, unassigned }, missed)
 }
 
 /// Moves shifts to agents below a week's minimum from agents of the same group who stay at or above
@@ -380,6 +420,81 @@ fn repair_minimums(
                     if !moved {
                         break;
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The weekly minimum is a contract promise: an agent still below it after the repair gets extra
+/// shifts of its group's slots (those stage 1 used first, then the shortest that closes the gap),
+/// wherever every rule holds. They cost what they cost; the evaluation counts them.
+fn add_minimum_shifts(
+    solved: &Solved,
+    ledgers: &mut [Ledger],
+    owner: &mut Vec<Option<usize>>,
+    pending: &mut Vec<Pending>,
+    placed_of: &dyn Fn(&Pending) -> Placed,
+    week_count: usize,
+) {
+    let keys = &solved.keys;
+    let used: std::collections::BTreeSet<(usize, usize)> = solved
+        .shift_counts
+        .iter()
+        .map(|&(p, k, _)| (p, k))
+        .collect();
+    for (p, pool) in keys.pools.iter().enumerate() {
+        // The pool's slots: those stage 1 used first, then by length and time.
+        let mut slots: Vec<usize> = keys
+            .shifts
+            .iter()
+            .filter(|&&(pp, _, _)| pp == p)
+            .map(|&(_, k, _)| k)
+            .collect();
+        slots.sort_by_key(|&k| {
+            (
+                !used.contains(&(p, k)),
+                keys.slots[k].day,
+                keys.slots[k].start,
+            )
+        });
+        for w in 0..week_count {
+            for &a in &pool.agents {
+                let mut guard = 0;
+                while ledgers[a].deficit(w) > 1e-9 && guard < 7 {
+                    guard += 1;
+                    let deficit = ledgers[a].deficit(w);
+                    let candidate = slots
+                        .iter()
+                        .map(|&k| {
+                            let sl = &keys.slots[k];
+                            let offsets = sl
+                                .breaks
+                                .iter()
+                                .map(|opts| opts.get(opts.len() / 2).map_or(0, |o| o.offset))
+                                .collect();
+                            Pending {
+                                pool: p,
+                                slot: k,
+                                offsets,
+                            }
+                        })
+                        .filter(|q| {
+                            let pl = placed_of(q);
+                            pl.week == w && ledgers[a].can_take(&pl, None)
+                        })
+                        // Prefer a slot that closes the gap, the shortest such; else the longest.
+                        .min_by(|x, y| {
+                            let (hx, hy) =
+                                (keys.slots[x.slot].paid_hours, keys.slots[y.slot].paid_hours);
+                            let key = |h: f64| if h + 1e-9 >= deficit { (0, h) } else { (1, -h) };
+                            let (kx, ky) = (key(hx), key(hy));
+                            kx.0.cmp(&ky.0).then(kx.1.total_cmp(&ky.1))
+                        });
+                    let Some(q) = candidate else { break };
+                    ledgers[a].shifts.push(placed_of(&q));
+                    pending.push(q);
+                    owner.push(Some(a));
                 }
             }
         }

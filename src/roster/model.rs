@@ -147,6 +147,15 @@ fn boxed(def: VariableDefinition, value: f64) -> VariableDefinition {
         .max((value - 1e-6).ceil().max(0.0))
 }
 
+/// Where vendor heads may lie in a boxed program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadsBox {
+    /// Between the whole numbers around the given value (the given value itself when whole).
+    Around,
+    /// From the whole part of the given value up to the vendor's cap.
+    UpToCap,
+}
+
 /// The relaxed program's answer, by key: where the rounding program's integer columns lie, and how
 /// each slot's breaks are spread.
 #[derive(Debug, Clone)]
@@ -155,8 +164,8 @@ pub struct Relaxed {
     pub shifts: Vec<f64>,
     /// In the order of [`Keys::heads`].
     pub heads: Vec<f64>,
-    /// Heads fixed at their (whole) values; otherwise from their whole part up to the cap.
-    pub heads_fixed: bool,
+    /// How far vendor heads may move from `heads`.
+    pub heads_box: HeadsBox,
     /// Per slot, break rule and place: the share of the slot's shifts taking the break there.
     pub break_shares: Vec<Vec<Vec<f64>>>,
 }
@@ -183,7 +192,7 @@ impl Relaxed {
         Relaxed {
             shifts: keys.shifts.iter().map(|&(_, _, col)| values[col]).collect(),
             heads: keys.heads.iter().map(|&(_, col)| values[col]).collect(),
-            heads_fixed: false,
+            heads_box: HeadsBox::Around,
             break_shares,
         }
     }
@@ -351,13 +360,13 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
         let vendor = &s.vendors[block.vendor];
         let mut def = variable().integer().min(0).max(f64::from(block.cap));
         if let Some(relaxed) = around {
-            // Vendor heads are the flexible capacity that absorbs the rounding of shifts: keep
-            // at least the relaxed answer's whole heads, and allow up to the cap.
+            // Rounding: heads between the whole numbers around the relaxed answer. Vendor top-up
+            // (shifts fixed): any number up to the cap, vendors being the flexible capacity that
+            // absorbs what rounding the shifts cost in service.
             let value = relaxed.heads[bi];
-            def = if relaxed.heads_fixed {
-                boxed(def, value)
-            } else {
-                def.min((value + 1e-6).floor().max(0.0))
+            def = match relaxed.heads_box {
+                HeadsBox::Around => boxed(def, value),
+                HeadsBox::UpToCap => def.min((value + 1e-6).floor().max(0.0)),
             };
         }
         let (h, col) = cols.add(def, true);

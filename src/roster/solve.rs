@@ -328,7 +328,7 @@ pub fn solve(
                 .map(|&(_, _, col)| near.values[col].round())
                 .collect(),
             heads: vec![0.0; near_keys.heads.len()],
-            heads_fixed: false,
+            heads_box: model::HeadsBox::UpToCap,
             break_shares: relaxed.break_shares.clone(),
         };
         let topped = model::build(input, options, elastic, Some(&fixed));
@@ -349,7 +349,7 @@ pub fn solve(
                 .collect();
             for threshold in [0.05, 0.35, 0.65] {
                 fixed.heads = round_heads(input, &top_keys, &heads, threshold);
-                fixed.heads_fixed = true;
+                fixed.heads_box = model::HeadsBox::Around;
                 let program = model::build(input, options, elastic, Some(&fixed));
                 let (run, keys, _) = run_highs(
                     program,
