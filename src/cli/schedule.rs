@@ -63,7 +63,7 @@ pub struct ScheduleArgs {
     #[arg(long, default_value_t = 0.5)]
     pub floor: f64,
     /// Service mode: plan each day this share above the target, for rounding to whole agents.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.02)]
     pub margin: f64,
     #[arg(long)]
     pub out: PathBuf,

@@ -89,7 +89,7 @@ impl Default for Options {
             time_limit_seconds: 120.0,
             relative_gap: 0.01,
             interval_floor: 0.5,
-            service_margin: 0.01,
+            service_margin: 0.02,
             solver_log: None,
         }
     }
