@@ -53,7 +53,8 @@ pub struct ScheduleArgs {
     pub forecast: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "service")]
     pub mode: ModeName,
-    /// Seconds the solver may run; on the limit the best roster found is kept, with its gap.
+    /// Seconds the solver may run; on the limit the best roster found is kept, with its gap. The
+    /// vendor top-up after the rounding program always runs (a few seconds past a short limit).
     #[arg(long, default_value_t = 120.0)]
     pub time_limit: f64,
     /// Relative gap at which the solver stops.
