@@ -51,7 +51,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         simulation_csv.display()
     );
     println!(
-        "next: `peakplan staff --help`, `peakplan simulate --help`, `peakplan queue --help` for the single steps"
+        "next: `peakplan schedule --scenario {SCENARIO} --out out/roster` builds the roster (core shifts and \
+         vendor blocks); `peakplan staff --help`, `peakplan simulate --help`, `peakplan queue --help` for \
+         the single steps"
     );
     Ok(())
 }
