@@ -307,6 +307,14 @@ impl ServiceCurve {
         ServiceCurve { points }
     }
 
+    /// The fewest agents whose service level reaches `level`; one past the curve's end when none does.
+    pub fn fewest_agents_for(&self, level: f64) -> u32 {
+        self.points
+            .iter()
+            .find(|p| p.service_level >= level)
+            .map_or(self.points.len() as u32, |p| p.agents)
+    }
+
     /// The least concave majorant of the curve: what a linear program may use as a concave
     /// piecewise-linear service function. Returns the points that stay on the hull.
     pub fn concave_envelope(&self) -> Vec<CurvePoint> {

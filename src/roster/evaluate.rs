@@ -209,14 +209,10 @@ pub fn evaluate(
                 input
                     .requirements
                     .service_curve(s, c, i)
-                    .and_then(|curve| {
-                        curve
-                            .points
-                            .iter()
-                            .find(|p| p.service_level >= options.interval_floor)
-                            .map(|p| f64::from(p.agents) / (1.0 - r.shrinkage))
+                    .map_or(0.0, |curve| {
+                        f64::from(curve.fewest_agents_for(options.interval_floor))
+                            / (1.0 - r.shrinkage)
                     })
-                    .unwrap_or(0.0)
             } else {
                 f64::from(r.scheduled)
             };
@@ -269,7 +265,7 @@ pub fn evaluate(
     }
 
     let (cost, hours, mut violations) = costs_and_rules(input, shifts, blocks);
-    violations.extend(vendor_rules(input, blocks, &elastic));
+    violations.extend(vendor_rules(input, blocks));
     let total = cost.total();
     let objective = total + penalty;
     let gap = if objective > 0.0 {
@@ -411,18 +407,12 @@ fn costs_and_rules(
         }
     }
     for (v, vendor) in s.vendors.iter().enumerate() {
-        let (h, fixed, count) =
-            blocks
-                .iter()
-                .filter(|b| b.vendor == v)
-                .fold((0.0, 0.0, 0), |(h, f, n), b| {
-                    (
-                        h + f64::from(b.heads) * f64::from(b.end - b.start) / 60.0,
-                        f + vendor.fixed_cost_per_block,
-                        n + 1,
-                    )
-                });
-        let _ = count;
+        let mine = blocks.iter().filter(|b| b.vendor == v);
+        let h: f64 = mine
+            .clone()
+            .map(|b| f64::from(b.heads) * f64::from(b.end - b.start) / 60.0)
+            .sum();
+        let fixed = mine.count() as f64 * vendor.fixed_cost_per_block;
         hours.vendors.push((vendor.id.clone(), h));
         cost.vendors
             .push((vendor.id.clone(), h * vendor.cost_per_hour + fixed));
@@ -431,7 +421,7 @@ fn costs_and_rules(
 }
 
 /// Vendor caps per interval, notice and block length.
-fn vendor_rules(input: &Input, blocks: &[VendorBlock], _elastic: &[Vec<f64>]) -> Vec<Violation> {
+fn vendor_rules(input: &Input, blocks: &[VendorBlock]) -> Vec<Violation> {
     let s = input.scenario;
     let mut out = Vec::new();
     let n = input.grid.len();

@@ -9,7 +9,7 @@
 //!    vendor heads each block buys. Contract rules enter as constraints on the group's totals (hours,
 //!    shifts and overtime per week; shifts per day; consecutive days; rest between a late shift and
 //!    the next day's early one), which every named roster satisfies, so the program is a relaxation
-//!    of the named problem and HiGHS's dual bound is a valid lower bound for it.
+//!    of the named problem and the optimum of its linear relaxation is a valid lower bound for it.
 //! 2. **Named assignment** ([`assign`]): each group's shifts go to its agents day by day, honouring
 //!    each agent's rest, consecutive days, weekly shifts and hours, and spreading hours so that every
 //!    agent reaches the contract minimum. Breaks are rounded to whole placements.

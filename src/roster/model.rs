@@ -79,8 +79,6 @@ pub struct Keys {
     /// `(pool, week's first day, column)`.
     pub overtime: Vec<(usize, usize, usize)>,
     pub rules: Vec<RuleRow>,
-    /// Priced shortfall columns: coverage short and service late.
-    pub shortfall: Vec<usize>,
     /// Rounding program: breaks spread by these shares instead of `breaks` columns.
     pub break_shares: Option<Vec<Vec<Vec<f64>>>>,
 }
@@ -252,7 +250,6 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
     let slots_all = slots::shift_slots(input);
     let blocks = slots::block_slots(input);
     let n_int = grid.len();
-    let hours_per_interval = grid.length().seconds() / 3600.0;
     let day_count = s.horizon.day_count();
     let day_of: Vec<usize> = {
         let first = s.horizon.start;
@@ -277,7 +274,6 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
         heads: Vec::new(),
         overtime: Vec::new(),
         rules: Vec::new(),
-        shortfall: Vec::new(),
         break_shares: around.map(|r| r.break_shares.clone()),
     };
     // Coverage terms per channel and interval.
@@ -562,9 +558,8 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
                 if r.scheduled == 0 {
                     continue;
                 }
-                let (short, col) = cols.add(variable().min(0), false);
+                let (short, _) = cols.add(variable().min(0), false);
                 objective.add_mul(prices.short_per_agent_interval, short);
-                keys.shortfall.push(col);
                 cov.add_mul(1.0, short);
                 service_rows.push(cov.geq(f64::from(r.scheduled)));
                 continue;
@@ -580,15 +575,10 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             cov.add_mul(-1.0, n);
             service_rows.push(cov.eq(0.0));
             // Floor: the fewest agents with the interval floor's service level.
-            let floor_agents = curve
-                .points
-                .iter()
-                .find(|p| p.service_level >= options.interval_floor)
-                .map_or(curve.points.len() as u32, |p| p.agents);
+            let floor_agents = curve.fewest_agents_for(options.interval_floor);
             if floor_agents > 0 {
-                let (short, col) = cols.add(variable().min(0), false);
+                let (short, _) = cols.add(variable().min(0), false);
                 objective.add_mul(prices.short_per_agent_interval, short);
-                keys.shortfall.push(col);
                 let mut e = Expression::from(n);
                 e.add_mul(1.0, short);
                 service_rows.push(e.geq(f64::from(floor_agents) / on_phone));
@@ -632,9 +622,8 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
                 let (cushion, _) =
                     cols.add(variable().min(0).max((planned - share) * volume), false);
                 objective.add_mul(prices.cushion_per_contact, cushion);
-                let (late, col) = cols.add(variable().min(0), false);
+                let (late, _) = cols.add(variable().min(0), false);
                 objective.add_mul(prices.late_per_contact, late);
-                keys.shortfall.push(col);
                 let mut e = e;
                 e.add_mul(1.0, cushion);
                 e.add_mul(1.0, late);
@@ -642,7 +631,6 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             }
         }
     }
-    let _ = hours_per_interval;
 
     let columns = cols.count;
     let integer_columns = cols.integer;

@@ -131,9 +131,8 @@ fn run_highs(
     options: &Options,
     relax: bool,
     time_limit: f64,
-    initial: Option<&[f64]>,
     progress: &(dyn Fn(&str) + Sync),
-) -> Result<(Run, Keys, usize), RosterError> {
+) -> Result<(Run, Keys), RosterError> {
     let Built {
         problem,
         keys,
@@ -181,11 +180,6 @@ fn run_highs(
                 "HiGHS refused the option {name}"
             )));
         }
-    }
-    if let Some(values) = initial {
-        model
-            .try_set_solution(Some(values), None, None, None)
-            .map_err(|e| RosterError::Solver(format!("cannot pass the starting roster: {e:?}")))?;
     }
     let done = AtomicBool::new(false);
     let solved = std::thread::scope(|scope| {
@@ -238,17 +232,16 @@ fn run_highs(
             bound,
         },
         keys,
-        integer_columns,
     ))
 }
 
-/// Solves stage 1 in up to three runs within the time limit:
+/// Solves stage 1 within the time limit:
 ///
 /// 1. the linear relaxation, whose optimum is a lower bound on every roster;
 /// 2. the program with each integer column boxed between the whole numbers around its relaxed
-///    value — small, and in practice solved to its optimum within seconds;
-/// 3. when that roster is still further than the gap from the bound, the full program, started
-///    from it, for the time left. Its dual bound raises the lower bound where it can.
+///    value and breaks spread as relaxed — much smaller, given most of the time left;
+/// 3. the vendor top-up: with that roster's shifts fixed, vendor heads relaxed again, rounded up
+///    within the caps at a few thresholds and completed by the solver; the cheapest roster wins.
 ///
 /// `Ok(None)` when no roster keeps every contract rule.
 pub fn solve(
@@ -268,14 +261,7 @@ pub fn solve(
     let built = model::build(input, options, elastic, None);
     let (columns, integer_columns, rows) = (built.columns, built.integer_columns, built.rows);
     progress("solving the linear relaxation");
-    let (lp, lp_keys, _) = run_highs(
-        built,
-        options,
-        true,
-        left(),
-        None,
-        &with_phase("relaxation"),
-    )?;
+    let (lp, lp_keys) = run_highs(built, options, true, left(), &with_phase("relaxation"))?;
     match lp.status {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => return Ok(None),
         HighsModelStatus::Optimal => {}
@@ -296,14 +282,8 @@ pub fn solve(
     progress("rounding the relaxed roster");
     let relaxed = model::Relaxed::from_columns(&lp_keys, &lp.values);
     let boxed = model::build(input, options, elastic, Some(&relaxed));
-    let (near, near_keys, _) = run_highs(
-        boxed,
-        options,
-        false,
-        left() * 0.8,
-        None,
-        &with_phase("rounding"),
-    )?;
+    let (near, near_keys) =
+        run_highs(boxed, options, false, left() * 0.8, &with_phase("rounding"))?;
     let elapsed = |phases: &[Phase]| {
         started.elapsed().as_secs_f64() - phases.iter().map(|p| p.seconds).sum::<f64>()
     };
@@ -332,14 +312,8 @@ pub fn solve(
             break_shares: relaxed.break_shares.clone(),
         };
         let topped = model::build(input, options, elastic, Some(&fixed));
-        let (lp_top, top_keys, _) = run_highs(
-            topped,
-            options,
-            true,
-            left(),
-            None,
-            &with_phase("vendor top-up"),
-        )?;
+        let (lp_top, top_keys) =
+            run_highs(topped, options, true, left(), &with_phase("vendor top-up"))?;
         let mut top_best: Option<(Run, Keys)> = None;
         if !lp_top.values.is_empty() {
             let heads: Vec<f64> = top_keys
@@ -351,12 +325,11 @@ pub fn solve(
                 fixed.heads = round_heads(input, &top_keys, &heads, threshold);
                 fixed.heads_box = model::HeadsBox::Around;
                 let program = model::build(input, options, elastic, Some(&fixed));
-                let (run, keys, _) = run_highs(
+                let (run, keys) = run_highs(
                     program,
                     options,
                     false,
                     left(),
-                    None,
                     &with_phase("vendor top-up"),
                 )?;
                 if !run.values.is_empty()
