@@ -5,13 +5,17 @@
 //! [`queueing`] engine how many agents each channel needs per interval; the [`simulate`] module checks
 //! any staffing against a discrete-event simulation of the same contact centre.
 #![forbid(unsafe_code)]
+#![recursion_limit = "256"]
 
+pub mod api;
 pub mod cli;
 pub mod forecast;
+pub mod live;
 pub mod queueing;
 pub mod roster;
 pub mod scenario;
 pub mod simulate;
 pub mod staffing;
+pub mod store;
 pub mod time_grid;
 pub mod volumes;

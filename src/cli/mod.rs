@@ -4,6 +4,7 @@ mod demo;
 mod forecast;
 mod queue;
 mod schedule;
+mod serve;
 mod simulate;
 mod staff;
 mod table;
@@ -32,6 +33,12 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Simulate a coverage table or a roster against a forecast, with confidence intervals.
     Simulate(simulate::SimulateArgs),
+    /// Serve the HTTP API (routing feed, vendor plans, live edits, jobs).
+    Serve(serve::ServeArgs),
+    /// Store a roster written by `schedule --out DIR` and publish it.
+    Publish(serve::PublishArgs),
+    /// API tokens.
+    Token(serve::TokenArgs),
     /// Run staffing and its simulation check on the bundled sample promotion peak.
     Demo(demo::DemoArgs),
 }
@@ -44,6 +51,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Staff(args) => staff::run(args),
         Command::Schedule(args) => schedule::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Publish(args) => serve::publish(args),
+        Command::Token(args) => serve::token(args),
         Command::Demo(args) => demo::run(args),
     }
 }

@@ -1,17 +1,18 @@
 //! `peakplan schedule`: the core-plus-elastic roster for a scenario.
 
 use super::table;
-use crate::forecast::{self, ForecastOptions, history};
-use crate::roster::{self, Input, Mode, Options, Roster};
+use crate::forecast;
+use crate::live::LivePlan;
+use crate::roster::{self, Mode, Options, Roster};
 use crate::scenario::Scenario;
-use crate::staffing::{self, LoadMethod, Requirements};
+use crate::staffing::Requirements;
 use crate::time_grid::TimeGrid;
 use crate::volumes::{self, VolumeSeries, format_number, format_timestamp};
 use anyhow::Context;
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{Duration, NaiveDate};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +37,8 @@ impl From<ModeName> for Mode {
 /// cost, holding each channel's service target. Without --forecast, the scenario's history is
 /// forecast over the scenario's horizon first.
 ///
-/// Writes to --out: roster.csv, vendor_<id>.csv, coverage.csv, forecast.csv, summary.json and the
+/// Writes to --out: roster.csv, vendor_<id>.csv, coverage.csv, forecast.csv, summary.json,
+/// plan.json and scenario.toml (what `peakplan publish` stores), and the
 /// solver's log solver.log.
 ///
 /// Example:
@@ -76,6 +78,8 @@ pub struct ScheduleArgs {
 /// Everything a schedule run produced.
 pub struct ScheduleRun {
     pub scenario: Scenario,
+    /// The scenario file as written, kept beside the roster so that `publish` can store it.
+    pub scenario_text: String,
     pub grid: TimeGrid,
     pub forecast_rows: Vec<volumes::VolumeRow>,
     pub requirements: Requirements,
@@ -103,41 +107,18 @@ pub fn load_forecast(
         let series = VolumeSeries::read(path, scenario.time_zone)?;
         return Ok((series.rows, path.display().to_string()));
     }
-    let Some(history_path) = &scenario.history else {
-        anyhow::bail!(
-            "no forecast: give --forecast FILE.csv, or a scenario with `history = \"…\"` to forecast from"
-        );
-    };
     let bar = spinner("forecasting from the history");
-    let series = VolumeSeries::read(history_path, scenario.time_zone)?;
-    let history = history::for_scenario(&series, scenario)?;
-    let options = ForecastOptions {
-        start: scenario.horizon.start.and_time(NaiveTime::MIN),
-        end: (scenario.horizon.end + Duration::days(1)).and_time(NaiveTime::MIN),
-        method: None,
-        origins: 4,
-        horizon_days: 7,
-    };
-    let result = forecast::forecast(&history, Some(scenario), &options)?;
+    let result = forecast::horizon_from_history(scenario);
     bar.finish_and_clear();
-    Ok((
-        result.rows(),
-        format!("forecast of {}", history_path.display()),
-    ))
+    result
 }
 
 /// Forecast (when needed), staffing and roster.
 pub fn compute(args: &ScheduleArgs) -> anyhow::Result<ScheduleRun> {
     let scenario = Scenario::load(&args.scenario)?;
-    let grid = scenario.grid();
+    let scenario_text = std::fs::read_to_string(&args.scenario)
+        .with_context(|| format!("cannot read {}", args.scenario.display()))?;
     let (rows, forecast_origin) = load_forecast(&scenario, args.forecast.as_deref())?;
-    let volumes = VolumeSeries {
-        origin: forecast_origin.clone(),
-        rows: rows.clone(),
-    }
-    .on_grid(&scenario, &grid)?;
-    let requirements =
-        staffing::requirements(&scenario, &grid, &volumes, LoadMethod::ModifiedOfferedLoad)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let options = Options {
@@ -148,24 +129,19 @@ pub fn compute(args: &ScheduleArgs) -> anyhow::Result<ScheduleRun> {
         service_margin: args.margin,
         solver_log: Some(args.out.join("solver.log")),
     };
-    let input = Input {
-        scenario: &scenario,
-        grid: &grid,
-        volumes: &volumes,
-        requirements: &requirements,
-    };
     let bar = spinner("building the roster program");
     let progress = |line: &str| bar.set_message(line.to_string());
-    let roster = roster::schedule(&input, &options, &progress);
+    let planned = roster::plan(&scenario, &rows, &forecast_origin, &options, &progress);
     bar.finish_and_clear();
-    let roster = roster?;
-    let summary = summary_json(&scenario, &forecast_origin, &roster);
+    let planned = planned?;
+    let summary = roster::summary::summary_json(&scenario, &forecast_origin, &planned.roster);
     Ok(ScheduleRun {
         scenario,
-        grid,
+        scenario_text,
+        grid: planned.grid,
         forecast_rows: rows,
-        requirements,
-        roster,
+        requirements: planned.requirements,
+        roster: planned.roster,
         summary,
     })
 }
@@ -182,78 +158,8 @@ fn clock(minute: u32) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
-fn round2(v: f64) -> Value {
-    json!((v * 100.0).round() / 100.0)
-}
-
-fn split_json(split: &roster::evaluate::Split) -> Value {
-    let mut m = Map::new();
-    m.insert("core".into(), round2(split.core));
-    m.insert("overtime".into(), round2(split.overtime));
-    for (id, v) in &split.vendors {
-        m.insert(id.clone(), round2(*v));
-    }
-    m.insert("total".into(), round2(split.total()));
-    Value::Object(m)
-}
-
-fn agents_rostered(roster: &Roster) -> usize {
-    let mut a: Vec<usize> = roster.shifts.iter().map(|s| s.agent).collect();
-    a.sort_unstable();
-    a.dedup();
-    a.len()
-}
-
-/// summary.json.
-pub fn summary_json(scenario: &Scenario, forecast: &str, roster: &Roster) -> Value {
-    let e = &roster.evaluation;
-    let service: Vec<Value> = e
-        .days
-        .iter()
-        .map(|d| {
-            json!({
-                "channel": d.channel,
-                "date": d.date,
-                "volume": (d.volume * 10.0).round() / 10.0,
-                "projected_service_level": d.projected_service_level.map(|v| (v * 10000.0).round() / 10000.0),
-                "projected_abandon_rate": d.projected_abandon_rate.map(|v| (v * 10000.0).round() / 10000.0),
-                "target": d.target,
-                "meets_target": d.projected_service_level.map(|v| v + 1e-9 >= d.target),
-                "core_hours": (d.core_hours * 100.0).round() / 100.0,
-                "elastic_hours": (d.elastic_hours * 100.0).round() / 100.0,
-            })
-        })
-        .collect();
-    json!({
-        "scenario": scenario.name,
-        "forecast": forecast,
-        "mode": roster.mode.name(),
-        "status": roster.solve.status,
-        "cost_total": round2(e.cost.total()),
-        "cost": split_json(&e.cost),
-        "paid_hours": split_json(&e.hours),
-        "penalty": round2(e.penalty),
-        "objective": round2(e.objective),
-        "lower_bound": round2(e.lower_bound),
-        "gap": (e.gap * 1e6).round() / 1e6,
-        "solve_seconds": (roster.solve.seconds * 100.0).round() / 100.0,
-        "solver": {
-            "objective": round2(roster.solve.objective),
-            "columns": roster.solve.columns,
-            "integer_columns": roster.solve.integer_columns,
-            "rows": roster.solve.rows,
-            "phases": roster.solve.phases,
-        },
-        "shifts": roster.shifts.len(),
-        "agents_rostered": agents_rostered(roster),
-        "vendor_blocks": roster.blocks.len(),
-        "unassigned_shifts": roster.unassigned,
-        "rule_violations": e.violations,
-        "service": service,
-    })
-}
-
-/// Writes roster.csv, vendor_<id>.csv, coverage.csv, forecast.csv and summary.json.
+/// Writes roster.csv, vendor_<id>.csv, coverage.csv, forecast.csv, summary.json, and for
+/// `publish` plan.json (the roster as the live plan) and scenario.toml.
 pub fn write_outputs(dir: &Path, run: &ScheduleRun) -> anyhow::Result<()> {
     let s = &run.scenario;
     let r = &run.roster;
@@ -356,6 +262,13 @@ pub fn write_outputs(dir: &Path, run: &ScheduleRun) -> anyhow::Result<()> {
     let mut out = create("summary.json")?;
     writeln!(out, "{}", serde_json::to_string_pretty(&run.summary)?)?;
     out.flush()?;
+
+    let plan = LivePlan::from_roster(s, &run.grid, &run.requirements, r);
+    let mut out = create("plan.json")?;
+    serde_json::to_writer(&mut out, &plan)?;
+    out.flush()?;
+    std::fs::write(dir.join("scenario.toml"), &run.scenario_text)
+        .with_context(|| format!("cannot write {}", dir.join("scenario.toml").display()))?;
     Ok(())
 }
 
@@ -364,7 +277,7 @@ fn money(v: f64) -> String {
     let digits = whole.abs().to_string();
     let mut grouped = String::new();
     for (j, ch) in digits.chars().enumerate() {
-        if j > 0 && (digits.len() - j) % 3 == 0 {
+        if j > 0 && (digits.len() - j).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -474,10 +387,12 @@ pub fn run(args: ScheduleArgs) -> anyhow::Result<()> {
     }
     print_summary(&run);
     println!(
-        "wrote {}/roster.csv, vendor_*.csv, coverage.csv, forecast.csv, summary.json\n\
-         next: peakplan simulate --scenario {} --roster {}",
+        "wrote {}/roster.csv, vendor_*.csv, coverage.csv, forecast.csv, summary.json, plan.json\n\
+         next: peakplan simulate --scenario {} --roster {}\n\
+         \x20     peakplan publish {}",
         args.out.display(),
         args.scenario.display(),
+        args.out.display(),
         args.out.display()
     );
     Ok(())

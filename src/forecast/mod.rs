@@ -68,6 +68,40 @@ pub struct AppliedEvent {
     pub uplift: f64,
 }
 
+/// The scenario's history (`history = "…"`) forecast over its horizon, with the origin named for
+/// summaries: what `schedule` and `plan` use when no forecast file is given.
+pub fn horizon_from_history(
+    scenario: &Scenario,
+) -> anyhow::Result<(Vec<crate::volumes::VolumeRow>, String)> {
+    let Some(history_path) = &scenario.history else {
+        anyhow::bail!(
+            "no forecast: give --forecast FILE.csv, or a scenario with `history = \"…\"` to forecast from"
+        );
+    };
+    let series = crate::volumes::VolumeSeries::read(history_path, scenario.time_zone)?;
+    let history = history::for_scenario(&series, scenario)?;
+    let options = ForecastOptions {
+        start: scenario.horizon.start.and_time(NaiveTime::MIN),
+        end: (scenario.horizon.end + chrono::Duration::days(1)).and_time(NaiveTime::MIN),
+        method: None,
+        origins: 4,
+        horizon_days: 7,
+    };
+    let result = forecast(&history, Some(scenario), &options)?;
+    Ok((
+        result.rows(),
+        format!("forecast of {}", history_path.display()),
+    ))
+}
+
+/// The level of the rest of a day from its actuals so far: the observed ratio of actual to planned
+/// volume, shrunk toward the plan by a prior worth 15 % of the day's planned volume (at least 20
+/// contacts), so that a quiet first hour does not halve the afternoon.
+pub fn intraday_factor(actual_so_far: f64, planned_so_far: f64, day_plan: f64) -> f64 {
+    let prior = (0.15 * day_plan).max(20.0);
+    (actual_so_far + prior) / (planned_so_far + prior)
+}
+
 /// The intraday re-forecast of the first day.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reforecast {
@@ -454,9 +488,7 @@ fn forecast_channel(
         let planned: f64 = (0..cut).filter(|&s| open(s)).map(|s| volume[0][s]).sum();
         let day_plan: f64 = volume[0].iter().sum();
         if planned > 0.0 {
-            // The observed level, shrunk toward the plan: a prior worth 15 % of the day's volume.
-            let prior = (0.15 * day_plan).max(20.0);
-            let factor = (actual + prior) / (planned + prior);
+            let factor = intraday_factor(actual, planned, day_plan);
             for s in cut..slots {
                 volume[0][s] *= factor;
             }

@@ -19,12 +19,20 @@ pub mod erlang;
 #[allow(clippy::excessive_precision)] // reference values keep every digit the generator printed
 pub(crate) mod reference;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A duration in seconds. Constructed only from finite, non-negative values.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64")]
 pub struct Seconds(f64);
+
+impl TryFrom<f64> for Seconds {
+    type Error = QueueError;
+    fn try_from(value: f64) -> Result<Self, QueueError> {
+        Seconds::new(value)
+    }
+}
 
 impl Seconds {
     pub fn new(value: f64) -> Result<Self, QueueError> {

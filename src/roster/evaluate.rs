@@ -73,7 +73,7 @@ pub struct Evaluation {
 }
 
 /// Service level at a fractional number of agents: linear between the whole numbers around it.
-fn service_at(
+pub fn service_at(
     queue: &crate::queueing::Queue,
     within: crate::queueing::Seconds,
     agents: f64,

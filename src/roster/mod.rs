@@ -33,6 +33,7 @@ pub mod explain;
 pub mod model;
 mod slots;
 pub mod solve;
+pub mod summary;
 
 use crate::scenario::Scenario;
 use crate::staffing::Requirements;
@@ -191,6 +192,48 @@ pub struct Input<'a> {
     pub grid: &'a TimeGrid,
     pub volumes: &'a GridVolumes,
     pub requirements: &'a Requirements,
+}
+
+/// A roster with the grid and requirements it was built on.
+pub struct Planned {
+    pub grid: TimeGrid,
+    pub requirements: Requirements,
+    pub roster: Roster,
+}
+
+/// From forecast rows to a roster: the rows on the scenario's grid, staffing by modified offered
+/// load, then [`schedule`].
+pub fn plan(
+    scenario: &Scenario,
+    rows: &[crate::volumes::VolumeRow],
+    origin: &str,
+    options: &Options,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<Planned> {
+    let grid = scenario.grid();
+    let volumes = crate::volumes::VolumeSeries {
+        origin: origin.to_string(),
+        rows: rows.to_vec(),
+    }
+    .on_grid(scenario, &grid)?;
+    let requirements = crate::staffing::requirements(
+        scenario,
+        &grid,
+        &volumes,
+        crate::staffing::LoadMethod::ModifiedOfferedLoad,
+    )?;
+    let input = Input {
+        scenario,
+        grid: &grid,
+        volumes: &volumes,
+        requirements: &requirements,
+    };
+    let roster = schedule(&input, options, progress)?;
+    Ok(Planned {
+        grid,
+        requirements,
+        roster,
+    })
 }
 
 /// Builds the roster: stage 1, named assignment, evaluation. `progress` receives solver progress

@@ -5,7 +5,7 @@ use super::raw;
 use crate::queueing::{QueueModel, Seconds, StaffingTarget};
 use crate::time_grid::LocalClock;
 use chrono::Weekday;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A channel identifier: lower-case letters, digits, `-` and `_`, as used in CSV files and URLs.
@@ -39,7 +39,7 @@ impl fmt::Display for ChannelId {
 }
 
 /// How contacts on a channel behave.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChannelKind {
     /// Telephone: one call per agent; callers hang up after their patience (when given).
@@ -100,7 +100,7 @@ impl ChannelKind {
 }
 
 /// The service a channel must give.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServiceTarget {
     /// Voice and chat: `share` of offered contacts answered within `answer_within`.

@@ -221,7 +221,7 @@ pub(super) fn shift_template(
         ));
     }
     let step = raw.start_step_minutes;
-    if step == 0 || step % interval != 0 || earliest % interval != 0 {
+    if step == 0 || !step.is_multiple_of(interval) || earliest % interval != 0 {
         return Err(field_error(
             "start_step_minutes",
             format!(
@@ -507,7 +507,10 @@ pub(super) fn vendor(
     }
     max_heads.sort_unstable();
     let block = (raw.min_block_hours * 60.0).round();
-    if !(raw.min_block_hours > 0.0 && raw.min_block_hours <= 16.0) || block as u32 % interval != 0 {
+    if !(raw.min_block_hours > 0.0
+        && raw.min_block_hours <= 16.0
+        && (block as u32).is_multiple_of(interval))
+    {
         return Err(field_error(
             "min_block_hours",
             format!(
@@ -516,7 +519,7 @@ pub(super) fn vendor(
             ),
         ));
     }
-    if raw.start_step_minutes == 0 || raw.start_step_minutes % interval != 0 {
+    if raw.start_step_minutes == 0 || !raw.start_step_minutes.is_multiple_of(interval) {
         return Err(field_error(
             "start_step_minutes",
             format!(

@@ -1,0 +1,214 @@
+//! The change feed: every published version and vendor acknowledgement, in commit order, as
+//! server-sent events (resumable with `Last-Event-ID`) and as a polled list.
+//!
+//! Each instance runs one pump that reads new changes from the database and broadcasts them to its
+//! subscribers. It wakes when this instance commits, when PostgreSQL notifies of another
+//! instance's commit, and once a second regardless — the database is the source of truth, so a
+//! lost notification only delays an event, never drops it.
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::{Caller, Params, ROUTING_FEED};
+use crate::store::{Change, Store};
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// Changes read per database round trip.
+const PAGE: i64 = 500;
+
+pub struct Hub {
+    pub changes: broadcast::Sender<Arc<Change>>,
+    pub wake: mpsc::Sender<()>,
+}
+
+impl Hub {
+    /// Starts the pump (and the PostgreSQL listener) for `store`; `on_change` runs for each change
+    /// before subscribers see it (the live-plan cache uses it).
+    pub fn start(
+        store: Arc<dyn Store>,
+        on_change: impl Fn(&Change) + Send + Sync + 'static,
+    ) -> Arc<Hub> {
+        let (changes, _) = broadcast::channel(4096);
+        let (wake, mut woken) = mpsc::channel::<()>(64);
+        let hub = Arc::new(Hub {
+            changes: changes.clone(),
+            wake: wake.clone(),
+        });
+        {
+            let store = store.clone();
+            let wake = wake.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = store.listen(wake.clone()).await {
+                        tracing::warn!("change listener: {e}; retrying in 1 s");
+                    } else if store.backend() == "sqlite" {
+                        return;
+                    }
+                    if wake.is_closed() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            });
+        }
+        tokio::spawn(async move {
+            let mut last = latest_change(&*store).await;
+            loop {
+                let _ = tokio::time::timeout(Duration::from_secs(1), woken.recv()).await;
+                while woken.try_recv().is_ok() {}
+                loop {
+                    let page = match store.changes_after(last, PAGE).await {
+                        Ok(page) => page,
+                        Err(e) => {
+                            tracing::warn!("change feed: {e}");
+                            break;
+                        }
+                    };
+                    let full = page.len() as i64 == PAGE;
+                    for change in page {
+                        last = change.id;
+                        on_change(&change);
+                        let _ = changes.send(Arc::new(change));
+                    }
+                    if !full {
+                        break;
+                    }
+                }
+            }
+        });
+        hub
+    }
+}
+
+/// The id of the newest change (0 when there is none).
+async fn latest_change(store: &dyn Store) -> i64 {
+    let mut last = 0;
+    while let Ok(page) = store.changes_after(last, PAGE).await {
+        match page.last() {
+            Some(c) => last = c.id,
+            None => break,
+        }
+    }
+    last
+}
+
+fn event_of(change: &Change) -> Event {
+    Event::default()
+        .id(change.id.to_string())
+        .event(change.kind.clone())
+        .data(serde_json::to_string(&feed_json(change)).expect("a change serialises"))
+}
+
+/// A change as the routing layer sees it (the detail carries no agent names).
+pub fn feed_json(change: &Change) -> Value {
+    json!({
+        "id": change.id,
+        "kind": change.kind,
+        "roster": change.roster_id,
+        "version": change.version,
+        "at": change.created_at,
+        "detail": change.detail,
+    })
+}
+
+/// `GET /v1/routing/events`: replays the changes after `Last-Event-ID` (or `?since=`), then
+/// follows new ones.
+pub async fn stream(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Params(q): Params<Since>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    caller.require(ROUTING_FEED, "read the routing feed")?;
+    let from = match headers.get("last-event-id") {
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .ok_or_else(|| ApiError::invalid("Last-Event-ID", "expected a change id"))?,
+        None => q.since.unwrap_or(latest_change(&*state.store).await),
+    };
+    // Subscribe before replaying, so nothing committed in between is missed.
+    let receiver = state.hub.changes.subscribe();
+    let backlog = state.store.changes_after(from, PAGE).await?;
+    struct Cursor {
+        store: Arc<dyn Store>,
+        receiver: broadcast::Receiver<Arc<Change>>,
+        pending: std::collections::VecDeque<Change>,
+        last: i64,
+    }
+    let cursor = Cursor {
+        store: state.store.clone(),
+        receiver,
+        last: from,
+        pending: backlog.into(),
+    };
+    let events = stream::unfold(cursor, |mut c| async move {
+        loop {
+            if let Some(change) = c.pending.pop_front() {
+                if change.id > c.last {
+                    c.last = change.id;
+                    return Some((Ok(event_of(&change)), c));
+                }
+                continue;
+            }
+            match c.receiver.recv().await {
+                Ok(change) if change.id > c.last => {
+                    // A gap (a page still being replayed) is filled from the database.
+                    if change.id > c.last + 1
+                        && let Ok(missed) = c.store.changes_after(c.last, PAGE).await
+                    {
+                        c.pending.extend(missed);
+                        continue;
+                    }
+                    c.last = change.id;
+                    return Some((Ok(event_of(&change)), c));
+                }
+                Ok(_) => continue,
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if let Ok(missed) = c.store.changes_after(c.last, PAGE).await {
+                        c.pending.extend(missed);
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Since {
+    pub since: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// `GET /v1/routing/changes?since=<change id>`: the same changes for pollers.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<Since>,
+) -> ApiResult<Json<Value>> {
+    caller.require(ROUTING_FEED, "read the routing feed")?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=PAGE).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("expected 1 to {PAGE}")));
+    }
+    let since = q.since.unwrap_or(0);
+    let changes = state.store.changes_after(since, limit).await?;
+    let next = changes.last().map_or(since, |c| c.id);
+    Ok(Json(json!({
+        "changes": changes.iter().map(feed_json).collect::<Vec<_>>(),
+        "next": next,
+    })))
+}

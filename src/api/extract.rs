@@ -1,0 +1,213 @@
+//! Request extractors: the caller behind the bearer token, JSON bodies that name the field at
+//! fault, and the `If-Match` version.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::store::{Actor, Role, token_hash};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use std::time::{Duration, Instant};
+
+/// How long a token lookup is trusted before the database is asked again (so a revoked token
+/// stops working within this time without a query per request).
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Actor);
+
+impl Caller {
+    pub fn role(&self) -> &Role {
+        &self.0.role
+    }
+
+    /// Passes when the caller has one of `roles`; vendors are never in these lists.
+    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), ApiError> {
+        if roles.contains(&self.0.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "the role {} cannot {what}",
+                self.0.role
+            )))
+        }
+    }
+}
+
+pub const READ_ALL: &[Role] = &[Role::Planner, Role::Supervisor];
+pub const PLANNER: &[Role] = &[Role::Planner];
+pub const ROUTING_FEED: &[Role] = &[Role::Planner, Role::Supervisor, Role::Routing];
+pub const LIVE_EDIT: &[Role] = &[Role::Planner, Role::Supervisor];
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthenticated)?;
+        let hash = token_hash(token);
+        if let Some((actor, at)) = state.tokens.read().expect("token cache lock").get(&hash)
+            && at.elapsed() < TOKEN_CACHE_TTL
+        {
+            return actor.clone().map(Caller).ok_or(ApiError::Unauthenticated);
+        }
+        let record = state.store.token(&hash).await?;
+        let actor = record.filter(|r| !r.revoked).and_then(|r| {
+            Role::parse(&r.role).ok().map(|role| Actor {
+                label: r.label,
+                role,
+            })
+        });
+        state
+            .tokens
+            .write()
+            .expect("token cache lock")
+            .insert(hash, (actor.clone(), Instant::now()));
+        actor.map(Caller).ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// A JSON body. Malformed JSON is a 400; a missing, unknown or mistyped field a 422 naming the
+/// field's path (`edit.start`, `commitments[2].heads`).
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !json {
+            return Err(ApiError::BadRequest(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        parse_json(&bytes).map(Body)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    match serde_path_to_error::deserialize::<_, T>(&value) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            let field = if path == "." {
+                named_field(&message)
+                    .or_else(|| culprit::<T>(&value, &message))
+                    .unwrap_or(path)
+            } else {
+                path
+            };
+            Err(ApiError::invalid(field, message))
+        }
+    }
+}
+
+/// The field an error message names: "missing field `heads`", "unknown field `frm`"; an unknown
+/// variant is an unknown `kind`.
+fn named_field(message: &str) -> Option<String> {
+    if message.starts_with("unknown variant") {
+        return Some("kind".into());
+    }
+    let rest = message
+        .strip_prefix("missing field `")
+        .or_else(|| message.strip_prefix("unknown field `"))?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// Internally tagged enums (`{"kind": "absence", …}`) lose the path to a bad field; find it as
+/// the first field (other than the tag) without which the complaint changes.
+fn culprit<T: DeserializeOwned>(value: &serde_json::Value, message: &str) -> Option<String> {
+    let object = value.as_object()?;
+    object.keys().filter(|k| *k != "kind").find_map(|key| {
+        let mut without = object.clone();
+        without.remove(key);
+        let changed = match serde_json::from_value::<T>(serde_json::Value::Object(without)) {
+            Ok(_) => true,
+            Err(e) => e.to_string() != message,
+        };
+        changed.then(|| key.clone())
+    })
+}
+
+/// Query parameters; an unknown or mistyped one is a 422 naming it.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::try_from_uri(&parts.uri) {
+            Ok(axum::extract::Query(v)) => Ok(Params(v)),
+            Err(e) => {
+                let message = e.body_text();
+                let message = message
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&message)
+                    .to_string();
+                let field = named_field(&message)
+                    .or_else(|| query_culprit::<T>(&parts.uri))
+                    .unwrap_or_else(|| "query".into());
+                Err(ApiError::invalid(field, message))
+            }
+        }
+    }
+}
+
+/// The query parameter without which the query parses (a mistyped value names no field).
+fn query_culprit<T: DeserializeOwned>(uri: &axum::http::Uri) -> Option<String> {
+    let query = uri.query()?;
+    let pairs: Vec<&str> = query.split('&').collect();
+    pairs.iter().enumerate().find_map(|(k, pair)| {
+        let rest: Vec<&str> = pairs
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != k)
+            .map(|(_, p)| *p)
+            .collect();
+        let candidate: axum::http::Uri =
+            format!("{}?{}", uri.path(), rest.join("&")).parse().ok()?;
+        axum::extract::Query::<T>::try_from_uri(&candidate)
+            .is_ok()
+            .then(|| pair.split('=').next().unwrap_or(pair).to_string())
+    })
+}
+
+/// The version named by `If-Match: "<version>"` (quotes optional).
+pub struct IfMatch(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::IF_MATCH)
+            .ok_or(ApiError::PreconditionRequired)?;
+        let text = value.to_str().unwrap_or("").trim();
+        let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+        text.parse().map(IfMatch).map_err(|_| {
+            ApiError::invalid(
+                "If-Match",
+                format!("expected a roster version such as \"42\", got {value:?}"),
+            )
+        })
+    }
+}

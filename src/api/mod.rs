@@ -1,0 +1,217 @@
+//! The HTTP API: one router per audience over the same store and the same library calls.
+//!
+//! - planners ([`planner`]): scenarios, rosters and versions, background jobs, publishing;
+//! - the routing layer ([`routing`], [`events`]): staffing and roster at an instant, the change feed;
+//! - vendors ([`vendor`]): their own plan only, and its acknowledgement;
+//! - supervisors ([`supervisor`]): live edits under `If-Match`, the intraday re-forecast.
+//!
+//! Bearer tokens carry the role ([`extract::Caller`]); errors are problem+json ([`error`]).
+//! [`serve`] takes a bound listener, so tests run the real server on port 0.
+
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod jobs;
+pub mod openapi;
+pub mod planner;
+pub mod routing;
+pub mod supervisor;
+pub mod vendor;
+
+use crate::live::LiveView;
+use crate::store::{Actor, Change, Store, Version};
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::{get, post};
+use error::{ApiError, ApiResult};
+use serde_json::json;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Largest request body accepted (a scenario file or a day of actuals fits many times over).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Requests taking longer are answered 408; long work runs as jobs instead.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The live roster with its projection, as of one version.
+pub type LiveEntry = (i64, Arc<LiveView>);
+
+/// Token hash → (the caller it names, or none; when it was looked up).
+type TokenCache = HashMap<String, (Option<Actor>, Instant)>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub hub: Arc<events::Hub>,
+    pub tokens: Arc<RwLock<TokenCache>>,
+    /// The live roster's head and projection; cleared by every change.
+    pub live: Arc<RwLock<Option<LiveEntry>>>,
+    pub reload: Arc<tokio::sync::Mutex<()>>,
+    /// This instance's name in the jobs table.
+    pub worker: String,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        let live: Arc<RwLock<Option<LiveEntry>>> = Arc::new(RwLock::new(None));
+        let cache = live.clone();
+        let hub = events::Hub::start(store.clone(), move |change: &Change| {
+            let mut guard = cache.write().expect("live cache lock");
+            if guard.as_ref().is_some_and(|(v, _)| *v != change.version) {
+                *guard = None;
+            }
+        });
+        AppState {
+            store,
+            hub,
+            tokens: Arc::new(RwLock::new(HashMap::new())),
+            live,
+            reload: Arc::new(tokio::sync::Mutex::new(())),
+            worker: format!("{}-{}", hostname(), std::process::id()),
+        }
+    }
+
+    /// The live roster's head version and projection.
+    pub async fn live(&self) -> ApiResult<LiveEntry> {
+        if let Some(entry) = self.live.read().expect("live cache lock").clone() {
+            return Ok(entry);
+        }
+        let _one_loader = self.reload.lock().await;
+        if let Some(entry) = self.live.read().expect("live cache lock").clone() {
+            return Ok(entry);
+        }
+        let version = self.store.live_version().await?.ok_or_else(|| {
+            ApiError::NotFound(
+                "a published roster (publish one with `peakplan publish DIR` or POST /v1/versions/{version}/publish)"
+                    .into(),
+            )
+        })?;
+        let entry = (version.meta.id, Arc::new(project(&version).await?));
+        *self.live.write().expect("live cache lock") = Some(entry.clone());
+        Ok(entry)
+    }
+
+    /// Sets the cache to a version this instance just wrote, and wakes the feed.
+    pub fn wrote(&self, version: i64, view: Arc<LiveView>) {
+        *self.live.write().expect("live cache lock") = Some((version, view));
+        let _ = self.hub.wake.try_send(());
+    }
+}
+
+/// The projection of a stored version, computed off the async threads (the queueing engine runs
+/// for every open interval).
+pub async fn project(version: &Version) -> ApiResult<LiveView> {
+    let plan = (*version.plan).clone();
+    tokio::task::spawn_blocking(move || plan.view())
+        .await
+        .map_err(|e| ApiError::Internal(format!("projection: {e}")))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "peakplan".into())
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.store.ready().await {
+        Ok(r) if r.migrations_applied as usize >= r.migrations_known => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "store": r })),
+        )
+            .into_response(),
+        Ok(r) => ApiError::Unavailable(format!(
+            "{} of {} migrations applied",
+            r.migrations_applied, r.migrations_known
+        ))
+        .into_response(),
+        Err(e) => {
+            ApiError::Unavailable(format!("the database does not answer: {e}")).into_response()
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("this endpoint (see /openapi.json for the list)".into())
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi::document))
+        .route(
+            "/v1/scenarios",
+            get(planner::scenarios).post(planner::put_scenario),
+        )
+        .route("/v1/forecasts", post(planner::put_forecast))
+        .route("/v1/rosters", get(planner::rosters))
+        .route("/v1/rosters/{id}/versions", get(planner::versions))
+        .route("/v1/versions/{version}", get(planner::version))
+        .route("/v1/versions/{version}/plan", get(planner::plan))
+        .route("/v1/versions/{version}/publish", post(planner::publish))
+        .route(
+            "/v1/versions/{version}/acknowledgements",
+            get(planner::acknowledgements),
+        )
+        .route("/v1/audit", get(planner::audit))
+        .route("/v1/jobs", post(jobs::submit))
+        .route("/v1/jobs/{id}", get(jobs::status))
+        .route("/v1/jobs/{id}/events", get(jobs::progress))
+        .route("/v1/routing/staffing", get(routing::staffing))
+        .route("/v1/routing/roster", get(routing::roster))
+        .route("/v1/routing/events", get(events::stream))
+        .route("/v1/routing/changes", get(events::list))
+        .route("/v1/vendor/plan", get(vendor::plan))
+        .route("/v1/vendor/plan/{version}/ack", post(vendor::acknowledge))
+        .route("/v1/supervisor/roster", get(supervisor::roster))
+        .route("/v1/supervisor/edits", post(supervisor::edit))
+        .route("/v1/supervisor/reforecast", post(supervisor::reforecast))
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::Internal("the request failed unexpectedly; it changed nothing".into())
+                    .into_response()
+            },
+        ))
+        .with_state(state)
+}
+
+/// Serves on `listener` until `shutdown` resolves: in-flight requests finish, this instance's
+/// running jobs go back to the queue for another instance (or the next start) to pick up.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = AppState::new(store.clone());
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(jobs::run_worker(state.clone(), jobs_stopped));
+    axum::serve(listener, router(state.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    let _ = stop_jobs.send(true);
+    let _ = worker.await;
+    let released = store.release_jobs(&state.worker).await?;
+    if released > 0 {
+        tracing::info!("{released} running job(s) returned to the queue");
+    }
+    Ok(())
+}

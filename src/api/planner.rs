@@ -1,0 +1,223 @@
+//! Planners: scenarios and forecasts in, rosters and their versions out, publishing, and the audit
+//! log. Supervisors may read all of it.
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::{Caller, PLANNER, Params, READ_ALL};
+use crate::scenario::Scenario;
+use crate::store::VersionStatus;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub name: Option<String>,
+}
+
+/// `POST /v1/scenarios` — the scenario TOML as the body; validated before it is stored.
+pub async fn put_scenario(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<Named>,
+    body: String,
+) -> ApiResult<Response> {
+    caller.require(PLANNER, "store scenarios")?;
+    let origin = q.name.clone().unwrap_or_else(|| "scenario".into());
+    let scenario =
+        Scenario::parse(&body, &origin).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let id = state
+        .store
+        .put_scenario(&caller.0, &scenario.name, &body)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "name": scenario.name })),
+    )
+        .into_response())
+}
+
+pub async fn scenarios(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(READ_ALL, "read scenarios")?;
+    Ok(Json(json!({ "scenarios": state.store.scenarios().await? })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastQuery {
+    pub scenario: i64,
+}
+
+/// `POST /v1/forecasts?scenario=<id>` — a forecast CSV (as `peakplan forecast` writes it),
+/// checked against the scenario's channels before it is stored.
+pub async fn put_forecast(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<ForecastQuery>,
+    body: String,
+) -> ApiResult<Response> {
+    caller.require(PLANNER, "store forecasts")?;
+    let (_, text) = state
+        .store
+        .scenario(q.scenario)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("scenario {}", q.scenario)))?;
+    let scenario = Scenario::parse(&text, "stored scenario")
+        .map_err(|e| ApiError::Internal(format!("stored scenario: {e}")))?;
+    let series =
+        crate::volumes::VolumeSeries::read_from(body.as_bytes(), "body", scenario.time_zone)
+            .map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    series
+        .on_grid(&scenario, &scenario.grid())
+        .map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let id = state
+        .store
+        .put_forecast(&caller.0, Some(q.scenario), "upload", &body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+pub async fn rosters(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(READ_ALL, "read rosters")?;
+    Ok(Json(json!({ "rosters": state.store.rosters().await? })))
+}
+
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(READ_ALL, "read rosters")?;
+    let versions = state.store.versions(id).await?;
+    if versions.is_empty() {
+        return Err(ApiError::NotFound(format!("roster {id}")));
+    }
+    Ok(Json(json!({ "roster": id, "versions": versions })))
+}
+
+async fn stored_version(state: &AppState, id: i64) -> ApiResult<crate::store::Version> {
+    state
+        .store
+        .version(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("version {id}")))
+}
+
+/// `GET /v1/versions/{version}` — status, reason and the schedule summary.
+pub async fn version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(READ_ALL, "read rosters")?;
+    let v = stored_version(&state, id).await?;
+    Ok(Json(json!({
+        "version": v.meta,
+        "summary": v.summary,
+        "shifts": v.plan.shifts.len(),
+        "vendor_blocks": v.plan.blocks.len(),
+        "links": {
+            "plan": format!("/v1/versions/{id}/plan"),
+            "publish": format!("/v1/versions/{id}/publish"),
+        },
+    })))
+}
+
+/// `GET /v1/versions/{version}/plan` — the whole live plan (names included).
+pub async fn plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(READ_ALL, "read rosters")?;
+    let v = stored_version(&state, id).await?;
+    Ok(Json(serde_json::to_value(&*v.plan)?))
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(PLANNER, "publish rosters")?;
+    let meta = state.store.publish(&caller.0, id).await?;
+    *state.live.write().expect("live cache lock") = None;
+    let _ = state.hub.wake.try_send(());
+    debug_assert_eq!(meta.status, VersionStatus::Published);
+    Ok(Json(json!({ "version": meta })))
+}
+
+/// `GET /v1/versions/{version}/acknowledgements` — what each vendor acknowledged and where it
+/// committed fewer heads than planned.
+pub async fn acknowledgements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(READ_ALL, "read acknowledgements")?;
+    let v = stored_version(&state, id).await?;
+    let acks = state.store.acknowledgements(id).await?;
+    let tz = v.plan.tz();
+    let vendors: Vec<Value> = v
+        .plan
+        .vendors
+        .iter()
+        .map(|vendor| {
+            let blocks: Vec<_> = v
+                .plan
+                .blocks
+                .iter()
+                .filter(|b| b.vendor == vendor.id)
+                .collect();
+            let pending = blocks.iter().filter(|b| b.committed.is_none()).count();
+            let shortfall: Vec<Value> = blocks
+                .iter()
+                .filter(|b| b.committed.is_some_and(|c| c < b.heads))
+                .map(|b| {
+                    json!({
+                        "date": b.date,
+                        "channel": b.channel,
+                        "start": crate::live::edit::local(tz, b.start),
+                        "end": crate::live::edit::local(tz, b.end),
+                        "planned": b.heads,
+                        "committed": b.committed,
+                    })
+                })
+                .collect();
+            json!({
+                "vendor": vendor.id,
+                "blocks": blocks.len(),
+                "unacknowledged_blocks": pending,
+                "shortfall": shortfall,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "version": id, "vendors": vendors, "acknowledgements": acks }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<Page>,
+) -> ApiResult<Json<Value>> {
+    caller.require(READ_ALL, "read the audit log")?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "expected 1 to 1000"));
+    }
+    let entries = state.store.audit_log(q.after.unwrap_or(0), limit).await?;
+    Ok(Json(json!({ "entries": entries })))
+}

@@ -1,0 +1,195 @@
+//! `peakplan serve`, `peakplan publish` and `peakplan token`: the store and the HTTP API from the
+//! command line.
+
+use crate::live::LivePlan;
+use crate::store::{self, Actor, NewToken, Role, Store};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Serve the HTTP API for planners, the routing layer, vendors and supervisors.
+///
+/// The database is DATABASE_URL: `postgres://…` for several instances on one database, or
+/// `sqlite://PATH`; default `sqlite://peakplan.sqlite` (created on first use). Stops gracefully
+/// on Ctrl-C or SIGTERM: requests in flight finish, a running job goes back to the queue.
+///
+/// Example:
+///   peakplan token create --role planner
+///   peakplan serve --listen 127.0.0.1:8080
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+/// Store the roster `peakplan schedule --out DIR` wrote, and publish it.
+///
+/// Stores DIR/scenario.toml, DIR/forecast.csv and DIR/plan.json (with DIR/summary.json) as a new
+/// roster in the database (DATABASE_URL, default sqlite://peakplan.sqlite), then publishes it: it
+/// becomes the live roster the routing feed, vendors and supervisors see.
+///
+/// Example:
+///   peakplan schedule --scenario models/promo-peak.toml --out out/roster
+///   peakplan publish out/roster
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct PublishArgs {
+    /// The folder `peakplan schedule --out` wrote.
+    pub dir: PathBuf,
+    /// Store as a draft without publishing.
+    #[arg(long)]
+    pub draft: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; it is printed once and only its hash is stored.
+    Create {
+        /// planner, supervisor, routing, or vendor:<vendor id>.
+        #[arg(long)]
+        role: String,
+        /// Who holds it, for the audit log (default: the role).
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+async fn open() -> anyhow::Result<Arc<dyn Store>> {
+    let url = store::database_url();
+    store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "peakplan=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    runtime()?.block_on(async {
+        let store = open().await?;
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        println!(
+            "peakplan serving http://{addr} ({} store); Ctrl-C stops",
+            store.backend()
+        );
+        crate::api::serve(listener, store, shutdown_signal()).await
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
+    let read = |name: &str| {
+        let path = args.dir.join(name);
+        std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read {}; is {} a folder written by `peakplan schedule --out`?",
+                path.display(),
+                args.dir.display()
+            )
+        })
+    };
+    let scenario_text = read("scenario.toml")?;
+    let scenario = crate::scenario::Scenario::parse(
+        &scenario_text,
+        &args.dir.join("scenario.toml").display().to_string(),
+    )?;
+    let forecast = read("forecast.csv")?;
+    let plan: LivePlan = serde_json::from_str(&read("plan.json")?)
+        .with_context(|| format!("{}/plan.json is not a roster plan", args.dir.display()))?;
+    let summary: serde_json::Value = serde_json::from_str(&read("summary.json")?)
+        .with_context(|| format!("{}/summary.json is not JSON", args.dir.display()))?;
+    let actor = Actor::cli("publish");
+    runtime()?.block_on(async {
+        let store = open().await?;
+        let scenario_id = store
+            .put_scenario(&actor, &scenario.name, &scenario_text)
+            .await?;
+        store
+            .put_forecast(&actor, Some(scenario_id), "forecast.csv", &forecast)
+            .await?;
+        let draft = store
+            .create_roster(&actor, Some(scenario_id), &plan, Some(&summary))
+            .await?;
+        if args.draft {
+            println!(
+                "stored roster {} as draft version {} ({} shifts, {} vendor blocks)",
+                draft.roster_id,
+                draft.id,
+                plan.shifts.len(),
+                plan.blocks.len()
+            );
+            return Ok(());
+        }
+        let published = store.publish(&actor, draft.id).await?;
+        println!(
+            "published roster {} version {} ({} shifts, {} vendor blocks, {} to {}) in {}",
+            published.roster_id,
+            published.id,
+            plan.shifts.len(),
+            plan.blocks.len(),
+            plan.first_day(),
+            plan.last_day(),
+            store::database_url()
+        );
+        Ok(())
+    })
+}
+
+pub fn token(args: TokenArgs) -> anyhow::Result<()> {
+    match args.command {
+        TokenCommand::Create { role, label } => {
+            let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
+            let label = label.unwrap_or_else(|| role.to_string());
+            let token = NewToken::generate();
+            runtime()?.block_on(async {
+                let store = open().await?;
+                store.create_token(&role, &label, &token.hash).await?;
+                anyhow::Ok(())
+            })?;
+            eprintln!("token for {label} ({role}); it is shown once, keep it:");
+            println!("{}", token.plain);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Intraday re-forecast from today's actuals, and what to do about it.
+//!
+//! The rest of the day is scaled by the forecasting module's intraday level
+//! ([`crate::forecast::intraday_factor`]: actual over planned so far, shrunk toward the plan), the
+//! requirement is recomputed by the queueing engine for each remaining interval, and the shortfall
+//! against the agents expected on shift becomes suggestions: first extend shifts that end while the
+//! channel is short (up to two hours, latest-ending first), then ask vendors with spare capacity for
+//! heads over what is still short.
+
+use super::edit::{Clock, EditError, local};
+use super::{LivePlan, LiveView};
+use crate::forecast::intraday_factor;
+use crate::queueing::{Queue, Seconds};
+use crate::scenario::ChannelKind;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Contacts that arrived on one channel in one interval today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actual {
+    pub channel: String,
+    /// Local start of the interval.
+    pub start: Clock,
+    pub volume: f64,
+}
+
+/// Today's actuals up to `through`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actuals {
+    pub date: NaiveDate,
+    /// Local time up to which the actuals are complete.
+    pub through: Clock,
+    pub actuals: Vec<Actual>,
+}
+
+/// One channel's re-forecast.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelReforecast {
+    pub channel: String,
+    pub actual_so_far: f64,
+    pub planned_so_far: f64,
+    /// Applied to the rest of the day.
+    pub factor: f64,
+    pub rest_of_day_planned: f64,
+    pub rest_of_day_forecast: f64,
+    /// Agents short summed over the remaining intervals (agent-intervals), before suggestions.
+    pub short_agent_intervals: u32,
+}
+
+/// A suggested live edit, in the same form as the edit endpoint takes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub reason: String,
+    pub edit: super::edit::Edit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reforecast {
+    pub date: NaiveDate,
+    pub through: Clock,
+    pub channels: Vec<ChannelReforecast>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// Longest extension suggested for one shift.
+const MAX_EXTENSION_MINUTES: i64 = 120;
+
+fn bad<T>(field: &'static str, message: String) -> Result<T, EditError> {
+    Err(EditError { field, message })
+}
+
+/// Re-forecasts the rest of `actuals.date` and suggests edits covering the new shortfall.
+pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, EditError> {
+    let plan = &view.plan;
+    let tz = plan.tz();
+    if actuals.date < plan.first_day() || actuals.date > plan.last_day() {
+        return bad(
+            "date",
+            format!(
+                "{} is outside the plan ({} to {})",
+                actuals.date,
+                plan.first_day(),
+                plan.last_day()
+            ),
+        );
+    }
+    let day = plan.day_intervals(actuals.date);
+    let through_at = super::instant(tz, actuals.date, actuals.through.minutes());
+    let cut = plan
+        .interval_at(through_at)
+        .unwrap_or(day.end)
+        .clamp(day.start, day.end);
+    let mut actual = vec![vec![None::<f64>; plan.intervals]; plan.channels.len()];
+    for (k, a) in actuals.actuals.iter().enumerate() {
+        let Some(c) = plan.channel_index(&a.channel) else {
+            let ids: Vec<&str> = plan.channels.iter().map(|c| c.id.as_str()).collect();
+            return bad(
+                "actuals[].channel",
+                format!(
+                    "actuals[{k}]: unknown channel `{}`; channels: {}",
+                    a.channel,
+                    ids.join(", ")
+                ),
+            );
+        };
+        if !a.volume.is_finite() || a.volume < 0.0 {
+            return bad(
+                "actuals[].volume",
+                format!(
+                    "actuals[{k}]: volume must be a number ≥ 0, got {}",
+                    a.volume
+                ),
+            );
+        }
+        let t = super::instant(tz, actuals.date, a.start.minutes());
+        let i = plan.interval_at(t).filter(|&i| plan.interval_start(i) == t);
+        match i {
+            Some(i) if i >= day.start && i < cut => actual[c][i] = Some(a.volume),
+            _ => {
+                return bad(
+                    "actuals[].start",
+                    format!(
+                        "actuals[{k}]: {} is not the start of a {}-minute interval of {} before {}",
+                        String::from(a.start),
+                        plan.interval_minutes,
+                        actuals.date,
+                        String::from(actuals.through)
+                    ),
+                );
+            }
+        }
+    }
+
+    let mut demand = plan.clone();
+    let mut channels = Vec::new();
+    let mut short: Vec<Vec<u32>> = vec![vec![0; plan.intervals]; plan.channels.len()];
+    for (c, ch) in plan.channels.iter().enumerate() {
+        let open = |i: usize| ch.demand[i].open;
+        let reported: Vec<usize> = (day.start..cut)
+            .filter(|&i| open(i) && actual[c][i].is_some())
+            .collect();
+        let actual_so_far: f64 = reported.iter().filter_map(|&i| actual[c][i]).sum();
+        let planned_so_far: f64 = reported.iter().map(|&i| ch.demand[i].volume).sum();
+        let day_plan: f64 = day.clone().map(|i| ch.demand[i].volume).sum();
+        let factor = if planned_so_far > 0.0 {
+            intraday_factor(actual_so_far, planned_so_far, day_plan)
+        } else {
+            1.0
+        };
+        let rest_planned: f64 = (cut..day.end).map(|i| ch.demand[i].volume).sum();
+        for i in cut..day.end {
+            let d = &mut demand.channels[c].demand[i];
+            d.volume *= factor;
+            d.offered_load *= factor;
+            d.required = required(ch.kind, &ch.target, d);
+        }
+        let mut total_short = 0;
+        for (i, row) in short[c].iter_mut().enumerate().take(day.end).skip(cut) {
+            let d = &demand.channels[c].demand[i];
+            let p = &view.projection[c][i];
+            let gap = (f64::from(d.required) - (p.core + p.elastic))
+                .ceil()
+                .max(0.0) as u32;
+            *row = if d.open { gap } else { 0 };
+            total_short += *row;
+        }
+        channels.push(ChannelReforecast {
+            channel: ch.id.clone(),
+            actual_so_far,
+            planned_so_far,
+            factor,
+            rest_of_day_planned: rest_planned,
+            rest_of_day_forecast: rest_planned * factor,
+            short_agent_intervals: total_short,
+        });
+    }
+
+    let suggestions = suggest(plan, actuals.date, cut..day.end, &mut short);
+    Ok(Reforecast {
+        date: actuals.date,
+        through: actuals.through,
+        channels,
+        suggestions,
+    })
+}
+
+/// Agents to have on shift for `d`: the queueing requirement over (1 − shrinkage), or the work
+/// rate for deferred channels.
+fn required(kind: ChannelKind, target: &crate::scenario::ServiceTarget, d: &super::Demand) -> u32 {
+    if !d.open || d.volume <= 0.0 || d.aht_seconds <= 0.0 {
+        return 0;
+    }
+    let on_phone = match (kind.queue_model(), target.staffing_target()) {
+        (Some(model), Some(t)) => Seconds::new(d.aht_seconds)
+            .ok()
+            .and_then(|aht| Queue::new(d.offered_load / d.aht_seconds, aht, model).ok())
+            .and_then(|q| q.required_agents(&t).ok())
+            .map_or(0.0, |m| f64::from(m.agents)),
+        _ => d.offered_load,
+    };
+    (on_phone / (1.0 - d.shrinkage).max(0.05)).ceil() as u32
+}
+
+fn suggest(
+    plan: &LivePlan,
+    date: NaiveDate,
+    rest: std::ops::Range<usize>,
+    short: &mut [Vec<u32>],
+) -> Vec<Suggestion> {
+    use super::edit::Edit;
+    let tz = plan.tz();
+    let midnight = super::instant(tz, date, 0);
+    let clock = |t: DateTime<Utc>| {
+        Clock::try_from(format!(
+            "{:02}:{:02}",
+            (t - midnight).num_minutes() / 60,
+            (t - midnight).num_minutes() % 60
+        ))
+        .expect("times inside the plan's day are valid clock times")
+    };
+    let len = plan.interval_length();
+    let mut out = Vec::new();
+    for (c, ch) in plan.channels.iter().enumerate() {
+        if matches!(ch.kind, ChannelKind::Email) {
+            continue;
+        }
+        // Shifts on this channel that end while it is short, latest end first.
+        let mut shifts: Vec<_> = plan
+            .shifts
+            .iter()
+            .filter(|s| s.channel == ch.id && s.date == date && s.absent_from.is_none())
+            .filter(|s| plan.interval_at(s.end).is_some_and(|i| rest.contains(&i)))
+            .collect();
+        shifts.sort_by(|a, b| (b.end, &a.agent).cmp(&(a.end, &b.agent)));
+        for s in shifts {
+            let Some(first) = plan.interval_at(s.end) else {
+                continue;
+            };
+            let mut until = first;
+            while until < rest.end
+                && short[c][until] > 0
+                && (plan.interval_start(until) + len - s.end).num_minutes() <= MAX_EXTENSION_MINUTES
+            {
+                until += 1;
+            }
+            if until == first {
+                continue;
+            }
+            for row in short[c].iter_mut().take(until).skip(first) {
+                *row -= 1;
+            }
+            let end = plan.interval_start(until);
+            out.push(Suggestion {
+                reason: format!(
+                    "{} is short from {} on the re-forecast; {} ends at {}",
+                    ch.id,
+                    local(tz, plan.interval_start(first)),
+                    s.agent,
+                    local(tz, s.end)
+                ),
+                edit: Edit::ChangeShift {
+                    agent: s.agent.clone(),
+                    date,
+                    start: None,
+                    end: Some(clock(end)),
+                },
+            });
+        }
+        // What is still short: one block per vendor with spare capacity, over the short span.
+        let span: Vec<usize> = rest.clone().filter(|&i| short[c][i] > 0).collect();
+        let (Some(&a), Some(&b)) = (span.first(), span.last()) else {
+            continue;
+        };
+        let mut need = span.iter().map(|&i| short[c][i]).max().unwrap_or(0);
+        let (from, to) = (plan.interval_start(a), plan.interval_start(b) + len);
+        for v in &plan.vendors {
+            if need == 0 {
+                break;
+            }
+            let Some(&cap) = v.max_heads.get(&ch.id) else {
+                continue;
+            };
+            let busy = plan
+                .blocks
+                .iter()
+                .filter(|x| x.vendor == v.id && x.channel == ch.id && x.start < to && from < x.end)
+                .map(|x| x.heads)
+                .max()
+                .unwrap_or(0);
+            let heads = cap.saturating_sub(busy).min(need);
+            if heads == 0 {
+                continue;
+            }
+            need -= heads;
+            out.push(Suggestion {
+                reason: format!(
+                    "{} is still short by up to {} agents between {} and {}",
+                    ch.id,
+                    heads + need,
+                    local(tz, from),
+                    local(tz, to)
+                ),
+                edit: Edit::VendorHeads {
+                    vendor: v.id.clone(),
+                    date,
+                    channel: ch.id.clone(),
+                    start: clock(from),
+                    end: clock(to),
+                    heads,
+                },
+            });
+        }
+    }
+    out
+}

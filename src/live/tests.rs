@@ -1,0 +1,300 @@
+use super::edit::{Clock, Edit};
+use super::reforecast::{Actual, Actuals, reforecast};
+use super::*;
+use crate::queueing::Seconds;
+use chrono::TimeZone;
+
+fn t(h: u32, m: u32) -> DateTime<Utc> {
+    // Europe/Berlin is UTC+1 in November.
+    Utc.with_ymd_and_hms(2026, 11, 11, h - 1, m, 0).unwrap()
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 11).unwrap()
+}
+
+fn clock(s: &str) -> Clock {
+    Clock::try_from(s.to_string()).unwrap()
+}
+
+/// One voice channel, 08:00–12:00 in half hours at 60 calls of 180 s each (6 Erlangs), four agents
+/// on 08:00–12:00 with a break at 10:00, one vendor block of 4 heads.
+fn plan() -> LivePlan {
+    let demand = Demand {
+        open: true,
+        volume: 60.0,
+        aht_seconds: 180.0,
+        offered_load: 6.0,
+        shrinkage: 0.0,
+        required: 8,
+    };
+    let shift = |agent: &str| LiveShift {
+        agent: agent.into(),
+        date: day(),
+        channel: "voice".into(),
+        start: t(8, 0),
+        end: t(12, 0),
+        breaks: vec![Break {
+            start: t(10, 0),
+            end: t(10, 30),
+            paid: false,
+        }],
+        absent_from: None,
+        overtime: false,
+    };
+    LivePlan {
+        name: "test".into(),
+        time_zone: "Europe/Berlin".into(),
+        interval_minutes: 30,
+        start: t(8, 0),
+        intervals: 8,
+        channels: vec![LiveChannel {
+            id: "voice".into(),
+            kind: ChannelKind::Voice { patience: None },
+            target: ServiceTarget::Answered {
+                answer_within: Seconds::new(20.0).unwrap(),
+                share: 0.8,
+                max_abandon: None,
+                max_occupancy: None,
+            },
+            demand: vec![demand; 8],
+        }],
+        agents: ["a1", "a2", "a3", "a4", "a5"]
+            .iter()
+            .map(|id| LiveAgent {
+                id: id.to_string(),
+                name: format!("Agent {id}"),
+                group: "core".into(),
+                channels: vec!["voice".into()],
+            })
+            .collect(),
+        vendors: vec![LiveVendor {
+            id: "bpo".into(),
+            name: "BPO".into(),
+            max_heads: BTreeMap::from([("voice".to_string(), 6)]),
+        }],
+        shifts: ["a1", "a2", "a3", "a4"].iter().map(|a| shift(a)).collect(),
+        blocks: vec![LiveBlock {
+            vendor: "bpo".into(),
+            date: day(),
+            channel: "voice".into(),
+            start: t(8, 0),
+            end: t(12, 0),
+            heads: 4,
+            committed: None,
+            requested_live: false,
+        }],
+    }
+}
+
+#[test]
+fn projection_counts_breaks_and_vendor_heads() {
+    let view = plan().view();
+    let p = &view.projection[0];
+    assert_eq!(p[0].core, 4.0);
+    assert_eq!(p[0].elastic, 4.0);
+    assert_eq!(p[4].core, 0.0, "everyone is on break 10:00–10:30");
+    // 8 agents on 6 Erlangs of Erlang C: the service level the queueing engine gives.
+    let queue = Queue::new(
+        60.0 / 1800.0,
+        Seconds::new(180.0).unwrap(),
+        crate::queueing::QueueModel::ErlangC,
+    )
+    .unwrap();
+    let expected = queue.evaluate(8, Seconds::new(20.0).unwrap()).unwrap();
+    assert!((p[0].service_level.unwrap() - expected.service_level).abs() < 1e-12);
+    assert!(p[4].service_level.unwrap() < p[0].service_level.unwrap());
+    assert!(p[7].elastic == 4.0 && p[7].core == 4.0);
+}
+
+#[test]
+fn a_vendor_commitment_below_plan_lowers_the_projection() {
+    let mut short = plan();
+    short.blocks[0].committed = Some(2);
+    let full = plan().view();
+    let short = short.view();
+    assert_eq!(short.projection[0][0].elastic, 2.0);
+    assert!(short.projection[0][0].service_level < full.projection[0][0].service_level);
+}
+
+#[test]
+fn an_absence_is_projected_and_its_impact_reported() {
+    let before = plan().view();
+    let edit = Edit::Absence {
+        agent: "a1".into(),
+        date: day(),
+        from: Some(clock("09:00")),
+    };
+    let (next, from) = edit.apply(&before.plan).unwrap();
+    assert_eq!(from, t(9, 0));
+    let after = next.view();
+    assert_eq!(after.projection[0][1].core, 4.0);
+    assert_eq!(after.projection[0][2].core, 3.0);
+    let impact = edit::impact(&before, &after, &edit.channels(&before.plan), from);
+    assert_eq!(impact.len(), 1);
+    let (b, a) = (&impact[0].before, &impact[0].after);
+    assert_eq!(b.from, t(9, 0));
+    assert!(a.service_level.unwrap() < b.service_level.unwrap());
+    assert!(a.intervals_below_target >= b.intervals_below_target);
+    assert_eq!(
+        before.plan.shifts[0].absent_from, None,
+        "the old plan is untouched"
+    );
+}
+
+#[test]
+fn shift_changes_and_break_moves_are_checked() {
+    let p = plan();
+    let extend = Edit::ChangeShift {
+        agent: "a2".into(),
+        date: day(),
+        start: None,
+        end: Some(clock("13:00")),
+    };
+    let (next, from) = extend.apply(&p).unwrap();
+    assert_eq!(from, t(12, 0));
+    assert_eq!(next.view().projection[0][7].core, 4.0);
+
+    let shorten = Edit::ChangeShift {
+        agent: "a2".into(),
+        date: day(),
+        start: None,
+        end: Some(clock("10:00")),
+    };
+    let (next, _) = shorten.apply(&p).unwrap();
+    let s = next.shifts.iter().find(|s| s.agent == "a2").unwrap();
+    assert!(s.breaks.is_empty(), "the break at 10:00 no longer fits");
+
+    let moved = Edit::MoveBreak {
+        agent: "a3".into(),
+        date: day(),
+        from: clock("10:00"),
+        to: clock("11:00"),
+    };
+    let (next, from) = moved.apply(&p).unwrap();
+    assert_eq!(from, t(10, 0));
+    let v = next.view();
+    assert_eq!(v.projection[0][4].core, 1.0);
+    assert_eq!(v.projection[0][6].core, 3.0);
+
+    let outside = Edit::MoveBreak {
+        agent: "a3".into(),
+        date: day(),
+        from: clock("10:00"),
+        to: clock("11:45"),
+    };
+    assert_eq!(outside.apply(&p).unwrap_err().field, "to");
+    let no_break = Edit::MoveBreak {
+        agent: "a3".into(),
+        date: day(),
+        from: clock("09:00"),
+        to: clock("11:00"),
+    };
+    let err = no_break.apply(&p).unwrap_err();
+    assert_eq!(err.field, "from");
+    assert!(err.message.contains("2026-11-11 10:00"), "{}", err.message);
+}
+
+#[test]
+fn bad_edits_name_the_field() {
+    let p = plan();
+    let unknown = Edit::Absence {
+        agent: "zz".into(),
+        date: day(),
+        from: None,
+    };
+    assert_eq!(unknown.apply(&p).unwrap_err().field, "agent");
+    let no_shift = Edit::Absence {
+        agent: "a5".into(),
+        date: day(),
+        from: None,
+    };
+    assert_eq!(no_shift.apply(&p).unwrap_err().field, "date");
+    let overlap = Edit::OvertimeShift {
+        agent: "a1".into(),
+        date: day(),
+        channel: "voice".into(),
+        start: clock("11:00"),
+        end: clock("13:00"),
+    };
+    assert_eq!(overlap.apply(&p).unwrap_err().field, "start");
+    let ok = Edit::OvertimeShift {
+        agent: "a5".into(),
+        date: day(),
+        channel: "voice".into(),
+        start: clock("10:00"),
+        end: clock("12:00"),
+    };
+    let (next, _) = ok.apply(&p).unwrap();
+    assert_eq!(next.view().projection[0][4].core, 1.0);
+    let too_many = Edit::VendorHeads {
+        vendor: "bpo".into(),
+        date: day(),
+        channel: "voice".into(),
+        start: clock("09:00"),
+        end: clock("10:00"),
+        heads: 3,
+    };
+    let err = too_many.apply(&p).unwrap_err();
+    assert_eq!(err.field, "heads");
+    assert!(err.message.contains("at most 2 more"), "{}", err.message);
+    let wrong_channel = Edit::VendorHeads {
+        vendor: "bpo".into(),
+        date: day(),
+        channel: "fax".into(),
+        start: clock("09:00"),
+        end: clock("10:00"),
+        heads: 1,
+    };
+    assert_eq!(wrong_channel.apply(&p).unwrap_err().field, "channel");
+    assert!(Clock::try_from("24:60".to_string()).is_err());
+    assert!(Clock::try_from("7h".to_string()).is_err());
+    assert_eq!(clock("25:30").minutes(), 25 * 60 + 30);
+}
+
+#[test]
+fn a_busy_morning_raises_the_afternoon_and_suggests_cover() {
+    let view = plan().view();
+    let actuals = Actuals {
+        date: day(),
+        through: clock("10:00"),
+        actuals: (0..4)
+            .map(|k| Actual {
+                channel: "voice".into(),
+                start: clock(&format!("{:02}:{:02}", 8 + k / 2, 30 * (k % 2))),
+                volume: 120.0,
+            })
+            .collect(),
+    };
+    let r = reforecast(&view, &actuals).unwrap();
+    let ch = &r.channels[0];
+    assert_eq!(ch.actual_so_far, 480.0);
+    assert_eq!(ch.planned_so_far, 240.0);
+    assert!(ch.factor > 1.3 && ch.factor < 2.0, "{}", ch.factor);
+    assert!(ch.short_agent_intervals > 0);
+    assert!(
+        r.suggestions
+            .iter()
+            .any(|s| matches!(s.edit, Edit::VendorHeads { .. })),
+        "{:?}",
+        r.suggestions
+    );
+    // Every suggestion is an edit that applies.
+    for s in &r.suggestions {
+        s.edit.apply(&view.plan).unwrap();
+    }
+
+    let wrong = Actuals {
+        date: day(),
+        through: clock("10:00"),
+        actuals: vec![Actual {
+            channel: "voice".into(),
+            start: clock("10:30"),
+            volume: 1.0,
+        }],
+    };
+    assert_eq!(
+        reforecast(&view, &wrong).unwrap_err().field,
+        "actuals[].start"
+    );
+}

@@ -1,0 +1,412 @@
+//! The roster store: scenarios, forecasts, rosters as immutable versions, the change feed routing
+//! follows, the append-only audit log, vendor acknowledgements, API tokens and background jobs.
+//!
+//! One [`Store`] trait, one implementation per backend: [`SqliteStore`] (the embedded default, a
+//! file created on first use) and [`PgStore`] (production, several API instances on one database).
+//! Each applies its own migrations (`migrations/sqlite/`, `migrations/postgres/`) when it opens.
+//! The queries both backends run alike are written once ([`common`]); what differs — migrations, how
+//! a job is claimed (`FOR UPDATE SKIP LOCKED` on PostgreSQL), how other instances hear of a change
+//! (`LISTEN/NOTIFY`) — lives in the backend's own file.
+//!
+//! Every write is one transaction: a new roster version, the head moved by compare-and-swap on the
+//! version the writer read (a stale writer changes nothing), its audit entry and its change event
+//! commit together or not at all.
+
+#[macro_use]
+mod common;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::live::LivePlan;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::Arc;
+
+/// Who may do what. Parsed from "planner", "supervisor", "routing" or "vendor:<id>".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Everything.
+    Planner,
+    /// Live edits; reads everything.
+    Supervisor,
+    /// The read-only routing feed.
+    Routing,
+    /// One vendor's own plan.
+    Vendor(String),
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Result<Role, String> {
+        match text {
+            "planner" => Ok(Role::Planner),
+            "supervisor" => Ok(Role::Supervisor),
+            "routing" => Ok(Role::Routing),
+            _ => match text.strip_prefix("vendor:") {
+                Some(id)
+                    if !id.is_empty()
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                {
+                    Ok(Role::Vendor(id.to_string()))
+                }
+                _ => Err(format!(
+                    "unknown role \"{text}\"; expected planner, supervisor, routing or vendor:<vendor id>"
+                )),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Planner => f.write_str("planner"),
+            Role::Supervisor => f.write_str("supervisor"),
+            Role::Routing => f.write_str("routing"),
+            Role::Vendor(id) => write!(f, "vendor:{id}"),
+        }
+    }
+}
+
+/// Who is writing: the token's label and role, as the audit log records them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub label: String,
+    pub role: Role,
+}
+
+impl Actor {
+    /// The command line, writing with the operator's own rights.
+    pub fn cli(what: &str) -> Actor {
+        Actor {
+            label: format!("cli:{what}"),
+            role: Role::Planner,
+        }
+    }
+}
+
+/// A new API token: the plain text (shown once) and the hash stored.
+pub struct NewToken {
+    pub plain: String,
+    pub hash: String,
+}
+
+impl NewToken {
+    pub fn generate() -> NewToken {
+        use rand::RngCore;
+        let mut bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut bytes);
+        let plain = format!("pp_{}", hex(&bytes));
+        NewToken {
+            hash: token_hash(&plain),
+            plain,
+        }
+    }
+}
+
+/// The stored form of a token: SHA-256, hex. Tokens are random 192-bit strings, so a plain hash is
+/// enough (no salt or slow hash needed, unlike passwords).
+pub fn token_hash(plain: &str) -> String {
+    hex(&Sha256::digest(plain.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub label: String,
+    pub role: String,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RosterInfo {
+    pub id: i64,
+    pub name: String,
+    pub scenario_id: Option<i64>,
+    pub head_version: Option<i64>,
+    /// Set when first published; the live roster is the one published last.
+    pub live: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Draft, published, or superseded by a later version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStatus {
+    Draft,
+    Published,
+    Superseded,
+}
+
+impl VersionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionStatus::Draft => "draft",
+            VersionStatus::Published => "published",
+            VersionStatus::Superseded => "superseded",
+        }
+    }
+
+    fn parse(text: &str) -> VersionStatus {
+        match text {
+            "draft" => VersionStatus::Draft,
+            "published" => VersionStatus::Published,
+            _ => VersionStatus::Superseded,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionMeta {
+    /// Version ids are global: one sequence over all rosters.
+    pub id: i64,
+    pub roster_id: i64,
+    pub parent_id: Option<i64>,
+    pub status: VersionStatus,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub meta: VersionMeta,
+    pub plan: Arc<LivePlan>,
+    pub summary: Option<Value>,
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The feed position: resume after it with `Last-Event-ID` or `?since=`.
+    pub id: i64,
+    pub roster_id: i64,
+    pub version: i64,
+    pub kind: String,
+    pub detail: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VendorAck {
+    pub id: i64,
+    pub version: i64,
+    pub vendor: String,
+    pub commitments: Value,
+    pub acked_at: DateTime<Utc>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobStatus {
+    fn parse(text: &str) -> JobStatus {
+        match text {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "done" => JobStatus::Done,
+            _ => JobStatus::Failed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub params: Value,
+    pub status: JobStatus,
+    pub progress: String,
+    pub result: Option<Value>,
+    pub error: Option<String>,
+    pub worker: Option<String>,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// A new version on top of the roster's head.
+pub struct NewVersion<'a> {
+    pub roster_id: i64,
+    /// The head the writer read; the write fails with [`StoreError::Stale`] if it moved.
+    pub expected_head: i64,
+    pub plan: &'a LivePlan,
+    pub summary: Option<&'a Value>,
+    pub status: VersionStatus,
+    pub reason: String,
+    /// Audit entry: action, before, after.
+    pub action: &'a str,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    /// Change event kind and detail (published versions only).
+    pub change: Option<(&'a str, Value)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("version {expected} is no longer current: the roster is at version {current}")]
+    Stale { expected: i64, current: i64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Config(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Readiness {
+    pub backend: &'static str,
+    pub migrations_applied: i64,
+    pub migrations_known: usize,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    /// The database answers and every migration is applied.
+    async fn ready(&self) -> Result<Readiness>;
+
+    async fn create_token(&self, role: &Role, label: &str, hash: &str) -> Result<i64>;
+    async fn token(&self, hash: &str) -> Result<Option<TokenRecord>>;
+
+    async fn put_scenario(&self, actor: &Actor, name: &str, body: &str) -> Result<i64>;
+    async fn scenarios(&self) -> Result<Vec<ScenarioInfo>>;
+    async fn scenario(&self, id: i64) -> Result<Option<(ScenarioInfo, String)>>;
+    async fn put_forecast(
+        &self,
+        actor: &Actor,
+        scenario_id: Option<i64>,
+        origin: &str,
+        csv: &str,
+    ) -> Result<i64>;
+    /// A stored forecast's CSV.
+    async fn forecast(&self, id: i64) -> Result<Option<String>>;
+
+    /// A new roster with `plan` as its first (draft) version.
+    async fn create_roster(
+        &self,
+        actor: &Actor,
+        scenario_id: Option<i64>,
+        plan: &LivePlan,
+        summary: Option<&Value>,
+    ) -> Result<VersionMeta>;
+    async fn rosters(&self) -> Result<Vec<RosterInfo>>;
+    async fn versions(&self, roster_id: i64) -> Result<Vec<VersionMeta>>;
+    async fn version(&self, id: i64) -> Result<Option<Version>>;
+    async fn version_meta(&self, id: i64) -> Result<Option<VersionMeta>>;
+    /// The head of the roster published last, if any.
+    async fn live_version(&self) -> Result<Option<Version>>;
+    async fn live_head(&self) -> Result<Option<i64>>;
+    /// Publishes a draft head; the roster becomes the live one.
+    async fn publish(&self, actor: &Actor, version: i64) -> Result<VersionMeta>;
+    /// Adds a version on top of the head, if the head is still `expected_head`.
+    async fn commit_version(&self, actor: &Actor, new: NewVersion<'_>) -> Result<VersionMeta>;
+    /// Records a vendor's acknowledgement and the version carrying its commitments, atomically.
+    async fn acknowledge(
+        &self,
+        actor: &Actor,
+        acked_version: i64,
+        vendor: &str,
+        commitments: &Value,
+        new: NewVersion<'_>,
+    ) -> Result<VersionMeta>;
+    async fn acknowledgements(&self, version: i64) -> Result<Vec<VendorAck>>;
+
+    async fn changes_after(&self, after: i64, limit: i64) -> Result<Vec<Change>>;
+    async fn audit_log(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+
+    async fn enqueue_job(&self, actor: &Actor, kind: &str, params: &Value) -> Result<i64>;
+    /// Takes the oldest queued job, or a running one whose worker stopped beating for
+    /// `stale_ms`; exactly one caller gets each.
+    async fn claim_job(&self, worker: &str, now_ms: i64, stale_ms: i64) -> Result<Option<Job>>;
+    async fn job_progress(&self, id: i64, worker: &str, progress: &str, now_ms: i64) -> Result<()>;
+    async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: std::result::Result<Value, String>,
+    ) -> Result<()>;
+    /// Puts this worker's running jobs back in the queue (graceful shutdown).
+    async fn release_jobs(&self, worker: &str) -> Result<u64>;
+    async fn job(&self, id: i64) -> Result<Option<Job>>;
+
+    /// Wakes `wake` whenever another instance commits a change (PostgreSQL `LISTEN`); the
+    /// embedded store has one instance and returns at once.
+    async fn listen(&self, wake: tokio::sync::mpsc::Sender<()>) -> Result<()>;
+}
+
+/// Opens the store `url` names: `postgres://…` or `sqlite://PATH` (created when missing).
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))
+    {
+        Ok(Arc::new(
+            SqliteStore::open(std::path::Path::new(path)).await?,
+        ))
+    } else {
+        Err(StoreError::Config(format!(
+            "DATABASE_URL \"{url}\" is neither postgres://… nor sqlite://PATH"
+        )))
+    }
+}
+
+/// `DATABASE_URL`, or the embedded default `sqlite://peakplan.sqlite` in the working directory.
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://peakplan.sqlite".to_string())
+}
+
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}

@@ -1,0 +1,104 @@
+//! Background jobs: 202, progress over server-sent events, a result link.
+
+use crate::app::{Backend, roster_dir, spawn_app};
+use futures_util::StreamExt;
+use libtest_mimic::Failed;
+use serde_json::{Value, json};
+
+pub async fn a_schedule_job_runs_in_the_background_and_publishes(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = spawn_app(backend).await;
+    let t = &app.tokens;
+    let scenario = app.store.scenarios().await?[0].id;
+    let csv = std::fs::read_to_string(roster_dir().join("forecast.csv"))?;
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/forecasts?scenario={scenario}"),
+            &t.planner,
+        )
+        .body(csv)
+        .send()
+        .await?;
+    assert_eq!(r.status(), 201);
+    let forecast = r.json::<Value>().await?["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            "/v1/jobs",
+            &t.planner,
+            &json!({"kind": "schedule", "scenario": scenario, "forecast": forecast, "mode": "coverage", "time_limit_seconds": 60}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let location = r.headers()["location"].to_str()?.to_string();
+    let job: Value = r.json().await?;
+    let id = job["job"].as_i64().unwrap();
+    assert_eq!(location, format!("/v1/jobs/{id}"));
+
+    // Follow the progress until the job finishes.
+    let events = app.get(&format!("/v1/jobs/{id}/events"), &t.planner).await;
+    assert_eq!(events.status(), 200);
+    let mut stream = events.bytes_stream();
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(180);
+    while !text.contains("event: finished") {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk?)),
+            Ok(None) => break,
+            Err(_) => panic!("the job did not finish in 180 s: {text}"),
+        }
+    }
+    assert!(text.contains("event: progress"), "{text}");
+    let done = app.get_json(&format!("/v1/jobs/{id}"), &t.planner).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["attempts"], 1);
+    let version = done["result"]["version"].as_i64().unwrap();
+    let v = app
+        .get_json(&format!("/v1/versions/{version}"), &t.planner)
+        .await;
+    assert_eq!(v["version"]["status"], "draft");
+    assert!(v["summary"]["cost_total"].as_f64().unwrap() > 0.0);
+
+    // Publishing it makes it the live roster for routing.
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/versions/{version}/publish"),
+            &t.planner,
+        )
+        .send()
+        .await?;
+    assert_eq!(r.status(), 200);
+    let mut live = 0;
+    for _ in 0..50 {
+        let s = app
+            .get_json("/v1/routing/changes?since=0", &t.routing)
+            .await;
+        live = s["changes"].as_array().unwrap().last().unwrap()["version"]
+            .as_i64()
+            .unwrap();
+        if live == version {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(live, version);
+    let at = app.plan.interval_start(20).to_rfc3339().replace('+', "%2B");
+    let s = app
+        .get_json(&format!("/v1/routing/staffing?at={at}"), &t.routing)
+        .await;
+    assert_eq!(s["version"], version);
+    // Publishing again is refused: it is no longer a draft.
+    let again = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/versions/{version}/publish"),
+            &t.planner,
+        )
+        .send()
+        .await?;
+    crate::app::problem(again, 409).await;
+    app.finish().await;
+    Ok(())
+}
