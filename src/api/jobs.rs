@@ -324,6 +324,23 @@ async fn stored_forecast(
     .map_err(|e| e.to_string())
 }
 
+/// The scenario's history forecast over its horizon. A stored scenario's relative `history` path
+/// is read from the server's working directory.
+async fn forecast_history(
+    scenario: &Scenario,
+) -> Result<(Vec<crate::volumes::VolumeRow>, String), String> {
+    let s = scenario.clone();
+    tokio::task::spawn_blocking(move || crate::forecast::horizon_from_history(&s))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| {
+            format!(
+                "{e:#}; the server reads a scenario's `history` relative to its working directory — \
+                 store a forecast with POST /v1/forecasts?scenario=<id> and pass its id as `forecast`"
+            )
+        })
+}
+
 async fn execute(
     store: Arc<dyn Store>,
     actor: Actor,
@@ -339,12 +356,7 @@ async fn execute(
             let scenario = stored_scenario(&*store, id).await?;
             set("forecasting from the history");
             let tz = scenario.time_zone;
-            let (rows, origin) = tokio::task::spawn_blocking(move || {
-                crate::forecast::horizon_from_history(&scenario)
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("{e:#}"))?;
+            let (rows, origin) = forecast_history(&scenario).await?;
             let mut csv = Vec::new();
             crate::volumes::write(&mut csv, &rows, tz).map_err(|e| e.to_string())?;
             let csv = String::from_utf8(csv).map_err(|e| e.to_string())?;
@@ -396,11 +408,7 @@ async fn execute(
                 ),
                 None => {
                     set("forecasting from the history");
-                    let s = scenario.clone();
-                    tokio::task::spawn_blocking(move || crate::forecast::horizon_from_history(&s))
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .map_err(|e| format!("{e:#}"))?
+                    forecast_history(&scenario).await?
                 }
             };
             set("building the roster program");

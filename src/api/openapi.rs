@@ -1,6 +1,6 @@
 //! `GET /openapi.json`: the API described as OpenAPI 3.1 — every route of [`super::router`], its
-//! roles, parameters, bodies and the problem+json errors. A test checks that each routed path is
-//! described here and each described path is routed.
+//! roles, parameters, bodies and the problem+json errors. A test calls every path and method
+//! described here and checks the server routes it.
 
 use axum::Json;
 use serde_json::{Value, json};
@@ -178,7 +178,7 @@ pub fn spec() -> Value {
                     "accept": {"type": "boolean"},
                     "commitments": {"type": "array", "items": {"type": "object", "required": ["date", "channel", "start", "heads"], "properties": {
                         "date": {"type": "string", "format": "date"}, "channel": {"type": "string"},
-                        "start": {"type": "string"}, "heads": {"type": "integer", "minimum": 0}}}}}}))),
+                        "start": {"type": "string"}, "end": {"type": "string"}, "heads": {"type": "integer", "minimum": 0}}}}}}))),
                 ("201", "the new version and any shortfall")) },
             "/v1/supervisor/roster": { "get": op("The day's named shifts and the service per channel", "planner, supervisor",
                 vec![param("date", "query", true, json!({"type": "string", "format": "date"}), "local day"),

@@ -134,6 +134,9 @@ pub struct Commitment {
     pub channel: String,
     /// Local start of the block, "HH:MM".
     pub start: crate::live::edit::Clock,
+    /// Local end, needed only where two of the vendor's blocks start together on the channel.
+    #[serde(default)]
+    pub end: Option<crate::live::edit::Clock>,
     pub heads: u32,
 }
 
@@ -171,18 +174,50 @@ fn commit(plan: &mut LivePlan, vendor: &str, ack: &Acknowledgement) -> ApiResult
         .collect();
     for (k, c) in ack.commitments.iter().enumerate() {
         let start = crate::live::instant(tz, c.date, c.start.minutes());
-        let Some(j) = plan.blocks.iter().position(|b| {
-            b.vendor == vendor && b.date == c.date && b.channel == c.channel && b.start == start
-        }) else {
-            return Err(ApiError::invalid(
-                format!("commitments[{k}].start"),
-                format!(
-                    "no block of yours starts at {} on {} for {}",
-                    String::from(c.start),
-                    c.date,
-                    c.channel
-                ),
-            ));
+        let end = c.end.map(|e| crate::live::instant(tz, c.date, e.minutes()));
+        let matching: Vec<usize> = (0..plan.blocks.len())
+            .filter(|&j| {
+                let b = &plan.blocks[j];
+                b.vendor == vendor
+                    && b.date == c.date
+                    && b.channel == c.channel
+                    && b.start == start
+                    && end.is_none_or(|e| b.end == e)
+            })
+            .collect();
+        let j = match matching[..] {
+            [j] => j,
+            [] => {
+                return Err(ApiError::invalid(
+                    format!(
+                        "commitments[{k}].{}",
+                        if end.is_some() { "end" } else { "start" }
+                    ),
+                    format!(
+                        "no block of yours runs from {}{} on {} for {}",
+                        String::from(c.start),
+                        c.end
+                            .map(|e| format!(" to {}", String::from(e)))
+                            .unwrap_or_default(),
+                        c.date,
+                        c.channel
+                    ),
+                ));
+            }
+            _ => {
+                let ends: Vec<String> = matching
+                    .iter()
+                    .map(|&j| local(tz, plan.blocks[j].end))
+                    .collect();
+                return Err(ApiError::invalid(
+                    format!("commitments[{k}].end"),
+                    format!(
+                        "{} of your blocks start then (ending {}); give `end` to say which",
+                        matching.len(),
+                        ends.join(", ")
+                    ),
+                ));
+            }
         };
         if c.heads > plan.blocks[j].heads {
             return Err(ApiError::invalid(

@@ -61,6 +61,8 @@ pub struct Reforecast {
     pub date: NaiveDate,
     pub through: Clock,
     pub channels: Vec<ChannelReforecast>,
+    /// The suggestions in a few lines: extensions grouped by channel and new end, vendor asks.
+    pub summary: Vec<String>,
     pub suggestions: Vec<Suggestion>,
 }
 
@@ -141,8 +143,9 @@ pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, Edit
         let reported: Vec<usize> = (day.start..cut)
             .filter(|&i| open(i) && actual[c][i].is_some())
             .collect();
-        let actual_so_far: f64 = reported.iter().filter_map(|&i| actual[c][i]).sum();
-        let planned_so_far: f64 = reported.iter().map(|&i| ch.demand[i].volume).sum();
+        // `+ 0.0`: an empty sum of floats is −0.0.
+        let actual_so_far: f64 = reported.iter().filter_map(|&i| actual[c][i]).sum::<f64>() + 0.0;
+        let planned_so_far: f64 = reported.iter().map(|&i| ch.demand[i].volume).sum::<f64>() + 0.0;
         let day_plan: f64 = day.clone().map(|i| ch.demand[i].volume).sum();
         let factor = if planned_so_far > 0.0 {
             intraday_factor(actual_so_far, planned_so_far, day_plan)
@@ -182,8 +185,59 @@ pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, Edit
         date: actuals.date,
         through: actuals.through,
         channels,
+        summary: summarise(plan, &suggestions),
         suggestions,
     })
+}
+
+/// "extend 25 voice shifts to 22:00", "ask bpo-north for 15 chat heads 14:00–21:30".
+fn summarise(plan: &LivePlan, suggestions: &[Suggestion]) -> Vec<String> {
+    use super::edit::Edit;
+    let mut extensions: std::collections::BTreeMap<(String, Clock), usize> =
+        std::collections::BTreeMap::new();
+    let mut lines = Vec::new();
+    for s in suggestions {
+        match &s.edit {
+            Edit::ChangeShift {
+                agent,
+                date,
+                end: Some(end),
+                ..
+            } => {
+                let channel = plan
+                    .shifts
+                    .iter()
+                    .find(|x| &x.agent == agent && x.date == *date)
+                    .map_or_else(String::new, |x| x.channel.clone());
+                *extensions.entry((channel, *end)).or_default() += 1;
+            }
+            Edit::VendorHeads {
+                vendor,
+                channel,
+                start,
+                end,
+                heads,
+                ..
+            } => lines.push(format!(
+                "ask {vendor} for {heads} {channel} heads {}–{}",
+                String::from(*start),
+                String::from(*end)
+            )),
+            _ => {}
+        }
+    }
+    let mut out: Vec<String> = extensions
+        .into_iter()
+        .map(|((channel, end), n)| {
+            format!(
+                "extend {n} {channel} shift{} to {}",
+                if n == 1 { "" } else { "s" },
+                String::from(end)
+            )
+        })
+        .collect();
+    out.extend(lines);
+    out
 }
 
 /// Agents to have on shift for `d`: the queueing requirement over (1 − shrinkage), or the work

@@ -224,11 +224,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server_store = store.clone();
     let server = tokio::spawn(async move {
-        peakplan::api::serve(listener, server_store, async {
+        // A test's teardown may drop the schema under a stopping server: its last words are moot.
+        let _ = peakplan::api::serve(listener, server_store, async {
             let _ = stopped.await;
         })
-        .await
-        .expect("the server runs");
+        .await;
     });
     TestApp {
         url,

@@ -15,6 +15,28 @@ pub async fn health_and_readiness_need_no_token(backend: Backend) -> Result<(), 
     assert_eq!(ready["store"]["migrations_applied"], 1);
     let spec = app.get_json("/openapi.json", "").await;
     assert_eq!(spec["openapi"], "3.1.0");
+    // Every documented path and method is routed (the fallback's 404 names no resource).
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 24, "{} paths", paths.len());
+    for (path, methods) in paths {
+        let concrete = path.replace("{id}", "1").replace("{version}", "1");
+        for method in methods.as_object().unwrap().keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = app
+                .request(m, &concrete, &app.tokens.planner)
+                .timeout(std::time::Duration::from_secs(2))
+                .send()
+                .await;
+            let Ok(r) = r else { continue }; // an event stream that stays open is routed
+            if r.status() == 404 {
+                let body = r.text().await?;
+                assert!(
+                    !body.contains("this endpoint"),
+                    "{method} {path} is not routed"
+                );
+            }
+        }
+    }
     app.finish().await;
     Ok(())
 }

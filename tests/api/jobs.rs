@@ -102,3 +102,80 @@ pub async fn a_schedule_job_runs_in_the_background_and_publishes(
     app.finish().await;
     Ok(())
 }
+
+/// The queue itself: a job whose worker stopped beating is claimed again, a stale worker cannot
+/// finish it, a stopping worker hands its job back, and concurrent claimers never share a job.
+pub async fn an_interrupted_job_is_picked_up_again(backend: Backend) -> Result<(), Failed> {
+    use peakplan::store::{Actor, JobStatus};
+    let (store, _url, schema, _dir) = crate::app::open_store(backend).await;
+    let actor = Actor::cli("test");
+    let id = store.enqueue_job(&actor, "staffing", &json!({})).await?;
+    let t0 = 1_000_000_000_000;
+    let first = store.claim_job("w1", t0, 30_000).await?.expect("a job");
+    assert_eq!((first.id, first.attempts), (id, 1));
+    assert!(
+        store.claim_job("w2", t0 + 10_000, 30_000).await?.is_none(),
+        "w1 is still beating"
+    );
+    store
+        .job_progress(id, "w1", "half way", t0 + 20_000)
+        .await?;
+    assert!(store.claim_job("w2", t0 + 45_000, 30_000).await?.is_none());
+    // w1 dies: no beat for 30 s.
+    let again = store
+        .claim_job("w2", t0 + 51_000, 30_000)
+        .await?
+        .expect("taken over");
+    assert_eq!((again.id, again.attempts), (id, 2));
+    store
+        .finish_job(id, "w1", Ok(json!({"late": true})))
+        .await?;
+    assert_eq!(
+        store.job(id).await?.unwrap().status,
+        JobStatus::Running,
+        "w1 no longer owns it"
+    );
+    store.finish_job(id, "w2", Ok(json!({"ok": true}))).await?;
+    let done = store.job(id).await?.unwrap();
+    assert_eq!(done.status, JobStatus::Done);
+    assert_eq!(done.result, Some(json!({"ok": true})));
+
+    // A worker stopping gracefully puts its running job back at once.
+    let id2 = store.enqueue_job(&actor, "staffing", &json!({})).await?;
+    assert_eq!(store.claim_job("w3", t0, 30_000).await?.unwrap().id, id2);
+    assert_eq!(store.release_jobs("w3").await?, 1);
+    assert_eq!(store.job(id2).await?.unwrap().status, JobStatus::Queued);
+    assert_eq!(store.claim_job("w4", t0, 30_000).await?.unwrap().id, id2);
+    store.finish_job(id2, "w4", Err("stopped".into())).await?;
+
+    // 40 jobs, 8 claimers at once: each job claimed exactly once.
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        ids.push(store.enqueue_job(&actor, "staffing", &json!({})).await?);
+    }
+    let mut claimers = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        claimers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(job) = store
+                .claim_job(&format!("c{w}"), t0, 30_000)
+                .await
+                .expect("claim")
+            {
+                mine.push(job.id);
+            }
+            mine
+        }));
+    }
+    let mut claimed = Vec::new();
+    for c in claimers {
+        claimed.extend(c.await?);
+    }
+    claimed.sort_unstable();
+    assert_eq!(claimed, ids, "every job once");
+    if let Some(schema) = schema {
+        crate::app::drop_schema(&schema);
+    }
+    Ok(())
+}

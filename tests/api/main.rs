@@ -45,6 +45,7 @@ fn main() {
         requests::bad_requests_name_the_field_and_store_nothing,
         requests::the_audit_log_is_append_only,
         jobs::a_schedule_job_runs_in_the_background_and_publishes,
+        jobs::an_interrupted_job_is_picked_up_again,
     ];
     let postgres = app::postgres_available();
     let required = std::env::var("PEAKPLAN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
