@@ -683,7 +683,9 @@ macro_rules! store_impl {
             ) -> $crate::store::Result<Vec<$crate::store::VendorAck>> {
                 let rows: Vec<$crate::store::common::AckRow> = sqlx::query_as(
                     "SELECT id, version_id, vendor, commitments, acked_at, actor FROM vendor_acks \
-                     WHERE version_id = $1 ORDER BY id",
+                     WHERE version_id <= $1 AND version_id IN (SELECT id FROM roster_versions \
+                         WHERE roster_id = (SELECT roster_id FROM roster_versions WHERE id = $1)) \
+                     ORDER BY id",
                 )
                 .bind(version)
                 .fetch_all(&self.pool)

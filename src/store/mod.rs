@@ -359,6 +359,7 @@ pub trait Store: Send + Sync + 'static {
         commitments: &Value,
         new: NewVersion<'_>,
     ) -> Result<VersionMeta>;
+    /// The acknowledgements of the roster up to `version` (each names the version it acknowledged).
     async fn acknowledgements(&self, version: i64) -> Result<Vec<VendorAck>>;
 
     async fn changes_after(&self, after: i64, limit: i64) -> Result<Vec<Change>>;

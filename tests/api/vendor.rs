@@ -168,6 +168,7 @@ pub async fn a_shortfall_lowers_the_projected_service(backend: Backend) -> Resul
         .unwrap()
         .clone();
     assert_eq!(a_row["shortfall"].as_array().unwrap().len(), 1, "{a_row}");
+    assert_eq!(acks["acknowledgements"][0]["version"], version, "{acks}");
     let changes = app
         .get_json("/v1/routing/changes?since=0", &t.routing)
         .await;
