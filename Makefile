@@ -9,7 +9,7 @@ CARGO ?= cargo
 prereqs:
 	@scripts/prereqs.sh
 
-## Staff the bundled Double 11 sample and check the staffing by simulation.
+## Plan the bundled Double 11 sample end to end: forecast, roster, simulation, published, report.
 demo: prereqs
 	$(CARGO) run --release --locked --bin peakplan -- demo
 

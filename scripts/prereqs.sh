@@ -11,13 +11,15 @@ command -v make >/dev/null 2>&1 || missing+=(make)
 if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so'; then
   missing+=(libclang-dev)
 fi
+# The report's browser test renders report.html in headless Chromium.
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "prerequisites: cmake, a C++ compiler and libclang are present"
+  echo "prerequisites: cmake, a C++ compiler, libclang and chromium are present"
   exit 0
 fi
 
-echo "prerequisites: installing ${missing[*]} (needed to build the bundled HiGHS solver)"
+echo "prerequisites: installing ${missing[*]} (cmake, g++, libclang build the bundled HiGHS solver; chromium renders the report in its test)"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod forecast;
 pub mod live;
 pub mod queueing;
+pub mod report;
 pub mod roster;
 pub mod scenario;
 pub mod simulate;

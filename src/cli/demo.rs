@@ -1,13 +1,14 @@
-//! `peakplan demo`: the sample promotion peak, staffed and checked by simulation.
+//! `peakplan demo`: the main job on the bundled sample — the Double 11 peak planned end to end from
+//! its history, checked by simulation, published into the embedded SQLite store, with the report.
 
-use super::{simulate as sim_cli, staff};
-use crate::simulate::{Coverage, HandleTime, SimulationOptions};
-use crate::staffing::LoadMethod;
+use super::plan::{self, PlanArgs};
+use super::schedule::ModeName;
 use clap::Args;
 use std::path::PathBuf;
 
-/// Staff the bundled Double 11 sample (models/promo-peak.toml with forecasts/promo-peak-forecast.csv)
-/// and check the staffing by simulation. Writes the staffing and simulation CSVs to --out.
+/// Plan the bundled Double 11 sample (models/promo-peak.toml and its history) end to end: forecast,
+/// core-plus-elastic roster, simulation check, published into the database (DATABASE_URL, default
+/// sqlite://peakplan.sqlite), and the report in --out/report.html.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Folder for the results.
@@ -21,39 +22,38 @@ pub struct DemoArgs {
 }
 
 const SCENARIO: &str = "models/promo-peak.toml";
-const FORECAST: &str = "forecasts/promo-peak-forecast.csv";
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let (scenario, forecast) = (base.join(SCENARIO), base.join(FORECAST));
-    println!("peakplan demo: staffing {SCENARIO} from {FORECAST}\n");
-    let run = staff::compute(&scenario, &forecast, LoadMethod::ModifiedOfferedLoad, None)?;
-    staff::print_summary(&run);
-    let staffing_csv = args.out.join("staffing.csv");
-    staff::write_staffing(&staffing_csv, &run)?;
-
-    println!("\nChecking the staffing by simulation (agents on the channels as staffed):");
-    let coverage = Coverage::from_requirements(&run.requirements);
-    let options = SimulationOptions {
+    let scenario = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
+    println!(
+        "peakplan demo: the Double 11 sample ({SCENARIO}) from history to a published roster\n"
+    );
+    let plan_args = PlanArgs {
+        scenario: scenario.clone(),
+        out: Some(args.out.clone()),
+        publish: true,
+        compare: None,
+        forecast: None,
+        mode: ModeName::Service,
+        time_limit: 120.0,
         replications: args.replications,
         seed: args.seed,
-        handle_time: HandleTime::Exponential,
+        no_store: false,
     };
-    let report =
-        sim_cli::run_with_progress(&run.scenario, &run.grid, &run.volumes, &coverage, &options)?;
-    sim_cli::print_summary(&run.scenario, &run.grid, &report, Some(&run.requirements));
-    let simulation_csv = args.out.join("simulation.csv");
-    sim_cli::write_intervals(&simulation_csv, &run.scenario, &report)?;
-
+    let planned = plan::plan_one(&plan_args, &scenario, &args.out)?;
+    plan::print_plan(&planned);
+    let report = args.out.join("report.html");
     println!(
-        "\nwrote {} and {}",
-        staffing_csv.display(),
-        simulation_csv.display()
+        "\nreport: {} (open it in a browser; it needs no network)",
+        report.display()
     );
-    println!(
-        "next: `peakplan schedule --scenario {SCENARIO} --out out/roster` builds the roster (core shifts and \
-         vendor blocks); `peakplan staff --help`, `peakplan simulate --help`, `peakplan queue --help` for \
-         the single steps"
-    );
+    if let Some((version, _)) = planned.stored {
+        println!(
+            "published as version {version} in {}; serve it to routing, vendors and supervisors with\n  \
+             peakplan token create --role planner\n  peakplan serve --listen 127.0.0.1:8080\n\
+             (README: \"Publishing and the HTTP API\" for the calls of each audience)",
+            crate::store::database_url()
+        );
+    }
     Ok(())
 }

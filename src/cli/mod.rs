@@ -2,6 +2,7 @@
 
 mod demo;
 mod forecast;
+mod plan;
 mod queue;
 mod schedule;
 mod serve;
@@ -21,6 +22,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Plan a promotion peak end to end: forecast, roster, simulation check, store, report.
+    Plan(plan::PlanArgs),
     /// Evaluate one queue, or find the fewest agents that meet a service target.
     Queue(queue::QueueArgs),
     /// Forecast volume per channel and interval from history, with quantiles and events.
@@ -39,12 +42,13 @@ pub enum Command {
     Publish(serve::PublishArgs),
     /// API tokens.
     Token(serve::TokenArgs),
-    /// Run staffing and its simulation check on the bundled sample promotion peak.
+    /// Plan the bundled sample promotion peak end to end and publish it (the first command to run).
     Demo(demo::DemoArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Plan(args) => plan::run(args),
         Command::Queue(args) => queue::run(args),
         Command::Forecast(args) => forecast::run(args),
         Command::Backtest(args) => forecast::run_backtest(args),

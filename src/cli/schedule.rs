@@ -82,6 +82,8 @@ pub struct ScheduleRun {
     pub scenario_text: String,
     pub grid: TimeGrid,
     pub forecast_rows: Vec<volumes::VolumeRow>,
+    /// The forecast on the scenario's grid.
+    pub volumes: volumes::GridVolumes,
     pub requirements: Requirements,
     pub roster: Roster,
     pub summary: Value,
@@ -140,6 +142,7 @@ pub fn compute(args: &ScheduleArgs) -> anyhow::Result<ScheduleRun> {
         scenario_text,
         grid: planned.grid,
         forecast_rows: rows,
+        volumes: planned.volumes,
         requirements: planned.requirements,
         roster: planned.roster,
         summary,

@@ -197,6 +197,7 @@ pub struct Input<'a> {
 /// A roster with the grid and requirements it was built on.
 pub struct Planned {
     pub grid: TimeGrid,
+    pub volumes: GridVolumes,
     pub requirements: Requirements,
     pub roster: Roster,
 }
@@ -231,6 +232,7 @@ pub fn plan(
     let roster = schedule(&input, options, progress)?;
     Ok(Planned {
         grid,
+        volumes,
         requirements,
         roster,
     })

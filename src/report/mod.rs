@@ -1,0 +1,572 @@
+//! The plan report: one self-contained HTML file (no network needed to view it) with SVG charts —
+//! history and forecast with the promotion window and the p10–p90 band, required against
+//! scheduled agents (core and elastic stacked), service per channel and day against the target
+//! with the simulation's confidence interval, the roster of the busiest day as a Gantt chart, and
+//! the cost breakdown — plus the summary tables and links to each vendor's CSV plan.
+//!
+//! A small inline script checks that every chart drew and records any script error in the page
+//! (`data-charts` on `<body>`), which the browser test reads.
+
+pub mod svg;
+
+use crate::roster::Roster;
+use crate::scenario::Scenario;
+use crate::simulate::SimulationReport;
+use crate::staffing::Requirements;
+use crate::time_grid::TimeGrid;
+use crate::volumes::{VolumeRow, VolumeSeries};
+use chrono::{Duration, NaiveDate};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use svg::{Frame, escape, legend, thousands};
+
+const CORE: &str = "#2f6db5";
+const ELASTIC: &str = "#f0a030";
+const REQUIRED: &str = "#c0392b";
+const HISTORY: &str = "#7f8c8d";
+const SIMULATED: &str = "#27ae60";
+const CHANNEL_COLORS: [&str; 6] = [
+    "#2f6db5", "#8e44ad", "#16a085", "#d35400", "#7f8c8d", "#c0392b",
+];
+
+/// Everything the report shows.
+pub struct ReportInput<'a> {
+    pub scenario: &'a Scenario,
+    pub grid: &'a TimeGrid,
+    pub requirements: &'a Requirements,
+    pub roster: &'a Roster,
+    pub forecast: &'a [VolumeRow],
+    /// The volume history, when the scenario has one.
+    pub history: Option<&'a VolumeSeries>,
+    pub simulation: Option<&'a SimulationReport>,
+    /// summary.json.
+    pub summary: &'a Value,
+    /// Vendor id → file name of its CSV plan beside the report.
+    pub vendor_files: Vec<(String, String)>,
+}
+
+/// Daily totals per channel id.
+fn daily(
+    rows: &[VolumeRow],
+    tz: chrono_tz::Tz,
+    value: impl Fn(&VolumeRow) -> f64,
+) -> BTreeMap<String, BTreeMap<NaiveDate, f64>> {
+    let mut out: BTreeMap<String, BTreeMap<NaiveDate, f64>> = BTreeMap::new();
+    for r in rows {
+        let day = r.timestamp.with_timezone(&tz).date_naive();
+        *out.entry(r.channel.clone())
+            .or_default()
+            .entry(day)
+            .or_default() += value(r);
+    }
+    out
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.0}%", v * 100.0)
+}
+
+/// History (the last six weeks) and forecast per channel, daily, with the p10–p90 band and the
+/// promotion windows shaded.
+fn forecast_chart(input: &ReportInput, c: usize) -> String {
+    let s = input.scenario;
+    let tz = s.time_zone;
+    let id = s.channels[c].id.to_string();
+    let first = s.horizon.start;
+    let last = s.horizon.end;
+    let from = first - Duration::days(42);
+    let history: Vec<(NaiveDate, f64)> = input
+        .history
+        .map(|h| daily(&h.rows, tz, |r| r.volume))
+        .and_then(|mut d| d.remove(&id))
+        .map(|d| {
+            d.into_iter()
+                .filter(|(day, _)| *day >= from && *day < first)
+                .collect()
+        })
+        .unwrap_or_default();
+    let point = daily(input.forecast, tz, |r| r.volume)
+        .remove(&id)
+        .unwrap_or_default();
+    let p10 = daily(input.forecast, tz, |r| {
+        r.quantiles.map_or(r.volume, |q| q.p10)
+    })
+    .remove(&id)
+    .unwrap_or_default();
+    let p90 = daily(input.forecast, tz, |r| {
+        r.quantiles.map_or(r.volume, |q| q.p90)
+    })
+    .remove(&id)
+    .unwrap_or_default();
+    let x = |d: NaiveDate| (d - from).num_days() as f64;
+    let y_max = history
+        .iter()
+        .map(|p| p.1)
+        .chain(p90.values().copied())
+        .fold(0.0, f64::max);
+    let f = Frame::new(260.0, 0.0, x(last) + 1.0, y_max * 1.05);
+    let mut out = f.open(
+        &format!("forecast-{id}"),
+        &format!("{id}: history and forecast"),
+        thousands,
+    );
+    for e in &s.events {
+        let (a, b) = e.window();
+        if b >= from && a <= last {
+            out.push_str(&f.shade(x(a.max(from)), x(b.min(last)) + 1.0, ELASTIC, &e.name));
+        }
+    }
+    let band: Vec<(f64, f64, f64)> = point
+        .keys()
+        .map(|d| (x(*d) + 0.5, p10[d], p90[d]))
+        .collect();
+    out.push_str(&f.band(&band, CORE));
+    let hist: Vec<(f64, f64)> = history.iter().map(|(d, v)| (x(*d) + 0.5, *v)).collect();
+    out.push_str(&f.polyline(&hist, HISTORY, 1.5, false));
+    let fc: Vec<(f64, f64)> = point.iter().map(|(d, v)| (x(*d) + 0.5, *v)).collect();
+    out.push_str(&f.polyline(&fc, CORE, 2.0, false));
+    let mut d = from;
+    while d <= last {
+        if (d - from).num_days() % 7 == 0 {
+            out.push_str(&f.x_tick(x(d), &d.format("%d %b").to_string()));
+        }
+        d += Duration::days(1);
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Per interval over the peak: core and elastic agents stacked, the requirement as a line.
+fn coverage_chart(input: &ReportInput, c: usize) -> String {
+    let e = &input.roster.evaluation;
+    let id = input.scenario.channels[c].id.to_string();
+    let n = input.grid.len();
+    let req: Vec<f64> = input.requirements.channels[c]
+        .intervals
+        .iter()
+        .map(|r| f64::from(r.scheduled))
+        .collect();
+    let total: Vec<f64> = (0..n).map(|i| e.core[c][i] + e.elastic[c][i]).collect();
+    let y_max = req.iter().chain(total.iter()).copied().fold(0.0, f64::max);
+    let f = Frame::new(240.0, 0.0, n as f64, y_max * 1.05);
+    let mut out = f.open(
+        &format!("coverage-{id}"),
+        &format!("{id}: required and scheduled agents"),
+        |v| format!("{v:.0}"),
+    );
+    let core: Vec<(f64, f64, f64)> = (0..n)
+        .map(|i| (i as f64 + 0.5, 0.0, e.core[c][i]))
+        .collect();
+    let stacked: Vec<(f64, f64, f64)> = (0..n)
+        .map(|i| (i as f64 + 0.5, e.core[c][i], total[i]))
+        .collect();
+    out.push_str(
+        &f.band(&core, CORE)
+            .replace("fill-opacity=\"0.25\"", "fill-opacity=\"0.7\""),
+    );
+    out.push_str(
+        &f.band(&stacked, ELASTIC)
+            .replace("fill-opacity=\"0.25\"", "fill-opacity=\"0.7\""),
+    );
+    let line: Vec<(f64, f64)> = req
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as f64 + 0.5, *v))
+        .collect();
+    out.push_str(&f.polyline(&line, REQUIRED, 1.2, false));
+    let mut last_day = None;
+    for i in 0..n {
+        let day = input.grid.local_clock(i).date;
+        if last_day != Some(day) {
+            if (day - input.scenario.horizon.start).num_days() % 2 == 0 {
+                out.push_str(&f.x_tick(i as f64, &day.format("%d %b").to_string()));
+            }
+            last_day = Some(day);
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Service per channel per day: projected (open dot), simulated with its 95 % interval, target.
+fn service_chart(input: &ReportInput, c: usize) -> String {
+    let s = input.scenario;
+    let id = s.channels[c].id.to_string();
+    let days: Vec<NaiveDate> = s.horizon.days().collect();
+    let target = s.channels[c].target.share();
+    let sim = input
+        .simulation
+        .and_then(|r| r.channels.iter().find(|x| x.channel == id));
+    // The y axis starts a little below the lowest value shown, in tenths.
+    let lowest = input
+        .roster
+        .evaluation
+        .days
+        .iter()
+        .filter(|d| d.channel == id)
+        .filter_map(|d| d.projected_service_level)
+        .chain(sim.into_iter().flat_map(|s| {
+            s.days.iter().filter_map(|d| {
+                d.stats
+                    .service_level
+                    .map(|e| e.mean - e.ci95.unwrap_or(0.0))
+            })
+        }))
+        .fold(target, f64::min);
+    let floor = ((lowest - 0.05) * 10.0).floor() / 10.0;
+    let f = Frame::new(220.0, 0.0, days.len() as f64, 1.0).from_y(floor.max(0.0));
+    let mut out = f.open(
+        &format!("service-{id}"),
+        &format!("{id}: service level per day"),
+        pct,
+    );
+    out.push_str(&f.hline(target, REQUIRED, &format!("target {}", pct(target))));
+    for (k, day) in days.iter().enumerate() {
+        let x = k as f64 + 0.5;
+        if let Some(p) = input
+            .roster
+            .evaluation
+            .days
+            .iter()
+            .find(|d| d.channel == id && d.date == *day)
+            .and_then(|d| d.projected_service_level)
+        {
+            out.push_str(&f.dot(
+                x - 0.12,
+                p,
+                CORE,
+                &format!("{day}: projected {:.1}%", p * 100.0),
+            ));
+        }
+        if let Some(est) = sim
+            .and_then(|s| s.days.iter().find(|d| d.date == *day))
+            .and_then(|d| d.stats.service_level)
+        {
+            let h = est.ci95.unwrap_or(0.0);
+            out.push_str(&f.whisker(
+                x + 0.12,
+                est.mean,
+                (est.mean - h).max(0.0),
+                (est.mean + h).min(1.0),
+                SIMULATED,
+                &format!(
+                    "{day}: simulated {:.1}% ± {:.1}",
+                    est.mean * 100.0,
+                    h * 100.0
+                ),
+            ));
+        }
+        out.push_str(&f.x_tick(x, &day.format("%d").to_string()));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The roster of one day: a row per core shift (breaks as gaps), then the vendor blocks.
+fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
+    let s = input.scenario;
+    let r = input.roster;
+    let mut shifts: Vec<_> = r.shifts.iter().filter(|x| x.date == day).collect();
+    shifts.sort_by_key(|x| (x.channel, x.start, x.end, x.agent));
+    let mut blocks: Vec<_> = r.blocks.iter().filter(|b| b.date == day).collect();
+    blocks.sort_by_key(|b| (b.vendor, b.channel, b.start, b.end));
+    let rows = shifts.len() + blocks.len();
+    let row_h = 5.0;
+    let from = shifts
+        .iter()
+        .map(|x| x.start)
+        .chain(blocks.iter().map(|b| b.start))
+        .min()
+        .unwrap_or(0)
+        / 60
+        * 60;
+    let to = shifts
+        .iter()
+        .map(|x| x.end)
+        .chain(blocks.iter().map(|b| b.end))
+        .max()
+        .unwrap_or(1440)
+        .div_ceil(60)
+        * 60;
+    let height = 40.0 + 24.0 + rows as f64 * row_h;
+    let f = Frame::new(height, f64::from(from), f64::from(to), 1.0);
+    let mut out = format!(
+        r#"<svg class="chart" id="gantt" role="img" aria-label="roster of {day}" viewBox="0 0 {w} {height}" width="{w}" height="{height}">"#,
+        w = svg::WIDTH
+    );
+    let y0 = 16.0;
+    for (k, sh) in shifts.iter().enumerate() {
+        let y = y0 + k as f64 * row_h;
+        let color = CHANNEL_COLORS[sh.channel % CHANNEL_COLORS.len()];
+        let mut cuts: Vec<(u32, u32)> = sh.breaks.iter().map(|&(a, m, _)| (a, a + m)).collect();
+        cuts.sort_unstable();
+        let mut at = sh.start;
+        let agent = &s.agents[sh.agent];
+        let _ = write!(
+            out,
+            "<g class=\"series\"><title>{} ({}) {}–{}</title>",
+            escape(&agent.name),
+            escape(&agent.group),
+            clock(sh.start),
+            clock(sh.end)
+        );
+        for (a, b) in cuts.into_iter().chain(std::iter::once((sh.end, sh.end))) {
+            if a > at {
+                let _ = write!(
+                    out,
+                    r#"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"/>"#,
+                    f.x(f64::from(at)),
+                    f.x(f64::from(a)) - f.x(f64::from(at)),
+                    row_h - 1.0
+                );
+            }
+            at = at.max(b);
+        }
+        out.push_str("</g>");
+    }
+    for (k, b) in blocks.iter().enumerate() {
+        let y = y0 + (shifts.len() + k) as f64 * row_h;
+        let _ = write!(
+            out,
+            r#"<rect class="series" x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{ELASTIC}" stroke="{}" stroke-width="0.5"><title>{} {} heads on {} {}–{}</title></rect>"#,
+            f.x(f64::from(b.start)),
+            f.x(f64::from(b.end)) - f.x(f64::from(b.start)),
+            row_h - 1.0,
+            CHANNEL_COLORS[b.channel % CHANNEL_COLORS.len()],
+            escape(&s.vendors[b.vendor].name),
+            b.heads,
+            s.channels[b.channel].id,
+            clock(b.start),
+            clock(b.end)
+        );
+    }
+    let axis_y = y0 + rows as f64 * row_h + 6.0;
+    let mut h = from;
+    while h <= to {
+        let x = f.x(f64::from(h));
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y0}" y2="{axis_y:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text>"##,
+            axis_y + 14.0,
+            clock(h)
+        );
+        h += 120;
+    }
+    out.push_str("</svg>");
+    out
+}
+
+fn clock(minute: u32) -> String {
+    format!("{:02}:{:02}", (minute / 60) % 24, minute % 60)
+}
+
+/// Cost per source as horizontal bars.
+fn cost_chart(summary: &Value) -> String {
+    let Some(cost) = summary["cost"].as_object() else {
+        return String::new();
+    };
+    let items: Vec<(&String, f64)> = cost
+        .iter()
+        .filter(|(k, _)| k.as_str() != "total")
+        .map(|(k, v)| (k, v.as_f64().unwrap_or(0.0)))
+        .collect();
+    let max = items.iter().map(|i| i.1).fold(0.0, f64::max);
+    let height = 24.0 + items.len() as f64 * 28.0;
+    let mut out = format!(
+        r#"<svg class="chart" id="cost" role="img" aria-label="cost breakdown" viewBox="0 0 {w} {height}" width="{w}" height="{height}">"#,
+        w = svg::WIDTH
+    );
+    let scale = (svg::WIDTH - 320.0) / svg::nice_ceiling(max.max(1.0));
+    for (k, (name, v)) in items.iter().enumerate() {
+        let y = 12.0 + k as f64 * 28.0;
+        let color = match name.as_str() {
+            "core" => CORE,
+            "overtime" => "#5d8fd0",
+            _ => ELASTIC,
+        };
+        let _ = write!(
+            out,
+            r#"<text x="150" y="{:.1}" text-anchor="end" class="label">{}</text><rect class="series" x="160" y="{y:.1}" width="{:.1}" height="20" fill="{color}"/><text x="{:.1}" y="{:.1}" class="label">{}</text>"#,
+            y + 15.0,
+            escape(name),
+            (v * scale).max(1.0),
+            166.0 + v * scale,
+            y + 15.0,
+            thousands(*v)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The busiest local day of the horizon (most contacts over all channels).
+pub fn busiest_day(input: &ReportInput) -> NaiveDate {
+    let mut by_day: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+    for d in &input.roster.evaluation.days {
+        *by_day.entry(d.date).or_default() += d.volume;
+    }
+    by_day
+        .into_iter()
+        .fold(None, |best: Option<(NaiveDate, f64)>, (d, v)| match best {
+            Some((_, bv)) if bv >= v => best,
+            _ => Some((d, v)),
+        })
+        .map_or(input.scenario.horizon.start, |(d, _)| d)
+}
+
+const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}\
+h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}\
+h3{font-size:15px;margin:18px 0 4px}.sub{color:#666}table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}\
+td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}\
+.miss{color:#c0392b;font-weight:600}.ok{color:#27ae60}.tick{font-size:11px;fill:#555}.label{font-size:13px;fill:#222}\
+.legend span{margin-right:16px;font-size:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}\
+.kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{background:#f6f8fb;padding:10px 14px;border-radius:6px}.kpi b{display:block;font-size:20px}";
+
+const CHECK: &str = "(function(){var errors=[];window.addEventListener('error',function(e){errors.push(String(e.message));document.body.dataset.charts='error: '+errors.join('; ');});\
+window.addEventListener('DOMContentLoaded',function(){var bad=[];document.querySelectorAll('svg.chart').forEach(function(s){var r=s.getBBox();\
+if(s.querySelectorAll('.series').length===0||r.width<=0||r.height<=0){bad.push(s.id);}});\
+document.body.dataset.charts=errors.length?'error: '+errors.join('; '):(bad.length?'empty: '+bad.join(','):'ok '+document.querySelectorAll('svg.chart').length);});})();";
+
+/// The whole report as one HTML document.
+pub fn render(input: &ReportInput) -> String {
+    let s = input.scenario;
+    let sum = input.summary;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — peakplan</title><style>{STYLE}</style><script>{CHECK}</script></head><body>",
+        escape(&s.name)
+    );
+    let _ = write!(
+        h,
+        "<h1>{}</h1><p class=\"sub\">{} to {} · {} · {}-minute intervals · roster in {} mode, status {}, gap {:.2}% to the lower bound</p>",
+        escape(&s.name),
+        s.horizon.start,
+        s.horizon.end,
+        s.time_zone.name(),
+        input.grid.length().minutes(),
+        sum["mode"].as_str().unwrap_or(""),
+        sum["status"].as_str().unwrap_or(""),
+        sum["gap"].as_f64().unwrap_or(0.0) * 100.0
+    );
+    let _ = write!(
+        h,
+        "<div class=\"kpi\"><div>total cost<b>{}</b></div><div>paid hours<b>{}</b></div><div>lower bound<b>{}</b></div><div>agents rostered<b>{}</b></div><div>vendor blocks<b>{}</b></div></div>",
+        thousands(sum["cost_total"].as_f64().unwrap_or(0.0)),
+        thousands(sum["paid_hours"]["total"].as_f64().unwrap_or(0.0)),
+        thousands(sum["lower_bound"].as_f64().unwrap_or(0.0)),
+        sum["agents_rostered"],
+        sum["vendor_blocks"]
+    );
+
+    h.push_str("<h2>Forecast</h2><p>Daily contacts: the last six weeks of history, the forecast over the peak with its p10–p90 band (interval quantiles summed per day), and the promotion window shaded.</p>");
+    h.push_str(&legend(&[
+        (HISTORY, "history"),
+        (CORE, "forecast (p10–p90 band)"),
+        (ELASTIC, "event window"),
+    ]));
+    for c in 0..s.channels.len() {
+        let _ = write!(h, "<h3>{}</h3>", escape(s.channels[c].id.as_str()));
+        h.push_str(&forecast_chart(input, c));
+    }
+
+    h.push_str("<h2>Required and scheduled agents</h2><p>Agents on shift per interval (breaks taken out): core and vendor heads stacked, against the agents staffing requires.</p>");
+    h.push_str(&legend(&[
+        (CORE, "core"),
+        (ELASTIC, "elastic (vendors)"),
+        (REQUIRED, "required"),
+    ]));
+    for c in 0..s.channels.len() {
+        let _ = write!(h, "<h3>{}</h3>", escape(s.channels[c].id.as_str()));
+        h.push_str(&coverage_chart(input, c));
+    }
+
+    h.push_str("<h2>Service level</h2><p>Per day: projected by the queueing engine, and simulated with its 95% confidence interval, against the target.</p>");
+    h.push_str(&legend(&[
+        (CORE, "projected"),
+        (SIMULATED, "simulated (95% CI)"),
+        (REQUIRED, "target"),
+    ]));
+    for c in 0..s.channels.len() {
+        let _ = write!(
+            h,
+            "<h3>{} — target {}</h3>",
+            escape(s.channels[c].id.as_str()),
+            escape(&s.channels[c].target.describe())
+        );
+        h.push_str(&service_chart(input, c));
+    }
+    h.push_str(&service_table(input));
+
+    let day = busiest_day(input);
+    let _ = write!(
+        h,
+        "<h2>Roster of {day} (the busiest day)</h2><p>One row per core shift, coloured by channel, breaks as gaps; vendor blocks below in orange (hover for heads).</p>"
+    );
+    let names: Vec<(&str, &str)> = s
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(c, ch)| (CHANNEL_COLORS[c % CHANNEL_COLORS.len()], ch.id.as_str()))
+        .collect();
+    h.push_str(&legend(&names));
+    h.push_str(&gantt_chart(input, day));
+
+    h.push_str("<h2>Cost</h2>");
+    h.push_str(&cost_chart(sum));
+    h.push_str("<h2>Files</h2><ul>");
+    for (vendor, file) in &input.vendor_files {
+        let _ = write!(
+            h,
+            "<li><a href=\"{}\">{}</a> — plan for {}</li>",
+            escape(file),
+            escape(file),
+            escape(vendor)
+        );
+    }
+    h.push_str("<li><a href=\"roster.csv\">roster.csv</a> — every core shift</li><li><a href=\"summary.json\">summary.json</a> — the figures of this page</li><li><a href=\"coverage.csv\">coverage.csv</a> — per interval</li></ul>");
+    h.push_str("</body></html>\n");
+    h
+}
+
+fn service_table(input: &ReportInput) -> String {
+    let mut t = String::from(
+        "<table><tr><th>channel</th><th>day</th><th>volume</th><th>core h</th><th>elastic h</th><th>projected</th><th>simulated (95% CI)</th><th>target</th><th>abandoned (sim.)</th></tr>",
+    );
+    for d in &input.roster.evaluation.days {
+        let sim = input
+            .simulation
+            .and_then(|r| r.channels.iter().find(|x| x.channel == d.channel))
+            .and_then(|x| x.days.iter().find(|y| y.date == d.date));
+        let sim_sl = sim.and_then(|x| x.stats.service_level);
+        let sim_ab = sim.and_then(|x| x.stats.abandon_rate);
+        let cell = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.1}%", v * 100.0));
+        let class = |v: Option<f64>| match v {
+            Some(v) if v + 1e-9 < d.target => " class=\"miss\"",
+            Some(_) => " class=\"ok\"",
+            None => "",
+        };
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td{}>{}</td><td>{:.0}%</td><td>{}</td></tr>",
+            escape(&d.channel),
+            d.date,
+            thousands(d.volume),
+            thousands(d.core_hours),
+            thousands(d.elastic_hours),
+            class(d.projected_service_level),
+            cell(d.projected_service_level),
+            class(sim_sl.map(|e| e.mean)),
+            sim_sl.map_or("—".into(), |e| format!(
+                "{:.1}% ± {:.1}",
+                e.mean * 100.0,
+                e.ci95.unwrap_or(0.0) * 100.0
+            )),
+            d.target * 100.0,
+            cell(sim_ab.map(|e| e.mean))
+        );
+    }
+    t.push_str("</table>");
+    t
+}
