@@ -65,7 +65,7 @@ fn main() {
         let store = store::open(&url).await.expect("store");
         let actor = Actor::cli("bench");
         let draft = store
-            .create_roster(&actor, None, &plan, None)
+            .create_roster(&actor, None, &plan, None, None)
             .await
             .expect("roster");
         let mut version = store.publish(&actor, draft.id).await.expect("published").id;

@@ -441,7 +441,7 @@ async fn execute(
             .await
             .map_err(|e| e.to_string())??;
             let meta = store
-                .create_roster(&actor, Some(id), &plan, Some(&summary))
+                .create_roster(&actor, Some(id), &plan, Some(&summary), None)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(json!({

@@ -162,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/versions/{version}", get(planner::version))
         .route("/v1/versions/{version}/plan", get(planner::plan))
         .route("/v1/versions/{version}/publish", post(planner::publish))
+        .route("/v1/versions/{version}/report", get(planner::report))
         .route(
             "/v1/versions/{version}/acknowledgements",
             get(planner::acknowledgements),

@@ -143,6 +143,7 @@ pub fn spec() -> Value {
             "/v1/rosters/{id}/versions": { "get": op("Every version of a roster", "planner, supervisor", vec![id("id")], None, ("200", "the versions")) },
             "/v1/versions/{version}": { "get": op("A version's status and schedule summary", "planner, supervisor", vec![id("version")], None, ("200", "the version")) },
             "/v1/versions/{version}/plan": { "get": op("A version's whole plan", "planner, supervisor", vec![id("version")], None, ("200", "the plan")) },
+            "/v1/versions/{version}/report": { "get": op("The plan's HTML report (text/html)", "planner, supervisor", vec![id("version")], None, ("200", "the report")) },
             "/v1/versions/{version}/publish": { "post": op("Publish a draft head version; its roster becomes the live one", "planner", vec![id("version")], None, ("200", "published")) },
             "/v1/versions/{version}/acknowledgements": { "get": op("Vendor acknowledgements and shortfalls", "planner, supervisor", vec![id("version")], None, ("200", "per vendor")) },
             "/v1/audit": { "get": op("The append-only audit log", "planner, supervisor",

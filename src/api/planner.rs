@@ -201,6 +201,32 @@ pub async fn acknowledgements(
     ))
 }
 
+/// `GET /v1/versions/{version}/report` — the plan's HTML report (of the version `peakplan plan`
+/// stored; later live edits are not in it, and a banner says so).
+pub async fn report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Html<String>> {
+    caller.require(READ_ALL, "read reports")?;
+    let (of, html) = state.store.report(id).await?.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "a report for version {id} (`peakplan plan` stores one)"
+        ))
+    })?;
+    if of == id {
+        return Ok(axum::response::Html(html));
+    }
+    let banner = format!(
+        "<p style=\"background:#fff3cd;padding:8px 12px;border-radius:4px\">This is the report of version {of}; version {id} has live edits made since, which it does not show.</p>"
+    );
+    Ok(axum::response::Html(html.replacen(
+        "<body>",
+        &format!("<body>{banner}"),
+        1,
+    )))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Page {

@@ -132,7 +132,7 @@ pub fn plan_one(args: &PlanArgs, scenario: &Path, dir: &Path) -> anyhow::Result<
     let stored = if args.no_store {
         None
     } else {
-        Some(store_plan(&run, args.publish)?)
+        Some(store_plan(&run, &report_path, args.publish)?)
     };
     Ok(Planned {
         run,
@@ -143,7 +143,9 @@ pub fn plan_one(args: &PlanArgs, scenario: &Path, dir: &Path) -> anyhow::Result<
 }
 
 /// Stores scenario, forecast and roster; publishes when asked. The version and whether it is live.
-fn store_plan(run: &ScheduleRun, publish: bool) -> anyhow::Result<(i64, bool)> {
+fn store_plan(run: &ScheduleRun, report: &Path, publish: bool) -> anyhow::Result<(i64, bool)> {
+    let report = std::fs::read_to_string(report)
+        .with_context(|| format!("cannot read {}", report.display()))?;
     let plan = LivePlan::from_roster(&run.scenario, &run.grid, &run.requirements, &run.roster);
     let mut forecast = Vec::new();
     crate::volumes::write(&mut forecast, &run.forecast_rows, run.scenario.time_zone)?;
@@ -164,7 +166,13 @@ fn store_plan(run: &ScheduleRun, publish: bool) -> anyhow::Result<(i64, bool)> {
                 .put_forecast(&actor, Some(scenario), "plan", &forecast)
                 .await?;
             let draft = store
-                .create_roster(&actor, Some(scenario), &plan, Some(&run.summary))
+                .create_roster(
+                    &actor,
+                    Some(scenario),
+                    &plan,
+                    Some(&run.summary),
+                    Some(&report),
+                )
                 .await?;
             if publish {
                 let v = store.publish(&actor, draft.id).await?;

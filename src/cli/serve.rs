@@ -27,7 +27,8 @@ pub struct ServeArgs {
 
 /// Store the roster `peakplan schedule --out DIR` wrote, and publish it.
 ///
-/// Stores DIR/scenario.toml, DIR/forecast.csv and DIR/plan.json (with DIR/summary.json) as a new
+/// Stores DIR/scenario.toml, DIR/forecast.csv and DIR/plan.json (with DIR/summary.json and, when
+/// `peakplan plan` wrote one, DIR/report.html) as a new
 /// roster in the database (DATABASE_URL, default sqlite://peakplan.sqlite), then publishes it: it
 /// becomes the live roster the routing feed, vendors and supervisors see.
 ///
@@ -139,6 +140,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
         .with_context(|| format!("{}/plan.json is not a roster plan", args.dir.display()))?;
     let summary: serde_json::Value = serde_json::from_str(&read("summary.json")?)
         .with_context(|| format!("{}/summary.json is not JSON", args.dir.display()))?;
+    let report = std::fs::read_to_string(args.dir.join("report.html")).ok();
     let actor = Actor::cli("publish");
     runtime()?.block_on(async {
         let store = open().await?;
@@ -149,7 +151,13 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
             .put_forecast(&actor, Some(scenario_id), "forecast.csv", &forecast)
             .await?;
         let draft = store
-            .create_roster(&actor, Some(scenario_id), &plan, Some(&summary))
+            .create_roster(
+                &actor,
+                Some(scenario_id),
+                &plan,
+                Some(&summary),
+                report.as_deref(),
+            )
             .await?;
         if args.draft {
             println!(

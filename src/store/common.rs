@@ -461,6 +461,7 @@ macro_rules! store_impl {
                 scenario_id: Option<i64>,
                 plan: &$crate::live::LivePlan,
                 summary: Option<&serde_json::Value>,
+                report: Option<&str>,
             ) -> $crate::store::Result<$crate::store::VersionMeta> {
                 use sqlx::types::Json;
                 let mut tx = self.pool.begin().await?;
@@ -475,8 +476,8 @@ macro_rules! store_impl {
                 .await?;
                 let row: $crate::store::common::VersionRow = sqlx::query_as(
                     "INSERT INTO roster_versions \
-                     (roster_id, parent_id, status, plan, summary, reason, created_at, created_by) \
-                     VALUES ($1, NULL, 'draft', $2, $3, 'planned', $4, $5) \
+                     (roster_id, parent_id, status, plan, summary, reason, created_at, created_by, report) \
+                     VALUES ($1, NULL, 'draft', $2, $3, 'planned', $4, $5, $6) \
                      RETURNING id, roster_id, parent_id, status, reason, created_at, created_by",
                 )
                 .bind(roster_id)
@@ -484,6 +485,7 @@ macro_rules! store_impl {
                 .bind(summary.map(Json))
                 .bind(now)
                 .bind(&actor.label)
+                .bind(report)
                 .fetch_one(&mut *tx)
                 .await?;
                 let meta: $crate::store::VersionMeta = row.into();
@@ -502,6 +504,18 @@ macro_rules! store_impl {
                     .await?;
                 tx.commit().await?;
                 Ok(meta)
+            }
+
+            async fn report(&self, version: i64) -> $crate::store::Result<Option<(i64, String)>> {
+                let row: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT id, report FROM roster_versions \
+                     WHERE roster_id = (SELECT roster_id FROM roster_versions WHERE id = $1) \
+                       AND id <= $1 AND report IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row)
             }
 
             async fn rosters(&self) -> $crate::store::Result<Vec<$crate::store::RosterInfo>> {

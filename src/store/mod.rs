@@ -331,14 +331,18 @@ pub trait Store: Send + Sync + 'static {
     /// A stored forecast's CSV.
     async fn forecast(&self, id: i64) -> Result<Option<String>>;
 
-    /// A new roster with `plan` as its first (draft) version.
+    /// A new roster with `plan` as its first (draft) version, with its summary and HTML report.
     async fn create_roster(
         &self,
         actor: &Actor,
         scenario_id: Option<i64>,
         plan: &LivePlan,
         summary: Option<&Value>,
+        report: Option<&str>,
     ) -> Result<VersionMeta>;
+    /// The report of `version`, or of the nearest earlier version of its roster that has one:
+    /// (the version the report belongs to, the HTML).
+    async fn report(&self, version: i64) -> Result<Option<(i64, String)>>;
     async fn rosters(&self) -> Result<Vec<RosterInfo>>;
     async fn versions(&self, roster_id: i64) -> Result<Vec<VersionMeta>>;
     async fn version(&self, id: i64) -> Result<Option<Version>>;

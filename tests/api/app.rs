@@ -200,7 +200,7 @@ pub async fn publish(store: &dyn Store, plan: &LivePlan) -> i64 {
         .await
         .expect("scenario stored");
     let draft = store
-        .create_roster(&actor, Some(id), plan, None)
+        .create_roster(&actor, Some(id), plan, None, None)
         .await
         .expect("roster stored");
     store.publish(&actor, draft.id).await.expect("published").id

@@ -12,7 +12,7 @@ pub async fn health_and_readiness_need_no_token(backend: Backend) -> Result<(), 
     let ready = app.get_json("/readyz", "").await;
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["store"]["backend"], backend.name());
-    assert_eq!(ready["store"]["migrations_applied"], 1);
+    assert_eq!(ready["store"]["migrations_applied"], 2);
     let spec = app.get_json("/openapi.json", "").await;
     assert_eq!(spec["openapi"], "3.1.0");
     // Every documented path and method is routed (the fallback's 404 names no resource).
@@ -196,6 +196,63 @@ pub async fn a_vendor_sees_only_its_own_plan(backend: Backend) -> Result<(), Fai
         .get_json("/v1/vendor/plan?vendor=bpo-b", &t.planner)
         .await;
     assert_eq!(b["vendor"]["id"], "bpo-b");
+    app.finish().await;
+    Ok(())
+}
+
+pub async fn a_plan_report_is_served_with_its_version(backend: Backend) -> Result<(), Failed> {
+    let app = spawn_app(backend).await;
+    let t = &app.tokens;
+    // The sample was published without a report.
+    problem(
+        app.get(&format!("/v1/versions/{}/report", app.version), &t.planner)
+            .await,
+        404,
+    )
+    .await;
+    let actor = peakplan::store::Actor::cli("test");
+    let html = "<!DOCTYPE html><html><body><h1>the plan</h1></body></html>";
+    let draft = app
+        .store
+        .create_roster(&actor, None, &app.plan, None, Some(html))
+        .await?;
+    let published = app.store.publish(&actor, draft.id).await?.id;
+    let r = app
+        .get(&format!("/v1/versions/{published}/report"), &t.supervisor)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()?
+            .starts_with("text/html")
+    );
+    assert_eq!(r.text().await?, html);
+    problem(
+        app.get(&format!("/v1/versions/{published}/report"), &t.routing)
+            .await,
+        403,
+    )
+    .await;
+    // After a live edit the report is the plan's, with a banner saying so.
+    let (agent, date) = app.working_agent("voice");
+    let edited = app
+        .edit(
+            published,
+            &json!({"kind": "absence", "agent": agent, "date": date}),
+        )
+        .await;
+    let v: serde_json::Value = edited.json().await?;
+    let v = v["version"].as_i64().unwrap();
+    let r = app
+        .get(&format!("/v1/versions/{v}/report"), &t.planner)
+        .await
+        .text()
+        .await?;
+    assert!(
+        r.contains(&format!("the report of version {published}")),
+        "{r}"
+    );
+    assert!(r.contains("<h1>the plan</h1>"));
     app.finish().await;
     Ok(())
 }

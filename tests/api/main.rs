@@ -34,6 +34,7 @@ fn main() {
         auth::health_and_readiness_need_no_token,
         auth::every_endpoint_checks_the_role,
         auth::a_vendor_sees_only_its_own_plan,
+        auth::a_plan_report_is_served_with_its_version,
         routing::routing_reads_the_published_roster,
         routing::the_event_stream_resumes_after_last_event_id,
         vendor::a_vendor_reads_and_acknowledges_its_plan,
