@@ -3,6 +3,7 @@
 use super::table;
 use crate::forecast;
 use crate::live::LivePlan;
+use crate::report::svg::thousands;
 use crate::roster::{self, Mode, Options, Roster};
 use crate::scenario::Scenario;
 use crate::staffing::Requirements;
@@ -275,23 +276,6 @@ pub fn write_outputs(dir: &Path, run: &ScheduleRun) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn money(v: f64) -> String {
-    let whole = v.round() as i64;
-    let digits = whole.abs().to_string();
-    let mut grouped = String::new();
-    for (j, ch) in digits.chars().enumerate() {
-        if j > 0 && (digits.len() - j).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    if whole < 0 {
-        format!("-{grouped}")
-    } else {
-        grouped
-    }
-}
-
 pub fn print_summary(run: &ScheduleRun) {
     let r = &run.roster;
     let e = &r.evaluation;
@@ -337,29 +321,37 @@ pub fn print_summary(run: &ScheduleRun) {
     let mut rows = vec![
         (
             "core".to_string(),
-            format!("{} h   {}", money(e.hours.core), money(e.cost.core)),
+            format!("{} h   {}", thousands(e.hours.core), thousands(e.cost.core)),
         ),
         (
             "overtime".to_string(),
-            format!("{} h   {}", money(e.hours.overtime), money(e.cost.overtime)),
+            format!(
+                "{} h   {}",
+                thousands(e.hours.overtime),
+                thousands(e.cost.overtime)
+            ),
         ),
     ];
     for ((id, h), (_, c)) in e.hours.vendors.iter().zip(&e.cost.vendors) {
         rows.push((
             format!("vendor {id}"),
-            format!("{} h   {}", money(*h), money(*c)),
+            format!("{} h   {}", thousands(*h), thousands(*c)),
         ));
     }
     rows.push((
         "total paid".to_string(),
-        format!("{} h   {}", money(e.hours.total()), money(e.cost.total())),
+        format!(
+            "{} h   {}",
+            thousands(e.hours.total()),
+            thousands(e.cost.total())
+        ),
     ));
     if e.penalty > 0.0 {
-        rows.push(("shortfall penalty".into(), money(e.penalty)));
+        rows.push(("shortfall penalty".into(), thousands(e.penalty)));
     }
     rows.push((
         "lower bound / gap".into(),
-        format!("{}   {:.2}%", money(e.lower_bound), e.gap * 100.0),
+        format!("{}   {:.2}%", thousands(e.lower_bound), e.gap * 100.0),
     ));
     rows.push((
         "solver".into(),
