@@ -299,7 +299,7 @@ pub async fn acknowledge(
         let commitments = serde_json::to_value(
             ack.commitments
                 .iter()
-                .map(|c| json!({"date": c.date, "channel": c.channel, "start": String::from(c.start), "heads": c.heads}))
+                .map(|c| json!({"date": c.date, "channel": c.channel, "start": String::from(c.start), "end": c.end.map(String::from), "heads": c.heads}))
                 .collect::<Vec<_>>(),
         )?;
         let result = state
