@@ -183,6 +183,7 @@ pub async fn stream(
             }
         }
     });
+    let events = futures_util::StreamExt::take_until(events, state.stopped());
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -206,6 +206,7 @@ pub async fn progress(
             }
         },
     );
+    let events = futures_util::StreamExt::take_until(events, state.stopped());
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

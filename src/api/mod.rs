@@ -55,6 +55,10 @@ pub struct AppState {
     pub reload: Arc<tokio::sync::Mutex<()>>,
     /// This instance's name in the jobs table.
     pub worker: String,
+    /// Turns true when the server starts to stop: open event streams end, so that graceful
+    /// shutdown does not wait on subscribers that never hang up.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -67,6 +71,7 @@ impl AppState {
                 *guard = None;
             }
         });
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         AppState {
             store,
             hub,
@@ -74,6 +79,16 @@ impl AppState {
             live,
             reload: Arc::new(tokio::sync::Mutex::new(())),
             worker: format!("{}-{}", hostname(), std::process::id()),
+            stopping,
+            stop: Arc::new(stop),
+        }
+    }
+
+    /// Resolves when the server starts to stop.
+    pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static + use<> {
+        let mut rx = self.stopping.clone();
+        async move {
+            let _ = rx.wait_for(|stopping| *stopping).await;
         }
     }
 
@@ -205,8 +220,12 @@ pub async fn serve(
     let state = AppState::new(store.clone());
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(jobs::run_worker(state.clone(), jobs_stopped));
+    let stop = state.stop.clone();
     axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
         .await?;
     let _ = stop_jobs.send(true);
     let _ = worker.await;

@@ -17,6 +17,10 @@ pub fn tests() -> Vec<(&'static str, Test)> {
             edit_reaches_the_other,
         ),
         ("each_job_runs_on_exactly_one_instance", each_job_runs_once),
+        (
+            "sigterm_stops_the_server_with_subscribers_connected",
+            sigterm_with_subscribers,
+        ),
     ]
 }
 
@@ -213,6 +217,42 @@ fn each_job_runs_once() -> Result<(), Failed> {
             workers.insert(job["worker"].as_str().unwrap_or_default().to_string());
         }
         assert!(!workers.is_empty());
+        Ok::<(), Failed>(())
+    })
+}
+
+/// Subscribers never hang up by themselves: on SIGTERM their streams end and the process exits.
+fn sigterm_with_subscribers() -> Result<(), Failed> {
+    let s = setup();
+    let mut server = Server::start(&s.url);
+    runtime().block_on(async {
+        let client = reqwest::Client::new();
+        let mut streams = Vec::new();
+        for _ in 0..3 {
+            let r = client
+                .get(format!("{}/v1/routing/events?since=0", server.base))
+                .bearer_auth(&s.routing)
+                .send()
+                .await?;
+            assert_eq!(r.status(), 200);
+            streams.push(r);
+        }
+        Command::new("kill")
+            .args(["-TERM", &server.child.id().to_string()])
+            .status()?;
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = server.child.try_wait()? {
+                assert!(status.success(), "exit status {status}");
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "the server did not stop within 10 s of SIGTERM"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        drop(streams);
         Ok::<(), Failed>(())
     })
 }
