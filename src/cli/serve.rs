@@ -56,6 +56,10 @@ pub enum TokenCommand {
         #[arg(long)]
         label: Option<String>,
     },
+    /// List the tokens: id, role, label, revoked.
+    List,
+    /// Revoke a token by its id (`token list`); servers stop accepting it within 5 s.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -199,5 +203,27 @@ pub fn token(args: TokenArgs) -> anyhow::Result<()> {
             println!("{}", token.plain);
             Ok(())
         }
+        TokenCommand::List => runtime()?.block_on(async {
+            let store = open().await?;
+            for t in store.tokens().await? {
+                println!(
+                    "{}\t{}\t{}{}",
+                    t.id,
+                    t.role,
+                    t.label,
+                    if t.revoked { "\trevoked" } else { "" }
+                );
+            }
+            Ok(())
+        }),
+        TokenCommand::Revoke { id } => runtime()?.block_on(async {
+            let store = open().await?;
+            if store.revoke_token(&Actor::cli("token revoke"), id).await? {
+                println!("token {id} revoked");
+                Ok(())
+            } else {
+                anyhow::bail!("no active token {id}; `peakplan token list` shows them")
+            }
+        }),
     }
 }

@@ -368,6 +368,44 @@ macro_rules! store_impl {
                 }))
             }
 
+            async fn tokens(&self) -> $crate::store::Result<Vec<$crate::store::TokenRecord>> {
+                let rows: Vec<(i64, String, String, Option<chrono::DateTime<chrono::Utc>>)> =
+                    sqlx::query_as("SELECT id, label, role, revoked_at FROM api_tokens ORDER BY id")
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, label, role, revoked)| $crate::store::TokenRecord {
+                        id,
+                        label,
+                        role,
+                        revoked: revoked.is_some(),
+                    })
+                    .collect())
+            }
+
+            async fn revoke_token(
+                &self,
+                actor: &$crate::store::Actor,
+                id: i64,
+            ) -> $crate::store::Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                )
+                .bind(chrono::Utc::now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                self.audit_in(&mut tx, actor, "revoke token", &format!("token {id}"), None, None)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn put_scenario(
                 &self,
                 actor: &$crate::store::Actor,

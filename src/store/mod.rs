@@ -317,6 +317,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_token(&self, role: &Role, label: &str, hash: &str) -> Result<i64>;
     async fn token(&self, hash: &str) -> Result<Option<TokenRecord>>;
+    async fn tokens(&self) -> Result<Vec<TokenRecord>>;
+    /// Revokes token `id` (kept, marked revoked); false when there is no such active token.
+    async fn revoke_token(&self, actor: &Actor, id: i64) -> Result<bool>;
 
     async fn put_scenario(&self, actor: &Actor, name: &str, body: &str) -> Result<i64>;
     async fn scenarios(&self) -> Result<Vec<ScenarioInfo>>;

@@ -49,6 +49,20 @@ pub async fn every_endpoint_checks_the_role(backend: Backend) -> Result<(), Fail
     let p = problem(app.get("/v1/routing/staffing", "").await, 401).await;
     assert!(p["detail"].as_str().unwrap().contains("Bearer"), "{p}");
     problem(app.get("/v1/routing/staffing", "pp_not_a_token").await, 401).await;
+    // A revoked token is refused (revoked before this server looked it up).
+    let spare = crate::app::token(&*app.store, "routing").await;
+    let id = app.store.tokens().await?.last().unwrap().id;
+    assert!(
+        app.store
+            .revoke_token(&peakplan::store::Actor::cli("test"), id)
+            .await?
+    );
+    assert!(
+        !app.store
+            .revoke_token(&peakplan::store::Actor::cli("test"), id)
+            .await?
+    );
+    problem(app.get("/v1/routing/changes", &spare).await, 401).await;
 
     // (method, path, body, roles that may) — everyone else gets 403.
     let edit = json!({"kind": "absence", "agent": "nobody", "date": "2026-11-09"});
