@@ -8,7 +8,7 @@
 
 use peakplan::live::LivePlan;
 use peakplan::report::{self, ReportInput};
-use peakplan::roster::{self, Mode, Options};
+use peakplan::roster::{self, Options};
 use peakplan::scenario::Scenario;
 use peakplan::simulate::{self, Coverage, HandleTime, SimulationOptions};
 use std::path::Path;
@@ -27,14 +27,8 @@ fn main() -> anyhow::Result<()> {
     );
 
     // 2. Staffing and the roster: named core shifts with breaks, vendor blocks.
-    let options = Options {
-        mode: Mode::Service,
-        time_limit_seconds: 120.0,
-        relative_gap: 0.01,
-        interval_floor: 0.5,
-        service_margin: 0.02,
-        solver_log: None,
-    };
+    //    The defaults: service mode, 120 s, 1 % gap, 50 % interval floor, two-point margin.
+    let options = Options::default();
     let planned = roster::plan(&scenario, &forecast, &origin, &options, &|_| {})?;
     let e = &planned.roster.evaluation;
     println!(

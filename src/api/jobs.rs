@@ -421,9 +421,7 @@ async fn execute(
                 },
                 time_limit_seconds,
                 relative_gap: gap,
-                interval_floor: 0.5,
-                service_margin: 0.02,
-                solver_log: None,
+                ..Options::default()
             };
             let (plan, summary) = tokio::task::spawn_blocking(move || {
                 let report = |line: &str| set(line);

@@ -161,7 +161,6 @@ pub async fn acknowledgements(
     caller.require(READ_ALL, "read acknowledgements")?;
     let v = stored_version(&state, id).await?;
     let acks = state.store.acknowledgements(id).await?;
-    let tz = v.plan.tz();
     let vendors: Vec<Value> = v
         .plan
         .vendors
@@ -174,25 +173,11 @@ pub async fn acknowledgements(
                 .filter(|b| b.vendor == vendor.id)
                 .collect();
             let pending = blocks.iter().filter(|b| b.committed.is_none()).count();
-            let shortfall: Vec<Value> = blocks
-                .iter()
-                .filter(|b| b.committed.is_some_and(|c| c < b.heads))
-                .map(|b| {
-                    json!({
-                        "date": b.date,
-                        "channel": b.channel,
-                        "start": crate::live::edit::local(tz, b.start),
-                        "end": crate::live::edit::local(tz, b.end),
-                        "planned": b.heads,
-                        "committed": b.committed,
-                    })
-                })
-                .collect();
             json!({
                 "vendor": vendor.id,
                 "blocks": blocks.len(),
                 "unacknowledged_blocks": pending,
-                "shortfall": shortfall,
+                "shortfall": v.plan.shortfall(&vendor.id),
             })
         })
         .collect();

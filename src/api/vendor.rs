@@ -5,6 +5,7 @@
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller, Params};
+use crate::live::ack::Acknowledgement;
 use crate::live::edit::local;
 use crate::live::{LiveBlock, LivePlan};
 use crate::store::{NewVersion, Role, StoreError, VersionStatus};
@@ -127,128 +128,6 @@ pub async fn plan(
     Ok(response)
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Commitment {
-    pub date: NaiveDate,
-    pub channel: String,
-    /// Local start of the block, "HH:MM".
-    pub start: crate::live::edit::Clock,
-    /// Local end, needed only where two of the vendor's blocks start together on the channel.
-    #[serde(default)]
-    pub end: Option<crate::live::edit::Clock>,
-    pub heads: u32,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Acknowledgement {
-    /// Accept every block as planned (blocks listed in `commitments` take the heads given there).
-    pub accept: bool,
-    #[serde(default)]
-    pub commitments: Vec<Commitment>,
-}
-
-/// This vendor's blocks, compared on what was planned (not on what was committed).
-fn planned_blocks(plan: &LivePlan, vendor: &str) -> Vec<(NaiveDate, String, i64, i64, u32)> {
-    blocks_of(plan, vendor)
-        .map(|b| {
-            (
-                b.date,
-                b.channel.clone(),
-                b.start.timestamp(),
-                b.end.timestamp(),
-                b.heads,
-            )
-        })
-        .collect()
-}
-
-/// Applies the commitments to `plan`; the blocks' new committed heads, or the field at fault.
-fn commit(plan: &mut LivePlan, vendor: &str, ack: &Acknowledgement) -> ApiResult<Vec<Value>> {
-    let tz = plan.tz();
-    let mut committed: Vec<Option<u32>> = plan
-        .blocks
-        .iter()
-        .map(|b| (b.vendor == vendor).then_some(b.heads))
-        .collect();
-    for (k, c) in ack.commitments.iter().enumerate() {
-        let start = crate::live::instant(tz, c.date, c.start.minutes());
-        let end = c.end.map(|e| crate::live::instant(tz, c.date, e.minutes()));
-        let matching: Vec<usize> = (0..plan.blocks.len())
-            .filter(|&j| {
-                let b = &plan.blocks[j];
-                b.vendor == vendor
-                    && b.date == c.date
-                    && b.channel == c.channel
-                    && b.start == start
-                    && end.is_none_or(|e| b.end == e)
-            })
-            .collect();
-        let j = match matching[..] {
-            [j] => j,
-            [] => {
-                return Err(ApiError::invalid(
-                    format!(
-                        "commitments[{k}].{}",
-                        if end.is_some() { "end" } else { "start" }
-                    ),
-                    format!(
-                        "no block of yours runs from {}{} on {} for {}",
-                        String::from(c.start),
-                        c.end
-                            .map(|e| format!(" to {}", String::from(e)))
-                            .unwrap_or_default(),
-                        c.date,
-                        c.channel
-                    ),
-                ));
-            }
-            _ => {
-                let ends: Vec<String> = matching
-                    .iter()
-                    .map(|&j| local(tz, plan.blocks[j].end))
-                    .collect();
-                return Err(ApiError::invalid(
-                    format!("commitments[{k}].end"),
-                    format!(
-                        "{} of your blocks start then (ending {}); give `end` to say which",
-                        matching.len(),
-                        ends.join(", ")
-                    ),
-                ));
-            }
-        };
-        if c.heads > plan.blocks[j].heads {
-            return Err(ApiError::invalid(
-                format!("commitments[{k}].heads"),
-                format!(
-                    "the block plans {} heads; commit at most that (ask the planner for more)",
-                    plan.blocks[j].heads
-                ),
-            ));
-        }
-        committed[j] = Some(c.heads);
-    }
-    let mut shortfall = Vec::new();
-    for (b, c) in plan.blocks.iter_mut().zip(committed) {
-        if let Some(c) = c {
-            b.committed = Some(c);
-            if c < b.heads {
-                shortfall.push(json!({
-                    "date": b.date,
-                    "channel": b.channel,
-                    "start": local(tz, b.start),
-                    "end": local(tz, b.end),
-                    "planned": b.heads,
-                    "committed": c,
-                }));
-            }
-        }
-    }
-    Ok(shortfall)
-}
-
 /// `POST /v1/vendor/plan/{version}/ack`
 pub async fn acknowledge(
     State(state): State<AppState>,
@@ -286,14 +165,14 @@ pub async fn acknowledge(
             )));
         }
         if version != head
-            && planned_blocks(&acked.plan, &vendor) != planned_blocks(&view.plan, &vendor)
+            && acked.plan.planned_blocks(&vendor) != view.plan.planned_blocks(&vendor)
         {
             return Err(ApiError::Conflict(format!(
                 "your plan changed in version {head}; read it with GET /v1/vendor/plan and acknowledge that version"
             )));
         }
         let mut next = view.plan.clone();
-        let shortfall = commit(&mut next, &vendor, &ack)?;
+        let shortfall = next.acknowledge(&vendor, &ack.commitments)?;
         let next_view = Arc::new(next.view());
         let detail = json!({ "vendor": vendor, "acknowledged": version, "shortfall": shortfall });
         let commitments = serde_json::to_value(

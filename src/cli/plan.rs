@@ -8,7 +8,7 @@ use super::table;
 use crate::live::LivePlan;
 use crate::report::{self, ReportInput, svg::thousands};
 use crate::simulate::{Coverage, HandleTime, SimulationOptions, SimulationReport};
-use crate::store::{self, Actor};
+use crate::store::{self, PlanRecord};
 use crate::volumes::VolumeSeries;
 use anyhow::Context;
 use clap::Args;
@@ -76,14 +76,15 @@ fn default_out(scenario: &Path) -> PathBuf {
 /// Plans one scenario into `dir`.
 pub fn plan_one(args: &PlanArgs, scenario: &Path, dir: &Path) -> anyhow::Result<Planned> {
     println!("planning {} → {}", scenario.display(), dir.display());
+    let defaults = crate::roster::Options::default();
     let schedule_args = ScheduleArgs {
         scenario: scenario.to_path_buf(),
         forecast: args.forecast.clone(),
         mode: args.mode,
         time_limit: args.time_limit,
-        gap: 0.01,
-        floor: 0.5,
-        margin: 0.02,
+        gap: defaults.relative_gap,
+        floor: defaults.interval_floor,
+        margin: defaults.service_margin,
         out: dir.to_path_buf(),
         json: false,
     };
@@ -142,7 +143,8 @@ pub fn plan_one(args: &PlanArgs, scenario: &Path, dir: &Path) -> anyhow::Result<
     })
 }
 
-/// Stores scenario, forecast and roster; publishes when asked. The version and whether it is live.
+/// Stores scenario, forecast, roster and report in one transaction; publishes when asked. The
+/// version and whether it is live.
 fn store_plan(run: &ScheduleRun, report: &Path, publish: bool) -> anyhow::Result<(i64, bool)> {
     let report = std::fs::read_to_string(report)
         .with_context(|| format!("cannot read {}", report.display()))?;
@@ -150,37 +152,17 @@ fn store_plan(run: &ScheduleRun, report: &Path, publish: bool) -> anyhow::Result
     let mut forecast = Vec::new();
     crate::volumes::write(&mut forecast, &run.forecast_rows, run.scenario.time_zone)?;
     let forecast = String::from_utf8(forecast)?;
-    let actor = Actor::cli("plan");
-    let url = store::database_url();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(async {
-            let store = store::open(&url)
-                .await
-                .with_context(|| format!("cannot open the database {url}"))?;
-            let scenario = store
-                .put_scenario(&actor, &run.scenario.name, &run.scenario_text)
-                .await?;
-            store
-                .put_forecast(&actor, Some(scenario), "plan", &forecast)
-                .await?;
-            let draft = store
-                .create_roster(
-                    &actor,
-                    Some(scenario),
-                    &plan,
-                    Some(&run.summary),
-                    Some(&report),
-                )
-                .await?;
-            if publish {
-                let v = store.publish(&actor, draft.id).await?;
-                Ok((v.id, true))
-            } else {
-                Ok((draft.id, false))
-            }
-        })
+    let record = PlanRecord {
+        scenario_name: &run.scenario.name,
+        scenario_text: &run.scenario_text,
+        forecast_origin: "plan",
+        forecast_csv: &forecast,
+        plan: &plan,
+        summary: &run.summary,
+        report: Some(&report),
+    };
+    let stored = super::serve::store_blocking(&record, publish)?;
+    Ok((stored.id, publish))
 }
 
 /// Per channel and day: volume, core and elastic hours, projected and simulated service, target,

@@ -2,7 +2,7 @@
 //! command line.
 
 use crate::live::LivePlan;
-use crate::store::{self, Actor, NewToken, Role, Store};
+use crate::store::{self, Actor, NewToken, PlanRecord, Role, Store, VersionMeta};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -145,46 +145,46 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
     let summary: serde_json::Value = serde_json::from_str(&read("summary.json")?)
         .with_context(|| format!("{}/summary.json is not JSON", args.dir.display()))?;
     let report = std::fs::read_to_string(args.dir.join("report.html")).ok();
-    let actor = Actor::cli("publish");
+    let record = PlanRecord {
+        scenario_name: &scenario.name,
+        scenario_text: &scenario_text,
+        forecast_origin: "forecast.csv",
+        forecast_csv: &forecast,
+        plan: &plan,
+        summary: &summary,
+        report: report.as_deref(),
+    };
+    let stored = store_blocking(&record, !args.draft)?;
+    println!(
+        "{} roster {} version {} ({} shifts, {} vendor blocks, {} to {}) in {}",
+        if args.draft {
+            "stored as draft:"
+        } else {
+            "published"
+        },
+        stored.roster_id,
+        stored.id,
+        plan.shifts.len(),
+        plan.blocks.len(),
+        plan.first_day(),
+        plan.last_day(),
+        store::database_url()
+    );
+    Ok(())
+}
+
+/// Stores a planned roster (and publishes it) in the database `DATABASE_URL` names, from
+/// synchronous code.
+pub fn store_blocking(record: &PlanRecord<'_>, publish: bool) -> anyhow::Result<VersionMeta> {
     runtime()?.block_on(async {
         let store = open().await?;
-        let scenario_id = store
-            .put_scenario(&actor, &scenario.name, &scenario_text)
-            .await?;
-        store
-            .put_forecast(&actor, Some(scenario_id), "forecast.csv", &forecast)
-            .await?;
-        let draft = store
-            .create_roster(
-                &actor,
-                Some(scenario_id),
-                &plan,
-                Some(&summary),
-                report.as_deref(),
+        Ok(store
+            .store_plan(
+                &Actor::cli(if publish { "publish" } else { "store" }),
+                record,
+                publish,
             )
-            .await?;
-        if args.draft {
-            println!(
-                "stored roster {} as draft version {} ({} shifts, {} vendor blocks)",
-                draft.roster_id,
-                draft.id,
-                plan.shifts.len(),
-                plan.blocks.len()
-            );
-            return Ok(());
-        }
-        let published = store.publish(&actor, draft.id).await?;
-        println!(
-            "published roster {} version {} ({} shifts, {} vendor blocks, {} to {}) in {}",
-            published.roster_id,
-            published.id,
-            plan.shifts.len(),
-            plan.blocks.len(),
-            plan.first_day(),
-            plan.last_day(),
-            store::database_url()
-        );
-        Ok(())
+            .await?)
     })
 }
 

@@ -88,13 +88,16 @@ pub enum Edit {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct EditError {
-    pub field: &'static str,
+    pub field: String,
     pub message: String,
 }
 
-fn fail<T>(field: &'static str, message: impl Into<String>) -> Result<T, EditError> {
+pub(crate) fn fail<T>(
+    field: impl Into<String>,
+    message: impl Into<String>,
+) -> Result<T, EditError> {
     Err(EditError {
-        field,
+        field: field.into(),
         message: message.into(),
     })
 }

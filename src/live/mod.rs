@@ -9,6 +9,7 @@
 //! interval and the service level the queueing engine projects for them — the same engine and
 //! interpolation the roster evaluation uses ([`crate::roster::evaluate`]).
 
+pub mod ack;
 pub mod edit;
 pub mod reforecast;
 

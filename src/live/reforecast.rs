@@ -70,7 +70,7 @@ pub struct Reforecast {
 const MAX_EXTENSION_MINUTES: i64 = 120;
 
 fn bad<T>(field: &'static str, message: String) -> Result<T, EditError> {
-    Err(EditError { field, message })
+    super::edit::fail(field, message)
 }
 
 /// Re-forecasts the rest of `actuals.date` and suggests edits covering the new shortfall.
@@ -135,7 +135,6 @@ pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, Edit
         }
     }
 
-    let mut demand = plan.clone();
     let mut channels = Vec::new();
     let mut short: Vec<Vec<u32>> = vec![vec![0; plan.intervals]; plan.channels.len()];
     for (c, ch) in plan.channels.iter().enumerate() {
@@ -153,19 +152,14 @@ pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, Edit
             1.0
         };
         let rest_planned: f64 = (cut..day.end).map(|i| ch.demand[i].volume).sum();
-        for i in cut..day.end {
-            let d = &mut demand.channels[c].demand[i];
-            d.volume *= factor;
-            d.offered_load *= factor;
-            d.required = required(ch.kind, &ch.target, d);
-        }
         let mut total_short = 0;
         for (i, row) in short[c].iter_mut().enumerate().take(day.end).skip(cut) {
-            let d = &demand.channels[c].demand[i];
+            let mut d = ch.demand[i].clone();
+            d.volume *= factor;
+            d.offered_load *= factor;
+            let need = required(ch.kind, &ch.target, &d);
             let p = &view.projection[c][i];
-            let gap = (f64::from(d.required) - (p.core + p.elastic))
-                .ceil()
-                .max(0.0) as u32;
+            let gap = (f64::from(need) - (p.core + p.elastic)).ceil().max(0.0) as u32;
             *row = if d.open { gap } else { 0 };
             total_short += *row;
         }

@@ -262,6 +262,162 @@ macro_rules! store_impl {
                 Ok(meta)
             }
 
+            async fn scenario_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, $db>,
+                actor: &$crate::store::Actor,
+                name: &str,
+                body: &str,
+            ) -> $crate::store::Result<i64> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO scenarios (name, body, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(name)
+                .bind(body)
+                .bind(chrono::Utc::now())
+                .bind(&actor.label)
+                .fetch_one(&mut **tx)
+                .await?;
+                self.audit_in(tx, actor, "store scenario", &format!("scenario {id}"), None,
+                    Some(serde_json::json!({ "name": name })))
+                    .await?;
+                Ok(id)
+            }
+
+            async fn forecast_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, $db>,
+                actor: &$crate::store::Actor,
+                scenario_id: Option<i64>,
+                origin: &str,
+                csv: &str,
+            ) -> $crate::store::Result<i64> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO forecasts (scenario_id, origin, body, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(scenario_id)
+                .bind(origin)
+                .bind(csv)
+                .bind(chrono::Utc::now())
+                .bind(&actor.label)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(id)
+            }
+
+            async fn roster_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, $db>,
+                actor: &$crate::store::Actor,
+                scenario_id: Option<i64>,
+                plan: &$crate::live::LivePlan,
+                summary: Option<&serde_json::Value>,
+                report: Option<&str>,
+            ) -> $crate::store::Result<$crate::store::VersionMeta> {
+                use sqlx::types::Json;
+                let now = chrono::Utc::now();
+                let (roster_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO rosters (scenario_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(scenario_id)
+                .bind(&plan.name)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?;
+                let row: $crate::store::common::VersionRow = sqlx::query_as(
+                    "INSERT INTO roster_versions \
+                     (roster_id, parent_id, status, plan, summary, reason, created_at, created_by, report) \
+                     VALUES ($1, NULL, 'draft', $2, $3, 'planned', $4, $5, $6) \
+                     RETURNING id, roster_id, parent_id, status, reason, created_at, created_by",
+                )
+                .bind(roster_id)
+                .bind(Json(plan))
+                .bind(summary.map(Json))
+                .bind(now)
+                .bind(&actor.label)
+                .bind(report)
+                .fetch_one(&mut **tx)
+                .await?;
+                let meta: $crate::store::VersionMeta = row.into();
+                sqlx::query("UPDATE rosters SET head_version = $1 WHERE id = $2")
+                    .bind(meta.id)
+                    .bind(roster_id)
+                    .execute(&mut **tx)
+                    .await?;
+                self.audit_in(tx, actor, "store roster", &format!("version {}", meta.id), None,
+                    Some(serde_json::json!({
+                        "roster": roster_id,
+                        "name": plan.name,
+                        "shifts": plan.shifts.len(),
+                        "vendor_blocks": plan.blocks.len(),
+                    })))
+                    .await?;
+                Ok(meta)
+            }
+
+            /// Publishes the draft head `version`: its roster becomes the live one.
+            async fn publish_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, $db>,
+                actor: &$crate::store::Actor,
+                version: i64,
+            ) -> $crate::store::Result<$crate::store::VersionMeta> {
+                use $crate::store::StoreError;
+                // Lock the roster first (write lock on SQLite, row lock on PostgreSQL).
+                let roster: Option<(i64, Option<i64>)> = sqlx::query_as(
+                    "UPDATE rosters SET live_since = (SELECT COALESCE(MAX(live_since), 0) + 1 FROM rosters) \
+                     WHERE id = (SELECT roster_id FROM roster_versions WHERE id = $1) \
+                     RETURNING id, head_version",
+                )
+                .bind(version)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some((roster_id, head)) = roster else {
+                    return Err(StoreError::NotFound(format!("version {version}")));
+                };
+                let (status,): (String,) =
+                    sqlx::query_as("SELECT status FROM roster_versions WHERE id = $1")
+                        .bind(version)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                if status != "draft" {
+                    return Err(StoreError::Conflict(format!(
+                        "version {version} is {status}; only a draft is published (edits of a published roster are published as they are made)"
+                    )));
+                }
+                if head != Some(version) {
+                    return Err(StoreError::Conflict(format!(
+                        "version {version} is not the head of roster {roster_id} (the head is {}); publish the head",
+                        head.map_or("none".to_string(), |h| h.to_string())
+                    )));
+                }
+                let row: $crate::store::common::VersionRow = sqlx::query_as(
+                    "UPDATE roster_versions SET status = 'published' WHERE id = $1 \
+                     RETURNING id, roster_id, parent_id, status, reason, created_at, created_by",
+                )
+                .bind(version)
+                .fetch_one(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE roster_versions SET status = 'superseded' \
+                     WHERE roster_id = $1 AND status = 'published' AND id <> $2",
+                )
+                .bind(roster_id)
+                .bind(version)
+                .execute(&mut **tx)
+                .await?;
+                self.audit_in(tx, actor, "publish", &format!("version {version}"),
+                    Some(serde_json::json!({ "status": "draft" })),
+                    Some(serde_json::json!({ "status": "published" })))
+                    .await?;
+                self.change_in(tx, roster_id, version, "published",
+                    serde_json::json!({ "reason": "published" }))
+                    .await?;
+                Ok(row.into())
+            }
+
             async fn audit_in(
                 &self,
                 tx: &mut sqlx::Transaction<'static, $db>,
@@ -413,21 +569,69 @@ macro_rules! store_impl {
                 body: &str,
             ) -> $crate::store::Result<i64> {
                 let mut tx = self.pool.begin().await?;
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO scenarios (name, body, created_at, created_by) \
-                     VALUES ($1, $2, $3, $4) RETURNING id",
-                )
-                .bind(name)
-                .bind(body)
-                .bind(chrono::Utc::now())
-                .bind(&actor.label)
-                .fetch_one(&mut *tx)
-                .await?;
-                self.audit_in(&mut tx, actor, "store scenario", &format!("scenario {id}"), None,
-                    Some(serde_json::json!({ "name": name })))
-                    .await?;
+                let id = self.scenario_in(&mut tx, actor, name, body).await?;
                 tx.commit().await?;
                 Ok(id)
+            }
+
+            async fn put_forecast(
+                &self,
+                actor: &$crate::store::Actor,
+                scenario_id: Option<i64>,
+                origin: &str,
+                csv: &str,
+            ) -> $crate::store::Result<i64> {
+                let mut tx = self.pool.begin().await?;
+                let id = self.forecast_in(&mut tx, actor, scenario_id, origin, csv).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn create_roster(
+                &self,
+                actor: &$crate::store::Actor,
+                scenario_id: Option<i64>,
+                plan: &$crate::live::LivePlan,
+                summary: Option<&serde_json::Value>,
+                report: Option<&str>,
+            ) -> $crate::store::Result<$crate::store::VersionMeta> {
+                let mut tx = self.pool.begin().await?;
+                let meta = self.roster_in(&mut tx, actor, scenario_id, plan, summary, report).await?;
+                tx.commit().await?;
+                Ok(meta)
+            }
+
+            async fn store_plan(
+                &self,
+                actor: &$crate::store::Actor,
+                planned: &$crate::store::PlanRecord<'_>,
+                publish: bool,
+            ) -> $crate::store::Result<$crate::store::VersionMeta> {
+                let mut tx = self.pool.begin().await?;
+                let scenario = self
+                    .scenario_in(&mut tx, actor, planned.scenario_name, planned.scenario_text)
+                    .await?;
+                self.forecast_in(&mut tx, actor, Some(scenario), planned.forecast_origin, planned.forecast_csv)
+                    .await?;
+                let mut meta = self
+                    .roster_in(&mut tx, actor, Some(scenario), planned.plan, Some(planned.summary), planned.report)
+                    .await?;
+                if publish {
+                    meta = self.publish_in(&mut tx, actor, meta.id).await?;
+                }
+                tx.commit().await?;
+                Ok(meta)
+            }
+
+            async fn publish(
+                &self,
+                actor: &$crate::store::Actor,
+                version: i64,
+            ) -> $crate::store::Result<$crate::store::VersionMeta> {
+                let mut tx = self.pool.begin().await?;
+                let meta = self.publish_in(&mut tx, actor, version).await?;
+                tx.commit().await?;
+                Ok(meta)
             }
 
             async fn scenarios(&self) -> $crate::store::Result<Vec<$crate::store::ScenarioInfo>> {
@@ -463,27 +667,6 @@ macro_rules! store_impl {
                 }))
             }
 
-            async fn put_forecast(
-                &self,
-                actor: &$crate::store::Actor,
-                scenario_id: Option<i64>,
-                origin: &str,
-                csv: &str,
-            ) -> $crate::store::Result<i64> {
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO forecasts (scenario_id, origin, body, created_at, created_by) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                )
-                .bind(scenario_id)
-                .bind(origin)
-                .bind(csv)
-                .bind(chrono::Utc::now())
-                .bind(&actor.label)
-                .fetch_one(&self.pool)
-                .await?;
-                Ok(id)
-            }
-
             async fn forecast(&self, id: i64) -> $crate::store::Result<Option<String>> {
                 let row: Option<(String,)> =
                     sqlx::query_as("SELECT body FROM forecasts WHERE id = $1")
@@ -491,57 +674,6 @@ macro_rules! store_impl {
                         .fetch_optional(&self.pool)
                         .await?;
                 Ok(row.map(|(b,)| b))
-            }
-
-            async fn create_roster(
-                &self,
-                actor: &$crate::store::Actor,
-                scenario_id: Option<i64>,
-                plan: &$crate::live::LivePlan,
-                summary: Option<&serde_json::Value>,
-                report: Option<&str>,
-            ) -> $crate::store::Result<$crate::store::VersionMeta> {
-                use sqlx::types::Json;
-                let mut tx = self.pool.begin().await?;
-                let now = chrono::Utc::now();
-                let (roster_id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO rosters (scenario_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-                )
-                .bind(scenario_id)
-                .bind(&plan.name)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                let row: $crate::store::common::VersionRow = sqlx::query_as(
-                    "INSERT INTO roster_versions \
-                     (roster_id, parent_id, status, plan, summary, reason, created_at, created_by, report) \
-                     VALUES ($1, NULL, 'draft', $2, $3, 'planned', $4, $5, $6) \
-                     RETURNING id, roster_id, parent_id, status, reason, created_at, created_by",
-                )
-                .bind(roster_id)
-                .bind(Json(plan))
-                .bind(summary.map(Json))
-                .bind(now)
-                .bind(&actor.label)
-                .bind(report)
-                .fetch_one(&mut *tx)
-                .await?;
-                let meta: $crate::store::VersionMeta = row.into();
-                sqlx::query("UPDATE rosters SET head_version = $1 WHERE id = $2")
-                    .bind(meta.id)
-                    .bind(roster_id)
-                    .execute(&mut *tx)
-                    .await?;
-                self.audit_in(&mut tx, actor, "store roster", &format!("version {}", meta.id), None,
-                    Some(serde_json::json!({
-                        "roster": roster_id,
-                        "name": plan.name,
-                        "shifts": plan.shifts.len(),
-                        "vendor_blocks": plan.blocks.len(),
-                    })))
-                    .await?;
-                tx.commit().await?;
-                Ok(meta)
             }
 
             async fn report(&self, version: i64) -> $crate::store::Result<Option<(i64, String)>> {
@@ -629,67 +761,6 @@ macro_rules! store_impl {
                     Some(id) => self.version(id).await,
                     None => Ok(None),
                 }
-            }
-
-            async fn publish(
-                &self,
-                actor: &$crate::store::Actor,
-                version: i64,
-            ) -> $crate::store::Result<$crate::store::VersionMeta> {
-                use $crate::store::StoreError;
-                let mut tx = self.pool.begin().await?;
-                // Lock the roster first (write lock on SQLite, row lock on PostgreSQL).
-                let roster: Option<(i64, Option<i64>)> = sqlx::query_as(
-                    "UPDATE rosters SET live_since = (SELECT COALESCE(MAX(live_since), 0) + 1 FROM rosters) \
-                     WHERE id = (SELECT roster_id FROM roster_versions WHERE id = $1) \
-                     RETURNING id, head_version",
-                )
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((roster_id, head)) = roster else {
-                    return Err(StoreError::NotFound(format!("version {version}")));
-                };
-                let (status,): (String,) =
-                    sqlx::query_as("SELECT status FROM roster_versions WHERE id = $1")
-                        .bind(version)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if status != "draft" {
-                    return Err(StoreError::Conflict(format!(
-                        "version {version} is {status}; only a draft is published (edits of a published roster are published as they are made)"
-                    )));
-                }
-                if head != Some(version) {
-                    return Err(StoreError::Conflict(format!(
-                        "version {version} is not the head of roster {roster_id} (the head is {}); publish the head",
-                        head.map_or("none".to_string(), |h| h.to_string())
-                    )));
-                }
-                let row: $crate::store::common::VersionRow = sqlx::query_as(
-                    "UPDATE roster_versions SET status = 'published' WHERE id = $1 \
-                     RETURNING id, roster_id, parent_id, status, reason, created_at, created_by",
-                )
-                .bind(version)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE roster_versions SET status = 'superseded' \
-                     WHERE roster_id = $1 AND status = 'published' AND id <> $2",
-                )
-                .bind(roster_id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
-                self.audit_in(&mut tx, actor, "publish", &format!("version {version}"),
-                    Some(serde_json::json!({ "status": "draft" })),
-                    Some(serde_json::json!({ "status": "published" })))
-                    .await?;
-                self.change_in(&mut tx, roster_id, version, "published",
-                    serde_json::json!({ "reason": "published" }))
-                    .await?;
-                tx.commit().await?;
-                Ok(row.into())
             }
 
             async fn commit_version(

@@ -264,6 +264,20 @@ pub struct Job {
     pub created_by: String,
 }
 
+/// A planned roster with what it was planned from, stored together by [`Store::store_plan`].
+pub struct PlanRecord<'a> {
+    pub scenario_name: &'a str,
+    /// The scenario file as written.
+    pub scenario_text: &'a str,
+    /// Where the forecast came from (a file name, "plan").
+    pub forecast_origin: &'a str,
+    pub forecast_csv: &'a str,
+    pub plan: &'a LivePlan,
+    /// summary.json.
+    pub summary: &'a Value,
+    pub report: Option<&'a str>,
+}
+
 /// A new version on top of the roster's head.
 pub struct NewVersion<'a> {
     pub roster_id: i64,
@@ -346,6 +360,13 @@ pub trait Store: Send + Sync + 'static {
     /// The report of `version`, or of the nearest earlier version of its roster that has one:
     /// (the version the report belongs to, the HTML).
     async fn report(&self, version: i64) -> Result<Option<(i64, String)>>;
+    /// Scenario, forecast and roster (and its publication when `publish`) in one transaction.
+    async fn store_plan(
+        &self,
+        actor: &Actor,
+        planned: &PlanRecord<'_>,
+        publish: bool,
+    ) -> Result<VersionMeta>;
     async fn rosters(&self) -> Result<Vec<RosterInfo>>;
     async fn versions(&self, roster_id: i64) -> Result<Vec<VersionMeta>>;
     async fn version(&self, id: i64) -> Result<Option<Version>>;
