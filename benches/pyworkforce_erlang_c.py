@@ -4,8 +4,7 @@ Same workload as `cargo bench --bench queueing` ("erlang_c/100k cells, 20-2000 c
 loads of 20–2,000 calls per 30 minutes spread by the golden-ratio sequence, AHT 300 s, 80 % within
 20 s. pyworkforce is slow, so this times the first 2,000 cells and reports the time per cell.
 
-    python3 -m venv /tmp/pwf && /tmp/pwf/bin/pip install pyworkforce
-    /tmp/pwf/bin/python benches/pyworkforce_erlang_c.py
+    benches/pyworkforce.sh   (makes the virtual environment from PyPI, then runs this file)
 """
 
 import time
