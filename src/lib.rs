@@ -9,8 +9,12 @@
 
 pub mod api;
 pub mod cli;
+pub mod clock;
+pub mod export;
+pub mod figures;
 pub mod forecast;
 pub mod live;
+pub mod plan;
 pub mod queueing;
 pub mod report;
 pub mod roster;

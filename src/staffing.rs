@@ -410,8 +410,9 @@ impl Requirements {
 }
 
 /// One channel on one local day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DailySummary {
+    #[schema(value_type = String)]
     pub channel: ChannelId,
     pub date: NaiveDate,
     pub volume: f64,

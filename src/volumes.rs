@@ -62,7 +62,8 @@ pub struct VolumeSeries {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VolumeError {
-    #[error("cannot read {path}: {source}")]
+    // The OS message is the source, printed once by whoever prints the chain.
+    #[error("cannot read {path}")]
     Io {
         path: String,
         #[source]

@@ -58,10 +58,21 @@ fn a_service_roster_keeps_every_rule_and_the_target() {
     assert_eq!(v["rule_violations"].as_array().unwrap().len(), 0, "{v}");
     assert_eq!(v["unassigned_shifts"].as_array().unwrap().len(), 0, "{v}");
     let cost = v["cost_total"].as_f64().unwrap();
-    let parts = ["core", "overtime", "bpo-a", "bpo-b"]
+    let vendors: Vec<&str> = v["cost"]["vendors"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|k| v["cost"][k].as_f64().unwrap())
-        .sum::<f64>();
+        .map(|x| x["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(vendors, ["bpo-a", "bpo-b"]);
+    let parts = v["cost"]["core"].as_f64().unwrap()
+        + v["cost"]["overtime"].as_f64().unwrap()
+        + v["cost"]["vendors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["amount"].as_f64().unwrap())
+            .sum::<f64>();
     assert!((cost - parts).abs() < 0.05, "{cost} vs {parts}");
     let bound = v["lower_bound"].as_f64().unwrap();
     let objective = v["objective"].as_f64().unwrap();
@@ -149,11 +160,12 @@ fn a_service_roster_keeps_every_rule_and_the_target() {
 
     // Vendor plans: blocks of at least the minimum, after the notice, within the caps.
     let a = std::fs::read_to_string(dir.path().join("vendor_bpo-a.csv")).unwrap();
-    assert!(a.starts_with("date,start,end,channel,heads,hours\n"));
+    assert!(a.starts_with("date,channel,start,end,heads,committed,hours\n"));
     for line in a.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        assert!(minutes(f[2]) - minutes(f[1]) >= 240, "{line}");
-        assert_eq!(f[3], "voice");
+        let at = |s: &str| minutes(&s.replace(' ', "T"));
+        assert!(at(f[3]) - at(f[2]) >= 240, "{line}");
+        assert_eq!(f[1], "voice");
         assert!(f[4].parse::<u32>().unwrap() <= 15);
     }
     let coverage = std::fs::read_to_string(dir.path().join("coverage.csv")).unwrap();
@@ -172,21 +184,65 @@ fn service_mode_pays_fewer_hours_than_coverage_mode() {
     assert_eq!(c["mode"], "coverage");
 }
 
+/// summary.json without the wall-clock seconds the solver took.
+fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    v["solve_seconds"] = serde_json::Value::Null;
+    for p in v["solver"]["phases"].as_array_mut().expect("phases") {
+        p["seconds"] = serde_json::Value::Null;
+    }
+    v
+}
+
 #[test]
-fn the_same_inputs_give_the_same_roster() {
+fn the_same_inputs_and_seed_give_the_same_files() {
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    schedule(one.path(), "service");
-    schedule(two.path(), "service");
-    for file in [
-        "roster.csv",
-        "vendor_bpo-a.csv",
-        "vendor_bpo-b.csv",
-        "coverage.csv",
-        "forecast.csv",
-    ] {
+    for dir in [&one, &two] {
+        ok(&[
+            "plan",
+            SCENARIO,
+            "--forecast",
+            FORECAST,
+            "--time-limit",
+            "60",
+            "--replications",
+            "3",
+            "--seed",
+            "7",
+            "--no-store",
+            "--out",
+            dir.path().to_str().expect("UTF-8 path"),
+        ]);
+    }
+    let mut files: Vec<String> = std::fs::read_dir(one.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|f| f != "solver.log")
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "coverage.csv",
+            "forecast.csv",
+            "plan.json",
+            "report.html",
+            "roster.csv",
+            "scenario.toml",
+            "simulation.csv",
+            "summary.json",
+            "vendor_bpo-a.csv",
+            "vendor_bpo-b.csv"
+        ]
+    );
+    for file in &files {
         let a = std::fs::read(one.path().join(file)).unwrap();
         let b = std::fs::read(two.path().join(file)).unwrap();
-        assert!(a == b, "{file} differs between two runs");
+        if file == "summary.json" {
+            let json = |bytes: &[u8]| without_timings(serde_json::from_slice(bytes).unwrap());
+            assert_eq!(json(&a), json(&b), "summary.json differs beyond timings");
+        } else {
+            assert!(a == b, "{file} differs between two runs");
+        }
     }
 }
 

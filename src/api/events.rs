@@ -8,7 +8,7 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Caller, Params, ROUTING_FEED};
+use super::extract::{As, Feed, Params};
 use crate::store::{Change, Store};
 use axum::Json;
 use axum::extract::State;
@@ -124,11 +124,10 @@ pub fn feed_json(change: &Change) -> Value {
 /// follows new ones.
 pub async fn stream(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Feed>,
     headers: HeaderMap,
     Params(q): Params<Since>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    caller.require(ROUTING_FEED, "read the routing feed")?;
     let from = match headers.get("last-event-id") {
         Some(v) => v
             .to_str()
@@ -197,10 +196,9 @@ pub struct Since {
 /// `GET /v1/routing/changes?since=<change id>`: the same changes for pollers.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Feed>,
     Params(q): Params<Since>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(ROUTING_FEED, "read the routing feed")?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=PAGE).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("expected 1 to {PAGE}")));

@@ -22,24 +22,104 @@ impl Caller {
     pub fn role(&self) -> &Role {
         &self.0.role
     }
+}
 
-    /// Passes when the caller has one of `roles`; vendors are never in these lists.
-    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), ApiError> {
-        if roles.contains(&self.0.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "the role {} cannot {what}",
-                self.0.role
-            )))
-        }
+/// Who may call an endpoint. The role is checked by the [`As`] extractor, which runs before any
+/// query, header or body is read: a caller without the right role gets 401 or 403, never a
+/// description of the request it may not make.
+pub trait Roles {
+    fn allows(role: &Role) -> bool;
+    /// Who they are, for the 403: "planners and supervisors".
+    const WHO: &'static str;
+}
+
+/// Planners: scenarios, histories, forecasts, jobs, publishing.
+pub struct Planners;
+impl Roles for Planners {
+    fn allows(role: &Role) -> bool {
+        matches!(role, Role::Planner)
+    }
+    const WHO: &'static str = "planners";
+}
+
+/// Planners and supervisors: reading every roster, version, job and the audit log.
+pub struct Readers;
+impl Roles for Readers {
+    fn allows(role: &Role) -> bool {
+        matches!(role, Role::Planner | Role::Supervisor)
+    }
+    const WHO: &'static str = "planners and supervisors";
+}
+
+/// Planners and supervisors: live edits and the intraday re-forecast.
+pub struct Editors;
+impl Roles for Editors {
+    fn allows(role: &Role) -> bool {
+        matches!(role, Role::Planner | Role::Supervisor)
+    }
+    const WHO: &'static str = "planners and supervisors";
+}
+
+/// The routing feed: planners, supervisors and the routing layer.
+pub struct Feed;
+impl Roles for Feed {
+    fn allows(role: &Role) -> bool {
+        matches!(role, Role::Planner | Role::Supervisor | Role::Routing)
+    }
+    const WHO: &'static str = "planners, supervisors and the routing layer";
+}
+
+/// A vendor's plan: the vendor itself, planners and supervisors (who name the vendor).
+pub struct VendorReaders;
+impl Roles for VendorReaders {
+    fn allows(role: &Role) -> bool {
+        !matches!(role, Role::Routing)
+    }
+    const WHO: &'static str = "vendors, planners and supervisors";
+}
+
+/// Acknowledging a vendor's plan: the vendor, or a planner on its behalf (audited as the planner).
+pub struct Acknowledgers;
+impl Roles for Acknowledgers {
+    fn allows(role: &Role) -> bool {
+        matches!(role, Role::Vendor(_) | Role::Planner)
+    }
+    const WHO: &'static str = "vendors, and planners on a vendor's behalf";
+}
+
+/// A caller whose role is one of `R`'s.
+pub struct As<R: Roles> {
+    pub caller: Caller,
+    _roles: std::marker::PhantomData<R>,
+}
+
+impl<R: Roles> std::ops::Deref for As<R> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
     }
 }
 
-pub const READ_ALL: &[Role] = &[Role::Planner, Role::Supervisor];
-pub const PLANNER: &[Role] = &[Role::Planner];
-pub const ROUTING_FEED: &[Role] = &[Role::Planner, Role::Supervisor, Role::Routing];
-pub const LIVE_EDIT: &[Role] = &[Role::Planner, Role::Supervisor];
+impl<R: Roles> FromRequestParts<AppState> for As<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if !R::allows(caller.role()) {
+            return Err(ApiError::Forbidden(format!(
+                "the role {} cannot call {} {}; it is for {}",
+                caller.role(),
+                parts.method,
+                parts.uri.path(),
+                R::WHO
+            )));
+        }
+        Ok(As {
+            caller,
+            _roles: std::marker::PhantomData,
+        })
+    }
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -109,7 +189,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = e.path().to_string();
             let message = e.into_inner().to_string();
             let field = if path == "." {
-                named_field(&message)
+                unknown_variant_field(&value, &message)
+                    .or_else(|| named_field(&message))
                     .or_else(|| culprit::<T>(&value, &message))
                     .unwrap_or(path)
             } else {
@@ -118,6 +199,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             Err(ApiError::invalid(field, message))
         }
     }
+}
+
+/// The field holding the value an "unknown variant `x`" complaint names (`kind`, `mode` …).
+fn unknown_variant_field(value: &serde_json::Value, message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown variant `")?;
+    let variant = &rest[..rest.find('`')?];
+    value
+        .as_object()?
+        .iter()
+        .find(|(_, v)| v.as_str() == Some(variant))
+        .map(|(k, _)| k.clone())
 }
 
 /// The field an error message names: "missing field `heads`", "unknown field `frm`"; an unknown

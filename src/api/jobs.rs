@@ -6,12 +6,14 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, Caller, PLANNER, READ_ALL};
-use crate::live::LivePlan;
+use super::extract::{As, Body, Planners, Readers};
+use crate::plan::{self, Demand, PlanRequest, Stage};
 use crate::roster::{Mode, Options};
 use crate::scenario::Scenario;
+use crate::simulate::{HandleTime, SimulationOptions};
 use crate::staffing::{self, LoadMethod};
-use crate::store::{Actor, Job, JobStatus, Store, now_ms};
+use crate::store::{Actor, Job, JobStatus, PlanRecord, Store, VersionStatus, now_ms};
+use crate::volumes::VolumeSeries;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -24,43 +26,76 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use utoipa::ToSchema;
 
 /// A job whose worker has not beaten for this long is taken over.
 pub const STALE_AFTER_MS: i64 = 30_000;
 const HEARTBEAT: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(500);
 
-/// What a planner can run in the background.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What a planner can run in the background. Histories and forecasts are the ones stored with
+/// `POST /v1/histories` and `POST /v1/forecasts`; a job never reads a file on the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum JobRequest {
-    /// Forecast the scenario's history over its horizon and store the forecast.
-    Forecast { scenario: i64 },
+    /// Forecast a stored history over the scenario's horizon and store the forecast.
+    Forecast { scenario: i64, history: i64 },
     /// Required agents per channel and day for a stored forecast.
     Staffing { scenario: i64, forecast: i64 },
-    /// Build the roster against a stored forecast (or the scenario's history forecast) and store
-    /// it as a draft version.
+    /// Build the roster against a stored forecast, or a stored history forecast first, and store
+    /// it as a draft version with its summary and report.
     Schedule {
         scenario: i64,
         #[serde(default)]
         forecast: Option<i64>,
-        #[serde(default = "default_mode")]
-        mode: String,
+        #[serde(default)]
+        history: Option<i64>,
+        #[serde(default)]
+        mode: Mode,
         #[serde(default = "default_time_limit")]
         time_limit_seconds: f64,
         #[serde(default = "default_gap")]
         gap: f64,
     },
+    /// The main job: forecast (or the given forecast), roster, simulation check, report; stored
+    /// as a draft version.
+    Plan {
+        scenario: i64,
+        #[serde(default)]
+        forecast: Option<i64>,
+        #[serde(default)]
+        history: Option<i64>,
+        #[serde(default)]
+        mode: Mode,
+        #[serde(default = "default_time_limit")]
+        time_limit_seconds: f64,
+        #[serde(default = "default_gap")]
+        gap: f64,
+        #[serde(default = "default_replications")]
+        replications: u32,
+        #[serde(default = "default_seed")]
+        seed: u64,
+    },
 }
 
-fn default_mode() -> String {
-    "service".into()
-}
 fn default_time_limit() -> f64 {
-    120.0
+    crate::roster::Options::default().time_limit_seconds
 }
 fn default_gap() -> f64 {
-    0.01
+    crate::roster::Options::default().relative_gap
+}
+fn default_replications() -> u32 {
+    20
+}
+fn default_seed() -> u64 {
+    1
+}
+
+/// The stored inputs a job names.
+struct Inputs {
+    scenario: i64,
+    history: Option<i64>,
+    forecast: Option<i64>,
 }
 
 impl JobRequest {
@@ -69,34 +104,85 @@ impl JobRequest {
             JobRequest::Forecast { .. } => "forecast",
             JobRequest::Staffing { .. } => "staffing",
             JobRequest::Schedule { .. } => "schedule",
+            JobRequest::Plan { .. } => "plan",
+        }
+    }
+
+    fn inputs(&self) -> Inputs {
+        match *self {
+            JobRequest::Forecast { scenario, history } => Inputs {
+                scenario,
+                history: Some(history),
+                forecast: None,
+            },
+            JobRequest::Staffing { scenario, forecast } => Inputs {
+                scenario,
+                history: None,
+                forecast: Some(forecast),
+            },
+            JobRequest::Schedule {
+                scenario,
+                forecast,
+                history,
+                ..
+            }
+            | JobRequest::Plan {
+                scenario,
+                forecast,
+                history,
+                ..
+            } => Inputs {
+                scenario,
+                history,
+                forecast,
+            },
         }
     }
 
     fn check(&self) -> ApiResult<()> {
-        if let JobRequest::Schedule {
-            mode,
-            time_limit_seconds,
-            gap,
-            ..
-        } = self
-        {
-            if mode != "service" && mode != "coverage" {
-                return Err(ApiError::invalid(
-                    "mode",
-                    "expected \"service\" or \"coverage\"",
-                ));
+        let (time_limit_seconds, gap) = match *self {
+            JobRequest::Schedule {
+                time_limit_seconds,
+                gap,
+                ..
+            } => (time_limit_seconds, gap),
+            JobRequest::Plan {
+                time_limit_seconds,
+                gap,
+                replications,
+                ..
+            } => {
+                if !(1..=1000).contains(&replications) {
+                    return Err(ApiError::invalid(
+                        "replications",
+                        "expected 1 to 1000 replications",
+                    ));
+                }
+                (time_limit_seconds, gap)
             }
-            if !(1.0..=3600.0).contains(time_limit_seconds) {
-                return Err(ApiError::invalid(
-                    "time_limit_seconds",
-                    "expected 1 to 3600 seconds",
-                ));
-            }
-            if !(0.0..1.0).contains(gap) {
-                return Err(ApiError::invalid("gap", "expected a share from 0 to 1"));
-            }
+            _ => return Ok(()),
+        };
+        if !(1.0..=3600.0).contains(&time_limit_seconds) {
+            return Err(ApiError::invalid(
+                "time_limit_seconds",
+                "expected 1 to 3600 seconds",
+            ));
         }
-        Ok(())
+        if !(0.0..1.0).contains(&gap) {
+            return Err(ApiError::invalid("gap", "expected a share from 0 to 1"));
+        }
+        let inputs = self.inputs();
+        match (inputs.forecast, inputs.history) {
+            (Some(_), Some(_)) => Err(ApiError::invalid(
+                "history",
+                "give a stored `forecast` or a stored `history` to forecast from, not both",
+            )),
+            (None, None) => Err(ApiError::invalid(
+                "history",
+                "give a stored `history` (POST /v1/histories?scenario=<id>) or a stored `forecast`",
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -122,21 +208,42 @@ fn job_json(job: &Job) -> Value {
 /// `POST /v1/jobs` — 202 with the job's address.
 pub async fn submit(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: As<Planners>,
     Body(request): Body<JobRequest>,
 ) -> ApiResult<Response> {
-    caller.require(PLANNER, "run jobs")?;
     request.check()?;
-    let scenario = match &request {
-        JobRequest::Forecast { scenario }
-        | JobRequest::Staffing { scenario, .. }
-        | JobRequest::Schedule { scenario, .. } => *scenario,
-    };
+    let inputs = request.inputs();
+    let scenario = inputs.scenario;
     if state.store.scenario(scenario).await?.is_none() {
         return Err(ApiError::invalid(
             "scenario",
             format!("no scenario {scenario}"),
         ));
+    }
+    let belongs = |owner: Option<i64>| owner.is_none_or(|o| o == scenario);
+    if let Some(h) = inputs.history {
+        match state.store.history(h).await? {
+            Some(v) if belongs(v.scenario) => {}
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "history",
+                    format!("history {h} belongs to another scenario"),
+                ));
+            }
+            None => return Err(ApiError::invalid("history", format!("no history {h}"))),
+        }
+    }
+    if let Some(f) = inputs.forecast {
+        match state.store.forecast(f).await? {
+            Some(v) if belongs(v.scenario) => {}
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "forecast",
+                    format!("forecast {f} belongs to another scenario"),
+                ));
+            }
+            None => return Err(ApiError::invalid("forecast", format!("no forecast {f}"))),
+        }
     }
     let id = state
         .store
@@ -159,10 +266,9 @@ pub async fn submit(
 
 pub async fn status(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read jobs")?;
     let job = state
         .store
         .job(id)
@@ -175,10 +281,9 @@ pub async fn status(
 /// the last event carries the result and its link.
 pub async fn progress(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Path(id): Path<i64>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    caller.require(READ_ALL, "read jobs")?;
     if state.store.job(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("job {id}")));
     }
@@ -275,7 +380,9 @@ async fn run_one(state: &AppState, job: Job, stop: &mut watch::Receiver<bool>) -
         tokio::select! {
             outcome = &mut work => {
                 let outcome = match outcome {
-                    Ok(r) => r,
+                    Ok(r) => r.and_then(|result| {
+                        serde_json::to_value(result).map_err(|e| format!("unwritable result: {e}"))
+                    }),
                     Err(e) => Err(format!("the job stopped unexpectedly: {e}")),
                 };
                 if let Err(e) = store.finish_job(job.id, &worker, outcome).await {
@@ -298,90 +405,153 @@ async fn run_one(state: &AppState, job: Job, stop: &mut watch::Receiver<bool>) -
 }
 
 async fn stored_scenario(store: &dyn Store, id: i64) -> Result<Scenario, String> {
+    Ok(stored_scenario_text(store, id).await?.0)
+}
+
+/// A stored scenario, parsed, with its text.
+async fn stored_scenario_text(store: &dyn Store, id: i64) -> Result<(Scenario, String), String> {
     let (_, text) = store
         .scenario(id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("scenario {id} no longer exists"))?;
-    Scenario::parse(&text, &format!("scenario {id}")).map_err(|e| e.to_string())
+    let scenario = Scenario::parse(&text, &format!("scenario {id}")).map_err(|e| e.to_string())?;
+    Ok((scenario, text))
 }
 
-async fn stored_forecast(
+/// A stored history or forecast, read as volume CSV.
+async fn stored_volumes(
     store: &dyn Store,
     scenario: &Scenario,
     id: i64,
-) -> Result<Vec<crate::volumes::VolumeRow>, String> {
-    let csv = store
-        .forecast(id)
-        .await
+    history: bool,
+) -> Result<VolumeSeries, String> {
+    let (what, stored) = if history {
+        ("history", store.history(id).await)
+    } else {
+        ("forecast", store.forecast(id).await)
+    };
+    let stored = stored
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("forecast {id} does not exist"))?;
-    crate::volumes::VolumeSeries::read_from(
-        csv.as_bytes(),
-        &format!("forecast {id}"),
+        .ok_or_else(|| format!("{what} {id} no longer exists"))?;
+    VolumeSeries::read_from(
+        stored.csv.as_bytes(),
+        &format!("{what} {id}"),
         scenario.time_zone,
     )
-    .map(|s| s.rows)
     .map_err(|e| e.to_string())
 }
 
-/// The scenario's history forecast over its horizon. A stored scenario's relative `history` path
-/// is read from the server's working directory.
-async fn forecast_history(
+/// What a roster job plans against: a stored forecast, or a stored history to forecast.
+async fn stored_demand(
+    store: &dyn Store,
     scenario: &Scenario,
-) -> Result<(Vec<crate::volumes::VolumeRow>, String), String> {
-    let s = scenario.clone();
-    tokio::task::spawn_blocking(move || crate::forecast::horizon_from_history(&s))
+    forecast: Option<i64>,
+    history: Option<i64>,
+) -> Result<Demand, String> {
+    match (forecast, history) {
+        (Some(f), _) => Ok(Demand::Forecast(
+            stored_volumes(store, scenario, f, false).await?,
+        )),
+        (None, Some(h)) => Ok(Demand::History(
+            stored_volumes(store, scenario, h, true).await?,
+        )),
+        (None, None) => Err("the job names neither a history nor a forecast".into()),
+    }
+}
+
+/// A job's progress line, set from the thread that runs the main job.
+type ProgressLine = Arc<std::sync::Mutex<String>>;
+
+/// Runs the main job off the async threads and stores its roster as a draft version.
+async fn plan_job(
+    store: &dyn Store,
+    actor: &Actor,
+    request: PlanRequest,
+    progress: ProgressLine,
+) -> Result<JobResult, String> {
+    let plan = tokio::task::spawn_blocking(move || {
+        let report = |stage: Stage, detail: &str| {
+            let line = if detail.is_empty() {
+                stage.describe().to_string()
+            } else {
+                format!("{}: {detail}", stage.describe())
+            };
+            *progress.lock().expect("progress lock") = line;
+        };
+        plan::run(&request, &report).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| format!("the job stopped unexpectedly: {e}"))??;
+    let forecast = crate::export::volumes_string(&plan.forecast, plan.scenario.time_zone);
+    let meta = store
+        .store_plan(actor, &PlanRecord::new(&plan, &forecast), false)
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| {
-            format!(
-                "{e:#}; the server reads a scenario's `history` relative to its working directory — \
-                 store a forecast with POST /v1/forecasts?scenario=<id> and pass its id as `forecast`"
-            )
-        })
+        .map_err(|e| e.to_string())?;
+    Ok(JobResult::Roster {
+        roster: meta.roster_id,
+        version: meta.id,
+        status: meta.status,
+        cost_total: plan.summary.cost_total,
+        simulated: plan.simulation.is_some(),
+        links: RosterLinks {
+            version: format!("/v1/versions/{}", meta.id),
+            publish: format!("/v1/versions/{}/publish", meta.id),
+            report: format!("/v1/versions/{}/report", meta.id),
+        },
+    })
 }
 
 async fn execute(
     store: Arc<dyn Store>,
     actor: Actor,
     request: JobRequest,
-    progress: Arc<std::sync::Mutex<String>>,
-) -> Result<Value, String> {
-    let set = {
-        let progress = progress.clone();
-        move |line: &str| *progress.lock().expect("progress lock") = line.to_string()
-    };
+    progress: ProgressLine,
+) -> Result<JobResult, String> {
+    let set = |line: &str| *progress.lock().expect("progress lock") = line.to_string();
+    let inputs = request.inputs();
     match request {
-        JobRequest::Forecast { scenario: id } => {
+        JobRequest::Forecast {
+            scenario: id,
+            history,
+        } => {
             let scenario = stored_scenario(&*store, id).await?;
-            set("forecasting from the history");
+            let series = stored_volumes(&*store, &scenario, history, true).await?;
+            set(Stage::Forecast.describe());
             let tz = scenario.time_zone;
-            let (rows, origin) = forecast_history(&scenario).await?;
-            let mut csv = Vec::new();
-            crate::volumes::write(&mut csv, &rows, tz).map_err(|e| e.to_string())?;
-            let csv = String::from_utf8(csv).map_err(|e| e.to_string())?;
+            let rows = tokio::task::spawn_blocking(move || {
+                crate::forecast::over_horizon(&series, &scenario).map(|f| f.rows())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+            let csv = crate::export::volumes_string(&rows, tz);
             let forecast = store
-                .put_forecast(&actor, Some(id), &origin, &csv)
+                .put_forecast(
+                    &actor,
+                    Some(id),
+                    &format!("forecast of history {history}"),
+                    &csv,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(json!({ "forecast": forecast, "rows": rows.len() }))
+            Ok(JobResult::Forecast {
+                forecast,
+                rows: rows.len(),
+            })
         }
         JobRequest::Staffing {
             scenario: id,
             forecast,
         } => {
             let scenario = stored_scenario(&*store, id).await?;
-            let rows = stored_forecast(&*store, &scenario, forecast).await?;
-            set("staffing");
-            tokio::task::spawn_blocking(move || -> Result<Value, String> {
+            let series = stored_volumes(&*store, &scenario, forecast, false).await?;
+            set(Stage::Staffing.describe());
+            tokio::task::spawn_blocking(move || -> Result<JobResult, String> {
                 let grid = scenario.grid();
-                let volumes = crate::volumes::VolumeSeries {
-                    origin: format!("forecast {forecast}"),
-                    rows,
-                }
-                .on_grid(&scenario, &grid)
-                .map_err(|e| e.to_string())?;
+                let volumes = series
+                    .on_grid(&scenario, &grid)
+                    .map_err(|e| e.to_string())?;
                 let req = staffing::requirements(
                     &scenario,
                     &grid,
@@ -389,70 +559,96 @@ async fn execute(
                     LoadMethod::ModifiedOfferedLoad,
                 )
                 .map_err(|e| e.to_string())?;
-                Ok(json!({ "days": req.daily_summary(&scenario, &grid) }))
+                Ok(JobResult::Staffing {
+                    days: req.daily_summary(&scenario, &grid),
+                })
             })
             .await
             .map_err(|e| e.to_string())?
         }
         JobRequest::Schedule {
-            scenario: id,
-            forecast,
             mode,
             time_limit_seconds,
             gap,
+            ..
         } => {
-            let scenario = stored_scenario(&*store, id).await?;
-            let rows = match forecast {
-                Some(f) => (
-                    stored_forecast(&*store, &scenario, f).await?,
-                    format!("forecast {f}"),
-                ),
-                None => {
-                    set("forecasting from the history");
-                    forecast_history(&scenario).await?
-                }
+            let roster = roster_options(mode, time_limit_seconds, gap);
+            roster_job(&*store, &actor, &inputs, roster, None, progress).await
+        }
+        JobRequest::Plan {
+            mode,
+            time_limit_seconds,
+            gap,
+            replications,
+            seed,
+            ..
+        } => {
+            let roster = roster_options(mode, time_limit_seconds, gap);
+            let simulation = SimulationOptions {
+                replications,
+                seed,
+                handle_time: HandleTime::Exponential,
             };
-            set("building the roster program");
-            let options = Options {
-                mode: if mode == "coverage" {
-                    Mode::Coverage
-                } else {
-                    Mode::Service
-                },
-                time_limit_seconds,
-                relative_gap: gap,
-                ..Options::default()
-            };
-            let (plan, summary) = tokio::task::spawn_blocking(move || {
-                let report = |line: &str| set(line);
-                let planned = crate::roster::plan(&scenario, &rows.0, &rows.1, &options, &report)
-                    .map_err(|e| format!("{e:#}"))?;
-                let summary =
-                    crate::roster::summary::summary_json(&scenario, &rows.1, &planned.roster);
-                let plan = LivePlan::from_roster(
-                    &scenario,
-                    &planned.grid,
-                    &planned.requirements,
-                    &planned.roster,
-                );
-                Ok::<_, String>((plan, summary))
-            })
-            .await
-            .map_err(|e| e.to_string())??;
-            let meta = store
-                .create_roster(&actor, Some(id), &plan, Some(&summary), None)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(json!({
-                "roster": meta.roster_id,
-                "version": meta.id,
-                "status": "draft",
-                "cost_total": summary.get("cost_total"),
-                "links": {
-                    "version": format!("/v1/versions/{}", meta.id),
-                    "publish": format!("/v1/versions/{}/publish", meta.id),
-                },
-            }))
+            roster_job(&*store, &actor, &inputs, roster, Some(simulation), progress).await
         }
     }
+}
+
+/// A schedule or plan job: the main job on a stored scenario and its stored history or forecast.
+async fn roster_job(
+    store: &dyn Store,
+    actor: &Actor,
+    inputs: &Inputs,
+    roster: Options,
+    simulation: Option<SimulationOptions>,
+    progress: ProgressLine,
+) -> Result<JobResult, String> {
+    let (scenario, scenario_text) = stored_scenario_text(store, inputs.scenario).await?;
+    let demand = stored_demand(store, &scenario, inputs.forecast, inputs.history).await?;
+    let request = PlanRequest {
+        scenario,
+        scenario_text,
+        demand,
+        roster,
+        simulation,
+    };
+    plan_job(store, actor, request, progress).await
+}
+
+fn roster_options(mode: Mode, time_limit_seconds: f64, gap: f64) -> Options {
+    Options {
+        mode,
+        time_limit_seconds,
+        relative_gap: gap,
+        ..Options::default()
+    }
+}
+
+/// What a finished job produced.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobResult {
+    /// The forecast stored.
+    Forecast { forecast: i64, rows: usize },
+    /// Required agents per channel and day.
+    Staffing {
+        days: Vec<crate::staffing::DailySummary>,
+    },
+    /// The roster stored as a draft version.
+    Roster {
+        roster: i64,
+        version: i64,
+        status: VersionStatus,
+        cost_total: f64,
+        /// Whether the roster was checked by simulation (plan jobs).
+        simulated: bool,
+        links: RosterLinks,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RosterLinks {
+    pub version: String,
+    pub publish: String,
+    pub report: String,
 }

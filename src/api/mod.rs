@@ -21,6 +21,7 @@ pub mod vendor;
 use crate::live::LiveView;
 use crate::store::{Actor, Change, Store, Version};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use axum::routing::{get, post};
@@ -195,8 +196,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/roster", get(supervisor::roster))
         .route("/v1/supervisor/edits", post(supervisor::edit))
         .route("/v1/supervisor/reforecast", post(supervisor::reforecast))
-        .fallback(not_found)
+        // Bodies over the limit are refused on their announced length, before they are read.
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(
+            Router::new()
+                .route("/v1/histories", post(planner::put_history))
+                .layer(RequestBodyLimitLayer::new(planner::HISTORY_LIMIT)),
+        )
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Caller, PLANNER, Params, READ_ALL};
+use super::extract::{As, Params, Planners, Readers};
 use crate::scenario::Scenario;
 use crate::store::VersionStatus;
 use axum::Json;
@@ -22,14 +22,21 @@ pub struct Named {
 /// `POST /v1/scenarios` — the scenario TOML as the body; validated before it is stored.
 pub async fn put_scenario(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: As<Planners>,
     Params(q): Params<Named>,
     body: String,
 ) -> ApiResult<Response> {
-    caller.require(PLANNER, "store scenarios")?;
     let origin = q.name.clone().unwrap_or_else(|| "scenario".into());
     let scenario =
         Scenario::parse(&body, &origin).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    if scenario.history.is_some() {
+        // The server never reads a file a request names.
+        return Err(ApiError::invalid(
+            "history",
+            "a scenario stored through the API cannot name a file; remove `history` and upload \
+             the history with POST /v1/histories?scenario=<id>",
+        ));
+    }
     let id = state
         .store
         .put_scenario(&caller.0, &scenario.name, &body)
@@ -41,8 +48,7 @@ pub async fn put_scenario(
         .into_response())
 }
 
-pub async fn scenarios(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read scenarios")?;
+pub async fn scenarios(State(state): State<AppState>, _: As<Readers>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "scenarios": state.store.scenarios().await? })))
 }
 
@@ -56,18 +62,11 @@ pub struct ForecastQuery {
 /// checked against the scenario's channels before it is stored.
 pub async fn put_forecast(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: As<Planners>,
     Params(q): Params<ForecastQuery>,
     body: String,
 ) -> ApiResult<Response> {
-    caller.require(PLANNER, "store forecasts")?;
-    let (_, text) = state
-        .store
-        .scenario(q.scenario)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("scenario {}", q.scenario)))?;
-    let scenario = Scenario::parse(&text, "stored scenario")
-        .map_err(|e| ApiError::Internal(format!("stored scenario: {e}")))?;
+    let scenario = stored_scenario(&state, q.scenario).await?;
     let series =
         crate::volumes::VolumeSeries::read_from(body.as_bytes(), "body", scenario.time_zone)
             .map_err(|e| ApiError::invalid("body", e.to_string()))?;
@@ -81,17 +80,55 @@ pub async fn put_forecast(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
-pub async fn rosters(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read rosters")?;
+/// Largest history accepted (a year of 5-minute intervals on three channels fits).
+pub const HISTORY_LIMIT: usize = 48 * 1024 * 1024;
+
+/// `POST /v1/histories?scenario=<id>` — a volume history CSV (`timestamp,channel,volume[,aht_seconds]`),
+/// checked line by line against the scenario's channels before it is stored; forecast and plan
+/// jobs learn from it.
+pub async fn put_history(
+    State(state): State<AppState>,
+    caller: As<Planners>,
+    Params(q): Params<ForecastQuery>,
+    body: String,
+) -> ApiResult<Response> {
+    let scenario = stored_scenario(&state, q.scenario).await?;
+    let series =
+        crate::volumes::VolumeSeries::read_from(body.as_bytes(), "body", scenario.time_zone)
+            .map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    crate::forecast::history::for_scenario(&series, &scenario)
+        .map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let id = state
+        .store
+        .put_history(&caller.0, q.scenario, "upload", &body)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "rows": series.rows.len() })),
+    )
+        .into_response())
+}
+
+/// A stored scenario, parsed; `scenario` names the query parameter at fault when there is none.
+async fn stored_scenario(state: &AppState, id: i64) -> ApiResult<Scenario> {
+    let (_, text) = state
+        .store
+        .scenario(id)
+        .await?
+        .ok_or_else(|| ApiError::invalid("scenario", format!("no scenario {id}")))?;
+    Scenario::parse(&text, "stored scenario")
+        .map_err(|e| ApiError::Internal(format!("stored scenario {id}: {e}")))
+}
+
+pub async fn rosters(State(state): State<AppState>, _: As<Readers>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "rosters": state.store.rosters().await? })))
 }
 
 pub async fn versions(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read rosters")?;
     let versions = state.store.versions(id).await?;
     if versions.is_empty() {
         return Err(ApiError::NotFound(format!("roster {id}")));
@@ -110,10 +147,9 @@ async fn stored_version(state: &AppState, id: i64) -> ApiResult<crate::store::Ve
 /// `GET /v1/versions/{version}` — status, reason and the schedule summary.
 pub async fn version(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read rosters")?;
     let v = stored_version(&state, id).await?;
     Ok(Json(json!({
         "version": v.meta,
@@ -130,20 +166,18 @@ pub async fn version(
 /// `GET /v1/versions/{version}/plan` — the whole live plan (names included).
 pub async fn plan(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read rosters")?;
     let v = stored_version(&state, id).await?;
     Ok(Json(serde_json::to_value(&*v.plan)?))
 }
 
 pub async fn publish(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: As<Planners>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(PLANNER, "publish rosters")?;
     let meta = state.store.publish(&caller.0, id).await?;
     *state.live.write().expect("live cache lock") = None;
     let _ = state.hub.wake.try_send(());
@@ -155,10 +189,9 @@ pub async fn publish(
 /// committed fewer heads than planned.
 pub async fn acknowledgements(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read acknowledgements")?;
     let v = stored_version(&state, id).await?;
     let acks = state.store.acknowledgements(id).await?;
     let vendors: Vec<Value> = v
@@ -190,10 +223,9 @@ pub async fn acknowledgements(
 /// stored; later live edits are not in it, and a banner says so).
 pub async fn report(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::response::Html<String>> {
-    caller.require(READ_ALL, "read reports")?;
     let (of, html) = state.store.report(id).await?.ok_or_else(|| {
         ApiError::NotFound(format!(
             "a report for version {id} (`peakplan plan` stores one)"
@@ -221,10 +253,9 @@ pub struct Page {
 
 pub async fn audit(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Readers>,
     Params(q): Params<Page>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(READ_ALL, "read the audit log")?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "expected 1 to 1000"));

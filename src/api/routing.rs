@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Caller, Params, ROUTING_FEED};
+use super::extract::{As, Feed, Params};
 use crate::live::LiveView;
 use axum::Json;
 use axum::extract::State;
@@ -63,10 +63,9 @@ fn round(v: f64, digits: i32) -> f64 {
 /// `GET /v1/routing/staffing?at=…`
 pub async fn staffing(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Feed>,
     Params(q): Params<At>,
 ) -> ApiResult<Response> {
-    caller.require(ROUTING_FEED, "read the routing feed")?;
     let at = parse_instant("at", q.at.as_deref())?;
     let (version, view) = state.live().await?;
     let i = interval_of(&view, at)?;
@@ -107,10 +106,9 @@ pub async fn staffing(
 /// `GET /v1/routing/roster?at=…`
 pub async fn roster(
     State(state): State<AppState>,
-    caller: Caller,
+    _: As<Feed>,
     Params(q): Params<At>,
 ) -> ApiResult<Response> {
-    caller.require(ROUTING_FEED, "read the routing feed")?;
     let at = parse_instant("at", q.at.as_deref())?;
     let (version, view) = state.live().await?;
     interval_of(&view, at)?;

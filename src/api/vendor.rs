@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, Caller, Params};
+use super::extract::{Acknowledgers, As, Body, Caller, Params, VendorReaders};
 use crate::live::ack::Acknowledgement;
 use crate::live::edit::local;
 use crate::live::{LiveBlock, LivePlan};
@@ -68,7 +68,7 @@ fn block_json(plan: &LivePlan, b: &LiveBlock) -> Value {
 /// `GET /v1/vendor/plan?from=&to=` — JSON, or CSV with `Accept: text/csv`.
 pub async fn plan(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: As<VendorReaders>,
     headers: HeaderMap,
     Params(q): Params<PlanQuery>,
 ) -> ApiResult<Response> {
@@ -128,18 +128,23 @@ pub async fn plan(
     Ok(response)
 }
 
-/// `POST /v1/vendor/plan/{version}/ack`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckQuery {
+    /// A planner acknowledging on a vendor's behalf names the vendor.
+    pub vendor: Option<String>,
+}
+
+/// `POST /v1/vendor/plan/{version}/ack` — by the vendor, or by a planner on its behalf
+/// (`?vendor=<id>`; the audit log names the planner).
 pub async fn acknowledge(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: As<Acknowledgers>,
     Path(version): Path<i64>,
+    Params(q): Params<AckQuery>,
     Body(ack): Body<Acknowledgement>,
 ) -> ApiResult<Response> {
-    let Role::Vendor(vendor) = caller.role().clone() else {
-        return Err(ApiError::Forbidden(
-            "only a vendor token acknowledges its plan".into(),
-        ));
-    };
+    let vendor = vendor_of(&caller, q.vendor.as_deref())?;
     if !ack.accept {
         return Err(ApiError::invalid(
             "accept",

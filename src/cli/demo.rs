@@ -1,47 +1,73 @@
 //! `peakplan demo`: the main job on the bundled sample — the Double 11 peak planned end to end from
 //! its history, checked by simulation, published into the embedded SQLite store, with the report.
+//!
+//! The sample (models/promo-peak.toml and forecasts/promo-peak-history.csv) is built into the
+//! binary, so an installed `peakplan demo` runs from any folder.
 
-use super::plan::{self, PlanArgs};
-use super::schedule::ModeName;
+use super::plan;
+use crate::plan::{Demand, PlanRequest};
+use crate::scenario::Scenario;
+use crate::simulate::{HandleTime, SimulationOptions};
+use crate::volumes::VolumeSeries;
 use clap::Args;
 use std::path::PathBuf;
 
-/// Plan the bundled Double 11 sample (models/promo-peak.toml and its history) end to end: forecast,
-/// core-plus-elastic roster, simulation check, published into the database (DATABASE_URL, default
-/// sqlite://peakplan.sqlite), and the report in --out/report.html.
+/// Plan the bundled Double 11 sample (models/promo-peak.toml and its history, built into the
+/// binary) end to end: forecast, core-plus-elastic roster, simulation check, published into the
+/// database (DATABASE_URL, default sqlite://peakplan.sqlite), and the report in --out/report.html.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Folder for the results.
     #[arg(long, default_value = "out/demo")]
     out: PathBuf,
-    /// Simulation replications.
+    /// Simulation replications of the check.
     #[arg(long, default_value_t = 20)]
     replications: u32,
+    /// Seed of the simulation check.
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
 
-const SCENARIO: &str = "models/promo-peak.toml";
+const SCENARIO_FILE: &str = "models/promo-peak.toml";
+const SCENARIO: &str = include_str!("../../models/promo-peak.toml");
+const HISTORY_FILE: &str = "forecasts/promo-peak-history.csv";
+const HISTORY: &str = include_str!("../../forecasts/promo-peak-history.csv");
+
+/// The bundled sample as a request for the main job.
+pub fn sample_request(
+    roster: crate::roster::Options,
+    simulation: Option<SimulationOptions>,
+) -> anyhow::Result<PlanRequest> {
+    let scenario = Scenario::parse(SCENARIO, SCENARIO_FILE)?;
+    let history = VolumeSeries::read_from(HISTORY.as_bytes(), HISTORY_FILE, scenario.time_zone)?;
+    Ok(PlanRequest {
+        scenario,
+        scenario_text: SCENARIO.to_string(),
+        demand: Demand::History(history),
+        roster,
+        simulation,
+    })
+}
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let scenario = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
     println!(
-        "peakplan demo: the Double 11 sample ({SCENARIO}) from history to a published roster\n"
+        "peakplan demo: the Double 11 sample ({SCENARIO_FILE}, built in) from history to a published roster\n"
     );
-    let plan_args = PlanArgs {
-        scenario: scenario.clone(),
-        out: Some(args.out.clone()),
-        publish: true,
-        compare: None,
-        forecast: None,
-        mode: ModeName::Service,
-        time_limit: 120.0,
-        replications: args.replications,
-        seed: args.seed,
-        no_store: false,
+    std::fs::create_dir_all(&args.out)?;
+    let roster = crate::roster::Options {
+        solver_log: Some(args.out.join("solver.log")),
+        ..Default::default()
     };
-    let planned = plan::plan_one(&plan_args, &scenario, &args.out)?;
-    plan::print_plan(&planned);
+    let request = sample_request(
+        roster,
+        Some(SimulationOptions {
+            replications: args.replications,
+            seed: args.seed,
+            handle_time: HandleTime::Exponential,
+        }),
+    )?;
+    let planned = plan::plan_one(&request, &args.out, true, false)?;
+    plan::print_plan(&planned.plan);
     let report = args.out.join("report.html");
     println!(
         "\nreport: {} (open it in a browser; it needs no network)",

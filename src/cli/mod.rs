@@ -3,6 +3,7 @@
 mod demo;
 mod forecast;
 mod plan;
+mod progress;
 mod queue;
 mod schedule;
 mod serve;

@@ -1,18 +1,70 @@
 //! `peakplan plan`: the main job — history → forecast → staffing → core-plus-elastic roster →
 //! simulation check → stored (and published) → report. `--compare` plans a second scenario and
-//! sets the two side by side.
+//! sets the two side by side. The work is [`crate::plan::run`]; this file reads the arguments,
+//! writes the folder and prints.
 
-use super::schedule::{self, ModeName, ScheduleArgs, ScheduleRun};
-use super::simulate as sim_cli;
-use super::table;
-use crate::live::LivePlan;
-use crate::report::{self, ReportInput, svg::thousands};
-use crate::simulate::{Coverage, HandleTime, SimulationOptions, SimulationReport};
-use crate::store::{self, PlanRecord};
+use super::progress::CliProgress;
+use super::table::{self, thousands};
+use crate::export;
+use crate::plan::{self, Demand, Plan, PlanRequest};
+use crate::roster::{self, Mode};
+use crate::scenario::Scenario;
+use crate::simulate::{HandleTime, SimulationOptions};
+use crate::store::{self, Actor, PlanRecord, VersionMeta};
 use crate::volumes::VolumeSeries;
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeName {
+    /// Each channel's daily service target, with service curves (fewer paid hours).
+    Service,
+    /// Staffing's required agents in every interval (the classic two-step).
+    Coverage,
+}
+
+impl From<ModeName> for Mode {
+    fn from(m: ModeName) -> Self {
+        match m {
+            ModeName::Service => Mode::Service,
+            ModeName::Coverage => Mode::Coverage,
+        }
+    }
+}
+
+/// How the roster is solved: shared by `plan` and `schedule`.
+#[derive(Debug, Clone, Args)]
+pub struct RosterArgs {
+    /// What the roster must hold: each channel-day's service target, or each interval's requirement.
+    #[arg(long, value_enum, default_value = "service")]
+    pub mode: ModeName,
+    /// Seconds the solver may run; on the limit the best roster found is kept, with its gap.
+    #[arg(long, default_value_t = roster::Options::default().time_limit_seconds)]
+    pub time_limit: f64,
+    /// Relative gap at which the solver stops.
+    #[arg(long, default_value_t = roster::Options::default().relative_gap)]
+    pub gap: f64,
+    /// Service mode: the least service level any open interval may have.
+    #[arg(long, default_value_t = roster::Options::default().interval_floor)]
+    pub floor: f64,
+    /// Service mode: plan each day this share above the target, for rounding to whole agents.
+    #[arg(long, default_value_t = roster::Options::default().service_margin)]
+    pub margin: f64,
+}
+
+impl RosterArgs {
+    pub fn options(&self, solver_log: Option<PathBuf>) -> roster::Options {
+        roster::Options {
+            mode: self.mode.into(),
+            time_limit_seconds: self.time_limit,
+            relative_gap: self.gap,
+            interval_floor: self.floor,
+            service_margin: self.margin,
+            solver_log,
+        }
+    }
+}
 
 /// Plan a promotion peak end to end: forecast the scenario's history (promotion uplift and
 /// quantiles), staff it, build the core-plus-elastic roster, check the roster by simulation, store
@@ -42,28 +94,17 @@ pub struct PlanArgs {
     /// Use this forecast CSV instead of forecasting the history.
     #[arg(long)]
     pub forecast: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "service")]
-    pub mode: ModeName,
-    /// Seconds the roster solver may run.
-    #[arg(long, default_value_t = 120.0)]
-    pub time_limit: f64,
+    #[command(flatten)]
+    pub roster: RosterArgs,
     /// Simulation replications for the check.
     #[arg(long, default_value_t = 20)]
     pub replications: u32,
+    /// Seed of the simulation check: the same seed and inputs give the same files, byte for byte.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Do not store the plan in the database.
     #[arg(long, conflicts_with = "publish")]
     pub no_store: bool,
-}
-
-/// One planned scenario: the roster run, its simulation, where its report is.
-pub struct Planned {
-    pub run: ScheduleRun,
-    pub simulation: SimulationReport,
-    pub dir: PathBuf,
-    /// Version stored, and whether it was published.
-    pub stored: Option<(i64, bool)>,
 }
 
 fn default_out(scenario: &Path) -> PathBuf {
@@ -73,111 +114,116 @@ fn default_out(scenario: &Path) -> PathBuf {
     PathBuf::from("out").join(stem)
 }
 
-/// Plans one scenario into `dir`.
-pub fn plan_one(args: &PlanArgs, scenario: &Path, dir: &Path) -> anyhow::Result<Planned> {
-    println!("planning {} → {}", scenario.display(), dir.display());
-    let defaults = crate::roster::Options::default();
-    let schedule_args = ScheduleArgs {
-        scenario: scenario.to_path_buf(),
-        forecast: args.forecast.clone(),
-        mode: args.mode,
-        time_limit: args.time_limit,
-        gap: defaults.relative_gap,
-        floor: defaults.interval_floor,
-        margin: defaults.service_margin,
-        out: dir.to_path_buf(),
-        json: false,
+/// What the main job plans against: the given forecast, or the scenario's history.
+pub fn demand(scenario: &Scenario, path: &Path, forecast: Option<&Path>) -> anyhow::Result<Demand> {
+    if let Some(f) = forecast {
+        return Ok(Demand::Forecast(VolumeSeries::read(f, scenario.time_zone)?));
+    }
+    let Some(history) = &scenario.history else {
+        anyhow::bail!(
+            "{} has no `history = \"…\"` to forecast from; add one, or give --forecast FILE.csv",
+            path.display()
+        );
     };
-    let run = schedule::compute(&schedule_args)?;
-    schedule::write_outputs(dir, &run)?;
+    let series = VolumeSeries::read(history, scenario.time_zone).with_context(|| {
+        format!(
+            "the history named by `history` in {} (paths are relative to the scenario file)",
+            path.display()
+        )
+    })?;
+    Ok(Demand::History(series))
+}
 
-    let coverage = Coverage {
-        agents: run.roster.evaluation.on_phone.clone(),
-    };
-    let options = SimulationOptions {
-        replications: args.replications,
-        seed: args.seed,
-        handle_time: HandleTime::Exponential,
-    };
-    let simulation =
-        sim_cli::run_with_progress(&run.scenario, &run.grid, &run.volumes, &coverage, &options)?;
-    sim_cli::write_intervals(&dir.join("simulation.csv"), &run.scenario, &simulation)?;
+/// A request for the main job from a scenario file and an optional forecast file.
+pub fn request(
+    scenario: &Path,
+    forecast: Option<&Path>,
+    roster: roster::Options,
+    simulation: Option<SimulationOptions>,
+) -> anyhow::Result<PlanRequest> {
+    let parsed = Scenario::load(scenario)?;
+    let scenario_text = std::fs::read_to_string(scenario)
+        .with_context(|| format!("cannot read {}", scenario.display()))?;
+    let demand = demand(&parsed, scenario, forecast)?;
+    Ok(PlanRequest {
+        scenario: parsed,
+        scenario_text,
+        demand,
+        roster,
+        simulation,
+    })
+}
 
-    let history = match &run.scenario.history {
-        Some(path) if args.forecast.is_none() => {
-            Some(VolumeSeries::read(path, run.scenario.time_zone)?)
-        }
-        _ => None,
-    };
-    let vendor_files = run
-        .scenario
-        .vendors
-        .iter()
-        .map(|v| (v.name.clone(), format!("vendor_{}.csv", v.id)))
-        .collect();
-    let html = report::render(&ReportInput {
-        scenario: &run.scenario,
-        grid: &run.grid,
-        requirements: &run.requirements,
-        roster: &run.roster,
-        forecast: &run.forecast_rows,
-        history: history.as_ref(),
-        simulation: Some(&simulation),
-        summary: &run.summary,
-        vendor_files,
-    });
-    let report_path = dir.join("report.html");
-    std::fs::write(&report_path, html)
-        .with_context(|| format!("cannot write {}", report_path.display()))?;
+/// Runs the main job with progress on stderr.
+pub fn run_plan(request: &PlanRequest) -> anyhow::Result<Plan> {
+    let progress = CliProgress::new();
+    let plan = plan::run(request, &progress);
+    progress.finish();
+    Ok(plan?)
+}
 
-    let stored = if args.no_store {
+/// Stores a plan (and publishes it) in the database `DATABASE_URL` names.
+pub fn store_plan(plan: &Plan, publish: bool) -> anyhow::Result<VersionMeta> {
+    let forecast = export::volumes_string(&plan.forecast, plan.scenario.time_zone);
+    store_record(&PlanRecord::new(plan, &forecast), publish)
+}
+
+/// Stores a planned roster with what it was planned from, in one transaction.
+pub fn store_record(record: &PlanRecord<'_>, publish: bool) -> anyhow::Result<VersionMeta> {
+    super::serve::runtime()?.block_on(async {
+        let store = super::serve::open().await?;
+        Ok(store
+            .store_plan(
+                &Actor::cli(if publish { "publish" } else { "store" }),
+                record,
+                publish,
+            )
+            .await?)
+    })
+}
+
+/// One planned scenario and where it went.
+pub struct Planned {
+    pub plan: Plan,
+    pub dir: PathBuf,
+    /// The version stored, and whether it was published.
+    pub stored: Option<(i64, bool)>,
+}
+
+/// Plans one scenario into `dir`, stores it unless `no_store`.
+pub fn plan_one(
+    request: &PlanRequest,
+    dir: &Path,
+    publish: bool,
+    no_store: bool,
+) -> anyhow::Result<Planned> {
+    println!("planning {} → {}", request.scenario.name, dir.display());
+    let plan = run_plan(request)?;
+    export::write_plan(dir, &plan)?;
+    let stored = if no_store {
         None
     } else {
-        Some(store_plan(&run, &report_path, args.publish)?)
+        Some((store_plan(&plan, publish)?.id, publish))
     };
     Ok(Planned {
-        run,
-        simulation,
+        plan,
         dir: dir.to_path_buf(),
         stored,
     })
 }
 
-/// Stores scenario, forecast, roster and report in one transaction; publishes when asked. The
-/// version and whether it is live.
-fn store_plan(run: &ScheduleRun, report: &Path, publish: bool) -> anyhow::Result<(i64, bool)> {
-    let report = std::fs::read_to_string(report)
-        .with_context(|| format!("cannot read {}", report.display()))?;
-    let plan = LivePlan::from_roster(&run.scenario, &run.grid, &run.requirements, &run.roster);
-    let mut forecast = Vec::new();
-    crate::volumes::write(&mut forecast, &run.forecast_rows, run.scenario.time_zone)?;
-    let forecast = String::from_utf8(forecast)?;
-    let record = PlanRecord {
-        scenario_name: &run.scenario.name,
-        scenario_text: &run.scenario_text,
-        forecast_origin: "plan",
-        forecast_csv: &forecast,
-        plan: &plan,
-        summary: &run.summary,
-        report: Some(&report),
-    };
-    let stored = super::serve::store_blocking(&record, publish)?;
-    Ok((stored.id, publish))
-}
-
 /// Per channel and day: volume, core and elastic hours, projected and simulated service, target,
 /// simulated abandonment; then the cost split.
-pub fn print_plan(p: &Planned) {
-    let run = &p.run;
-    let e = &run.roster.evaluation;
+pub fn print_plan(p: &Plan) {
+    let sum = &p.summary;
     println!(
         "\n{} — {} core shifts for {} agents, {} vendor blocks; status {}, gap {:.2}%",
-        run.scenario.name,
-        run.roster.shifts.len(),
-        run.summary["agents_rostered"],
-        run.roster.blocks.len(),
-        run.summary["status"].as_str().unwrap_or(""),
-        e.gap * 100.0
+        p.scenario.name,
+        sum.shifts,
+        sum.agents_rostered,
+        sum.vendor_blocks,
+        sum.status.name(),
+        sum.gap * 100.0
     );
     let mut t = table::new(&[
         "channel",
@@ -190,15 +236,14 @@ pub fn print_plan(p: &Planned) {
         "target",
         "abandoned",
     ]);
-    for d in &e.days {
+    for d in &sum.service {
         if d.volume <= 0.0 {
             continue;
         }
         let sim = p
             .simulation
-            .channels
-            .iter()
-            .find(|c| c.channel == d.channel)
+            .as_ref()
+            .and_then(|s| s.channels.iter().find(|c| c.channel == d.channel))
             .and_then(|c| c.days.iter().find(|x| x.date == d.date));
         let sim_sl = sim.and_then(|s| s.stats.service_level);
         let below = |v: Option<f64>| match v {
@@ -230,18 +275,19 @@ pub fn print_plan(p: &Planned) {
         ]);
     }
     println!("{t}");
-    let cost = &run.summary["cost"];
-    let hours = &run.summary["paid_hours"];
     let mut c = table::new(&["cost", "amount", "paid hours"]);
-    if let Some(items) = cost.as_object() {
-        for (k, v) in items {
-            c.add_row(vec![
-                k.clone(),
-                thousands(v.as_f64().unwrap_or(0.0)),
-                thousands(hours[k].as_f64().unwrap_or(0.0)),
-            ]);
-        }
+    for (name, amount) in sum.cost.items() {
+        c.add_row(vec![
+            name.to_string(),
+            thousands(amount),
+            thousands(sum.paid_hours.of(name)),
+        ]);
     }
+    c.add_row(vec![
+        "total".to_string(),
+        thousands(sum.cost.total),
+        thousands(sum.paid_hours.total),
+    ]);
     println!("{c}");
 }
 
@@ -250,23 +296,44 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.scenario));
+    let simulation = Some(SimulationOptions {
+        replications: args.replications,
+        seed: args.seed,
+        handle_time: HandleTime::Exponential,
+    });
+    let make = |scenario: &Path, dir: &Path| {
+        let options = args.roster.options(Some(dir.join("solver.log")));
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        request(scenario, args.forecast.as_deref(), options, simulation)
+    };
     let Some(other) = args.compare.clone() else {
-        let p = plan_one(&args, &args.scenario, &out)?;
-        print_plan(&p);
+        let p = plan_one(
+            &make(&args.scenario, &out)?,
+            &out,
+            args.publish,
+            args.no_store,
+        )?;
+        print_plan(&p.plan);
         after(&p);
         return Ok(());
     };
-    let a = plan_one(&args, &args.scenario, &out.join("a"))?;
-    let b = plan_one(&args, &other, &out.join("b"))?;
-    print_plan(&a);
-    print_plan(&b);
-    print_comparison(&a, &b);
+    let (dir_a, dir_b) = (out.join("a"), out.join("b"));
+    let a = plan_one(
+        &make(&args.scenario, &dir_a)?,
+        &dir_a,
+        args.publish,
+        args.no_store,
+    )?;
+    let b = plan_one(&make(&other, &dir_b)?, &dir_b, args.publish, args.no_store)?;
+    print_plan(&a.plan);
+    print_plan(&b.plan);
+    print_comparison(&a.plan, &b.plan);
     after(&a);
     after(&b);
     Ok(())
 }
 
-fn after(p: &Planned) {
+pub fn after(p: &Planned) {
     println!("report: {}", p.dir.join("report.html").display());
     match p.stored {
         Some((v, true)) => println!(
@@ -282,55 +349,48 @@ fn after(p: &Planned) {
 }
 
 /// Cost and service of two plans side by side.
-pub fn print_comparison(a: &Planned, b: &Planned) {
-    let mut t = table::new(&["", &a.run.scenario.name, &b.run.scenario.name, "difference"]);
+pub fn print_comparison(a: &Plan, b: &Plan) {
+    let mut t = table::new(&["", &a.scenario.name, &b.scenario.name, "difference"]);
     let row =
         |t: &mut comfy_table::Table, name: &str, x: f64, y: f64, fmt: &dyn Fn(f64) -> String| {
             t.add_row(vec![name.to_string(), fmt(x), fmt(y), fmt(y - x)]);
         };
     let money = |v: f64| thousands(v);
-    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
-    let (sa, sb) = (&a.run.summary, &b.run.summary);
-    row(
-        &mut t,
-        "total cost",
-        num(&sa["cost_total"]),
-        num(&sb["cost_total"]),
-        &money,
-    );
-    let mut keys: Vec<String> = Vec::new();
+    let (sa, sb) = (&a.summary, &b.summary);
+    row(&mut t, "total cost", sa.cost_total, sb.cost_total, &money);
+    let mut sources: Vec<&str> = Vec::new();
     for s in [sa, sb] {
-        if let Some(o) = s["cost"].as_object() {
-            for k in o.keys() {
-                if k != "total" && !keys.contains(k) {
-                    keys.push(k.clone());
-                }
+        for (name, _) in s.cost.items() {
+            if !sources.contains(&name) {
+                sources.push(name);
             }
         }
     }
-    for k in &keys {
+    for k in &sources {
         row(
             &mut t,
             &format!("  {k}"),
-            num(&sa["cost"][k]),
-            num(&sb["cost"][k]),
+            sa.cost.of(k),
+            sb.cost.of(k),
             &money,
         );
     }
     row(
         &mut t,
         "paid hours",
-        num(&sa["paid_hours"]["total"]),
-        num(&sb["paid_hours"]["total"]),
+        sa.paid_hours.total,
+        sb.paid_hours.total,
         &money,
     );
-    for ch in &a.run.scenario.channels {
+    for ch in &a.scenario.channels {
         let id = ch.id.as_str();
-        let sim = |p: &Planned| {
+        let channel = |p: &Plan| {
             p.simulation
-                .channels
-                .iter()
-                .find(|c| c.channel == id)
+                .as_ref()
+                .and_then(|s| s.channels.iter().find(|c| c.channel == id).cloned())
+        };
+        let sim = |p: &Plan| {
+            channel(p)
                 .and_then(|c| c.total.service_level)
                 .map_or(f64::NAN, |e| e.mean)
         };
@@ -342,21 +402,17 @@ pub fn print_comparison(a: &Planned, b: &Planned) {
             }
         };
         row(&mut t, &format!("{id} simulated SL"), sim(a), sim(b), &pctf);
-        let below = |p: &Planned| {
-            p.simulation
-                .channels
-                .iter()
-                .find(|c| c.channel == id)
-                .map_or(0.0, |c| {
-                    c.days
-                        .iter()
-                        .filter(|d| {
-                            d.stats
-                                .service_level
-                                .is_some_and(|s| s.mean + 1e-9 < ch.target.share())
-                        })
-                        .count() as f64
-                })
+        let below = |p: &Plan| {
+            channel(p).map_or(0.0, |c| {
+                c.days
+                    .iter()
+                    .filter(|d| {
+                        d.stats
+                            .service_level
+                            .is_some_and(|s| s.mean + 1e-9 < ch.target.share())
+                    })
+                    .count() as f64
+            })
         };
         row(
             &mut t,

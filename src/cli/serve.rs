@@ -2,7 +2,8 @@
 //! command line.
 
 use crate::live::LivePlan;
-use crate::store::{self, Actor, NewToken, PlanRecord, Role, Store, VersionMeta};
+use crate::roster::summary::RosterSummary;
+use crate::store::{self, Actor, NewToken, PlanRecord, Role, Store};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -68,14 +69,14 @@ pub struct TokenArgs {
     pub command: TokenCommand,
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")
 }
 
-async fn open() -> anyhow::Result<Arc<dyn Store>> {
+pub(super) async fn open() -> anyhow::Result<Arc<dyn Store>> {
     let url = store::database_url();
     store::open(&url)
         .await
@@ -124,12 +125,12 @@ async fn shutdown_signal() {
 }
 
 pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
+    let path = |name: &str| args.dir.join(name);
     let read = |name: &str| {
-        let path = args.dir.join(name);
-        std::fs::read_to_string(&path).with_context(|| {
+        std::fs::read_to_string(path(name)).with_context(|| {
             format!(
-                "cannot read {}; is {} a folder written by `peakplan schedule --out`?",
-                path.display(),
+                "cannot read {}; is {} a folder written by `peakplan schedule --out` or `peakplan plan`?",
+                path(name).display(),
                 args.dir.display()
             )
         })
@@ -137,14 +138,12 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
     let scenario_text = read("scenario.toml")?;
     let scenario = crate::scenario::Scenario::parse(
         &scenario_text,
-        &args.dir.join("scenario.toml").display().to_string(),
+        &path("scenario.toml").display().to_string(),
     )?;
     let forecast = read("forecast.csv")?;
-    let plan: LivePlan = serde_json::from_str(&read("plan.json")?)
-        .with_context(|| format!("{}/plan.json is not a roster plan", args.dir.display()))?;
-    let summary: serde_json::Value = serde_json::from_str(&read("summary.json")?)
-        .with_context(|| format!("{}/summary.json is not JSON", args.dir.display()))?;
-    let report = std::fs::read_to_string(args.dir.join("report.html")).ok();
+    let plan: LivePlan = parse_json(&read("plan.json")?, &path("plan.json"))?;
+    let summary: RosterSummary = parse_json(&read("summary.json")?, &path("summary.json"))?;
+    let report = std::fs::read_to_string(path("report.html")).ok();
     let record = PlanRecord {
         scenario_name: &scenario.name,
         scenario_text: &scenario_text,
@@ -154,7 +153,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
         summary: &summary,
         report: report.as_deref(),
     };
-    let stored = store_blocking(&record, !args.draft)?;
+    let stored = super::plan::store_record(&record, !args.draft)?;
     println!(
         "{} roster {} version {} ({} shifts, {} vendor blocks, {} to {}) in {}",
         if args.draft {
@@ -173,18 +172,26 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stores a planned roster (and publishes it) in the database `DATABASE_URL` names, from
-/// synchronous code.
-pub fn store_blocking(record: &PlanRecord<'_>, publish: bool) -> anyhow::Result<VersionMeta> {
-    runtime()?.block_on(async {
-        let store = open().await?;
-        Ok(store
-            .store_plan(
-                &Actor::cli(if publish { "publish" } else { "store" }),
-                record,
-                publish,
-            )
-            .await?)
+/// A JSON file read into its type; the error names the file, line, column and the field at fault.
+fn parse_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        anyhow::anyhow!(
+            "{}:{}:{}: {}{inner}; write it again with `peakplan schedule --out DIR`",
+            path.display(),
+            inner.line(),
+            inner.column(),
+            if field == "." {
+                String::new()
+            } else {
+                format!("`{field}`: ")
+            }
+        )
     })
 }
 

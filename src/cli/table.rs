@@ -16,9 +16,7 @@ pub fn new(header: &[&str]) -> Table {
     t
 }
 
-pub fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
-}
+pub use crate::figures::{percent as pct, thousands};
 
 pub fn pct_ci(mean: f64, ci: Option<f64>) -> String {
     match ci {

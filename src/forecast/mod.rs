@@ -46,6 +46,8 @@ pub struct ForecastOptions {
 pub enum ForecastError {
     #[error("{0}")]
     Input(String),
+    #[error(transparent)]
+    History(#[from] crate::volumes::VolumeError),
     #[error(
         "event `{event}` (tag `{tag}`) has no past occurrence in the history of channel `{channel}` to learn its uplift from; \
          give a manual multiplier in the scenario: multiplier = {{ {channel} = 1.8 }}"
@@ -68,18 +70,13 @@ pub struct AppliedEvent {
     pub uplift: f64,
 }
 
-/// The scenario's history (`history = "…"`) forecast over its horizon, with the origin named for
-/// summaries: what `schedule` and `plan` use when no forecast file is given.
-pub fn horizon_from_history(
+/// A history forecast over the scenario's horizon, the method of each channel chosen by backtest:
+/// what the main job plans against when no forecast is given.
+pub fn over_horizon(
+    series: &crate::volumes::VolumeSeries,
     scenario: &Scenario,
-) -> anyhow::Result<(Vec<crate::volumes::VolumeRow>, String)> {
-    let Some(history_path) = &scenario.history else {
-        anyhow::bail!(
-            "no forecast: give --forecast FILE.csv, or a scenario with `history = \"…\"` to forecast from"
-        );
-    };
-    let series = crate::volumes::VolumeSeries::read(history_path, scenario.time_zone)?;
-    let history = history::for_scenario(&series, scenario)?;
+) -> Result<Forecast, ForecastError> {
+    let history = history::for_scenario(series, scenario)?;
     let options = ForecastOptions {
         start: scenario.horizon.start.and_time(NaiveTime::MIN),
         end: (scenario.horizon.end + chrono::Duration::days(1)).and_time(NaiveTime::MIN),
@@ -87,11 +84,7 @@ pub fn horizon_from_history(
         origins: 4,
         horizon_days: 7,
     };
-    let result = forecast(&history, Some(scenario), &options)?;
-    Ok((
-        result.rows(),
-        format!("forecast of {}", history_path.display()),
-    ))
+    forecast(&history, Some(scenario), &options)
 }
 
 /// The level of the rest of a day from its actuals so far: the observed ratio of actual to planned

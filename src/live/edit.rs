@@ -7,36 +7,7 @@ use super::{Break, LiveBlock, LivePlan, LiveShift, LiveView, ServiceSummary, ins
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A local clock time "HH:MM"; hours past 23 mean the next morning (a shift ending "25:30").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Clock(u32);
-
-impl Clock {
-    pub fn minutes(self) -> u32 {
-        self.0
-    }
-}
-
-impl TryFrom<String> for Clock {
-    type Error = String;
-    fn try_from(text: String) -> Result<Clock, String> {
-        let bad = || format!("expected a local time \"HH:MM\" from 00:00 to 47:59, got \"{text}\"");
-        let (h, m) = text.split_once(':').ok_or_else(bad)?;
-        let h: u32 = h.parse().map_err(|_| bad())?;
-        let m: u32 = m.parse().map_err(|_| bad())?;
-        if h >= 48 || m >= 60 {
-            return Err(bad());
-        }
-        Ok(Clock(h * 60 + m))
-    }
-}
-
-impl From<Clock> for String {
-    fn from(c: Clock) -> String {
-        format!("{:02}:{:02}", c.0 / 60, c.0 % 60)
-    }
-}
+pub use crate::clock::{Clock, local};
 
 /// One change to the live roster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -481,9 +452,4 @@ fn shift_of<'a>(
 fn unknown_channel(plan: &LivePlan, channel: &str) -> String {
     let ids: Vec<&str> = plan.channels.iter().map(|c| c.id.as_str()).collect();
     format!("unknown channel `{channel}`; channels: {}", ids.join(", "))
-}
-
-/// "2026-11-11 14:30" in the plan's time zone.
-pub fn local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }

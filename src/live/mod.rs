@@ -11,6 +11,7 @@
 
 pub mod ack;
 pub mod edit;
+mod raw;
 pub mod reforecast;
 
 use crate::queueing::Queue;
@@ -129,10 +130,15 @@ impl LiveBlock {
 }
 
 /// A roster as the routing layer, vendors and supervisors see it.
+///
+/// Read back (from plan.json or the store) it is checked whole ([`LivePlan::check`]): a demand
+/// row per interval on every channel, shifts of known agents on known channels, blocks of known
+/// vendors, times in order and inside the plan — so nothing downstream meets a broken plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "raw::LivePlan")]
 pub struct LivePlan {
     pub name: String,
-    pub time_zone: String,
+    pub time_zone: Tz,
     pub interval_minutes: u32,
     /// Start of the first interval.
     pub start: DateTime<Utc>,
@@ -247,7 +253,7 @@ impl LivePlan {
         });
         LivePlan {
             name: scenario.name.clone(),
-            time_zone: tz.name().to_string(),
+            time_zone: tz,
             interval_minutes: grid.length().minutes(),
             start: grid.start_of(0),
             intervals: grid.len(),
@@ -261,8 +267,107 @@ impl LivePlan {
 
     pub fn tz(&self) -> Tz {
         self.time_zone
-            .parse()
-            .expect("a live plan's time zone was taken from a validated scenario")
+    }
+
+    /// Every part of the plan agrees with the rest; the first disagreement, naming the field.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=1440).contains(&self.interval_minutes) || 1440 % self.interval_minutes != 0 {
+            return Err(format!(
+                "interval_minutes: expected a divisor of a day (5, 10, 15, 30, 60 …), got {}",
+                self.interval_minutes
+            ));
+        }
+        if self.intervals == 0 || self.intervals > 400 * 1440 {
+            return Err(format!(
+                "intervals: expected 1 to {} intervals, got {}",
+                400 * 1440,
+                self.intervals
+            ));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for (c, ch) in self.channels.iter().enumerate() {
+            if !ids.insert(ch.id.as_str()) {
+                return Err(format!("channels[{c}].id: `{}` appears twice", ch.id));
+            }
+            if ch.demand.len() != self.intervals {
+                return Err(format!(
+                    "channels[{c}].demand: {} rows for {} intervals",
+                    ch.demand.len(),
+                    self.intervals
+                ));
+            }
+            for (i, d) in ch.demand.iter().enumerate() {
+                let finite = [d.volume, d.aht_seconds, d.offered_load, d.shrinkage]
+                    .iter()
+                    .all(|v| v.is_finite() && *v >= 0.0);
+                if !finite || d.shrinkage >= 1.0 || (d.volume > 0.0 && d.aht_seconds <= 0.0) {
+                    return Err(format!(
+                        "channels[{c}].demand[{i}]: volume, handle time, load must be finite and \
+                         not negative, shrinkage below 1"
+                    ));
+                }
+            }
+        }
+        let mut agents = std::collections::BTreeSet::new();
+        for (a, agent) in self.agents.iter().enumerate() {
+            if !agents.insert(agent.id.as_str()) {
+                return Err(format!("agents[{a}].id: `{}` appears twice", agent.id));
+            }
+            if let Some(c) = agent.channels.iter().find(|c| !ids.contains(c.as_str())) {
+                return Err(format!("agents[{a}].channels: unknown channel `{c}`"));
+            }
+        }
+        let vendors: std::collections::BTreeSet<&str> =
+            self.vendors.iter().map(|v| v.id.as_str()).collect();
+        if vendors.len() != self.vendors.len() {
+            return Err("vendors: a vendor id appears twice".into());
+        }
+        let (start, end) = (self.start, self.end());
+        let inside = |a: DateTime<Utc>, b: DateTime<Utc>| {
+            start <= a && a < b && b <= end + Duration::days(2)
+        };
+        for (k, sh) in self.shifts.iter().enumerate() {
+            if !agents.contains(sh.agent.as_str()) {
+                return Err(format!("shifts[{k}].agent: unknown agent `{}`", sh.agent));
+            }
+            if !ids.contains(sh.channel.as_str()) {
+                return Err(format!(
+                    "shifts[{k}].channel: unknown channel `{}`",
+                    sh.channel
+                ));
+            }
+            if !inside(sh.start, sh.end) {
+                return Err(format!(
+                    "shifts[{k}]: start and end must be in order and inside the plan"
+                ));
+            }
+            if let Some(b) = sh
+                .breaks
+                .iter()
+                .position(|b| !(sh.start <= b.start && b.start < b.end && b.end <= sh.end))
+            {
+                return Err(format!(
+                    "shifts[{k}].breaks[{b}]: a break must lie inside its shift"
+                ));
+            }
+        }
+        for (k, b) in self.blocks.iter().enumerate() {
+            if !vendors.contains(b.vendor.as_str()) {
+                return Err(format!("blocks[{k}].vendor: unknown vendor `{}`", b.vendor));
+            }
+            if !ids.contains(b.channel.as_str()) {
+                return Err(format!(
+                    "blocks[{k}].channel: unknown channel `{}`",
+                    b.channel
+                ));
+            }
+            if !inside(b.start, b.end) {
+                return Err(format!(
+                    "blocks[{k}]: start and end must be in order and inside the plan"
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn interval_length(&self) -> Duration {

@@ -44,7 +44,7 @@ fn plan() -> LivePlan {
     };
     LivePlan {
         name: "test".into(),
-        time_zone: "Europe/Berlin".into(),
+        time_zone: chrono_tz::Europe::Berlin,
         interval_minutes: 30,
         start: t(8, 0),
         intervals: 8,

@@ -10,13 +10,13 @@
 pub mod svg;
 
 use crate::roster::Roster;
+use crate::roster::summary::RosterSummary;
 use crate::scenario::Scenario;
 use crate::simulate::SimulationReport;
 use crate::staffing::Requirements;
 use crate::time_grid::TimeGrid;
 use crate::volumes::{VolumeRow, VolumeSeries};
 use chrono::{Duration, NaiveDate};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use svg::{Frame, escape, legend, thousands};
@@ -40,10 +40,7 @@ pub struct ReportInput<'a> {
     /// The volume history, when the scenario has one.
     pub history: Option<&'a VolumeSeries>,
     pub simulation: Option<&'a SimulationReport>,
-    /// summary.json.
-    pub summary: &'a Value,
-    /// Vendor id → file name of its CSV plan beside the report.
-    pub vendor_files: Vec<(String, String)>,
+    pub summary: &'a RosterSummary,
 }
 
 /// Daily totals per channel id.
@@ -358,19 +355,12 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
 }
 
 fn clock(minute: u32) -> String {
-    format!("{:02}:{:02}", (minute / 60) % 24, minute % 60)
+    crate::clock::Clock::of_day(minute).to_string()
 }
 
 /// Cost per source as horizontal bars.
-fn cost_chart(summary: &Value) -> String {
-    let Some(cost) = summary["cost"].as_object() else {
-        return String::new();
-    };
-    let items: Vec<(&String, f64)> = cost
-        .iter()
-        .filter(|(k, _)| k.as_str() != "total")
-        .map(|(k, v)| (k, v.as_f64().unwrap_or(0.0)))
-        .collect();
+fn cost_chart(summary: &RosterSummary) -> String {
+    let items = summary.cost.items();
     let max = items.iter().map(|i| i.1).fold(0.0, f64::max);
     let height = 24.0 + items.len() as f64 * 28.0;
     let mut out = format!(
@@ -380,7 +370,7 @@ fn cost_chart(summary: &Value) -> String {
     let scale = (svg::WIDTH - 320.0) / svg::nice_ceiling(max.max(1.0));
     for (k, (name, v)) in items.iter().enumerate() {
         let y = 12.0 + k as f64 * 28.0;
-        let color = match name.as_str() {
+        let color = match *name {
             "core" => CORE,
             "overtime" => "#5d8fd0",
             _ => ELASTIC,
@@ -446,18 +436,18 @@ pub fn render(input: &ReportInput) -> String {
         s.horizon.end,
         s.time_zone.name(),
         input.grid.length().minutes(),
-        sum["mode"].as_str().unwrap_or(""),
-        sum["status"].as_str().unwrap_or(""),
-        sum["gap"].as_f64().unwrap_or(0.0) * 100.0
+        sum.mode.name(),
+        sum.status.name(),
+        sum.gap * 100.0
     );
     let _ = write!(
         h,
         "<div class=\"kpi\"><div>total cost<b>{}</b></div><div>paid hours<b>{}</b></div><div>lower bound<b>{}</b></div><div>agents rostered<b>{}</b></div><div>vendor blocks<b>{}</b></div></div>",
-        thousands(sum["cost_total"].as_f64().unwrap_or(0.0)),
-        thousands(sum["paid_hours"]["total"].as_f64().unwrap_or(0.0)),
-        thousands(sum["lower_bound"].as_f64().unwrap_or(0.0)),
-        sum["agents_rostered"],
-        sum["vendor_blocks"]
+        thousands(sum.cost_total),
+        thousands(sum.paid_hours.total),
+        thousands(sum.lower_bound),
+        sum.agents_rostered,
+        sum.vendor_blocks
     );
 
     h.push_str("<h2>Forecast</h2><p>Daily contacts: the last six weeks of history, the forecast over the peak with its p10–p90 band (interval quantiles summed per day), and the promotion window shaded.</p>");
@@ -516,13 +506,14 @@ pub fn render(input: &ReportInput) -> String {
     h.push_str("<h2>Cost</h2>");
     h.push_str(&cost_chart(sum));
     h.push_str("<h2>Files</h2><ul>");
-    for (vendor, file) in &input.vendor_files {
+    for vendor in &s.vendors {
+        let file = crate::export::vendor_file_name(&vendor.id);
         let _ = write!(
             h,
             "<li><a href=\"{}\">{}</a> — plan for {}</li>",
-            escape(file),
-            escape(file),
-            escape(vendor)
+            escape(&file),
+            escape(&file),
+            escape(&vendor.name)
         );
     }
     h.push_str("<li><a href=\"roster.csv\">roster.csv</a> — every core shift</li><li><a href=\"summary.json\">summary.json</a> — the figures of this page</li><li><a href=\"coverage.csv\">coverage.csv</a> — per interval</li></ul>");

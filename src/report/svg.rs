@@ -203,19 +203,7 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// 1234567 → "1,234,567".
-pub fn thousands(v: f64) -> String {
-    let whole = v.round() as i64;
-    let digits = whole.abs().to_string();
-    let mut out = String::new();
-    for (j, ch) in digits.chars().enumerate() {
-        if j > 0 && (digits.len() - j).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if whole < 0 { format!("-{out}") } else { out }
-}
+pub use crate::figures::thousands;
 
 #[cfg(test)]
 mod tests {
@@ -226,8 +214,6 @@ mod tests {
         assert_eq!(nice_ceiling(73.0), 100.0);
         assert_eq!(nice_ceiling(0.83), 1.0);
         assert_eq!(nice_ceiling(2100.0), 2500.0);
-        assert_eq!(thousands(558086.4), "558,086");
-        assert_eq!(thousands(-1200.0), "-1,200");
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
         let f = Frame::new(200.0, 0.0, 10.0, 90.0);
         assert_eq!(f.y1, 100.0);

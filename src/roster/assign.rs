@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// A shift stage 1 planned that no agent of its group could take.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Unassigned {
     pub group: String,
     pub date: NaiveDate,

@@ -26,7 +26,7 @@ pub struct DayService {
 }
 
 /// A contract rule or vendor limit the roster breaks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Violation {
     /// Agent or vendor id.
     pub who: String,

@@ -40,14 +40,15 @@ use crate::staffing::Requirements;
 use crate::time_grid::TimeGrid;
 use crate::volumes::GridVolumes;
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use utoipa::ToSchema;
 
 pub use evaluate::{DayService, Evaluation, Violation};
 pub use explain::Conflict;
 
 /// What the roster must hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Each channel's daily service target, using service curves.
@@ -125,7 +126,7 @@ pub struct VendorBlock {
 }
 
 /// How the solver finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SolveStatus {
     Optimal,
@@ -135,6 +136,18 @@ pub enum SolveStatus {
     TimeLimit,
     /// Every phase finished, but the roster is further than the gap from the bound.
     GapAboveTarget,
+}
+
+impl SolveStatus {
+    /// As written in summary.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            SolveStatus::Optimal => "optimal",
+            SolveStatus::GapReached => "gap-reached",
+            SolveStatus::TimeLimit => "time-limit",
+            SolveStatus::GapAboveTarget => "gap-above-target",
+        }
+    }
 }
 
 /// What the solver reported.
@@ -154,9 +167,9 @@ pub struct SolveReport {
 }
 
 /// One solver run of stage 1.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Phase {
-    pub name: &'static str,
+    pub name: String,
     pub seconds: f64,
     pub objective: Option<f64>,
     pub bound: f64,
@@ -192,50 +205,6 @@ pub struct Input<'a> {
     pub grid: &'a TimeGrid,
     pub volumes: &'a GridVolumes,
     pub requirements: &'a Requirements,
-}
-
-/// A roster with the grid and requirements it was built on.
-pub struct Planned {
-    pub grid: TimeGrid,
-    pub volumes: GridVolumes,
-    pub requirements: Requirements,
-    pub roster: Roster,
-}
-
-/// From forecast rows to a roster: the rows on the scenario's grid, staffing by modified offered
-/// load, then [`schedule`].
-pub fn plan(
-    scenario: &Scenario,
-    rows: &[crate::volumes::VolumeRow],
-    origin: &str,
-    options: &Options,
-    progress: &(dyn Fn(&str) + Sync),
-) -> anyhow::Result<Planned> {
-    let grid = scenario.grid();
-    let volumes = crate::volumes::VolumeSeries {
-        origin: origin.to_string(),
-        rows: rows.to_vec(),
-    }
-    .on_grid(scenario, &grid)?;
-    let requirements = crate::staffing::requirements(
-        scenario,
-        &grid,
-        &volumes,
-        crate::staffing::LoadMethod::ModifiedOfferedLoad,
-    )?;
-    let input = Input {
-        scenario,
-        grid: &grid,
-        volumes: &volumes,
-        requirements: &requirements,
-    };
-    let roster = schedule(&input, options, progress)?;
-    Ok(Planned {
-        grid,
-        volumes,
-        requirements,
-        roster,
-    })
 }
 
 /// Builds the roster: stage 1, named assignment, evaluation. `progress` receives solver progress

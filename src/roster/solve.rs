@@ -273,7 +273,7 @@ pub fn solve(
     }
     let lower_bound = lp.bound;
     let mut phases = vec![Phase {
-        name: "relaxation",
+        name: "relaxation".into(),
         seconds: started.elapsed().as_secs_f64(),
         objective: None,
         bound: lp.bound,
@@ -288,7 +288,7 @@ pub fn solve(
         started.elapsed().as_secs_f64() - phases.iter().map(|p| p.seconds).sum::<f64>()
     };
     phases.push(Phase {
-        name: "rounding",
+        name: "rounding".into(),
         seconds: elapsed(&phases),
         objective: (!near.values.is_empty()).then_some(near.objective),
         bound: near.bound,
@@ -342,7 +342,7 @@ pub fn solve(
             }
         }
         phases.push(Phase {
-            name: "vendor top-up",
+            name: "vendor top-up".into(),
             seconds: elapsed(&phases),
             objective: top_best.as_ref().map(|(b, _)| b.objective),
             bound: lp_top.bound,

@@ -1,24 +1,138 @@
-//! summary.json: what a roster costs, how it was solved, and the service it projects per channel
-//! and day — written by `schedule`, stored with every roster version.
+//! The roster's summary: what it costs, how it was solved, and the service it projects per channel
+//! and day. One typed value, written as summary.json, stored with every roster version, shown by
+//! the CLI, the report and the API — every reader gets the same fields, checked by the compiler.
 
-use super::Roster;
-use super::evaluate::Split;
+use super::assign::Unassigned;
+use super::evaluate::{DayService, Split, Violation};
+use super::{Mode, Roster, SolveStatus};
 use crate::scenario::Scenario;
-use serde_json::{Map, Value, json};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-fn round2(v: f64) -> Value {
-    json!((v * 100.0).round() / 100.0)
+/// Money or hours by source, rounded to hundredths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Amounts {
+    pub core: f64,
+    pub overtime: f64,
+    /// Per vendor, in the scenario's order.
+    pub vendors: Vec<VendorAmount>,
+    pub total: f64,
 }
 
-fn split_json(split: &Split) -> Value {
-    let mut m = Map::new();
-    m.insert("core".into(), round2(split.core));
-    m.insert("overtime".into(), round2(split.overtime));
-    for (id, v) in &split.vendors {
-        m.insert(id.clone(), round2(*v));
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VendorAmount {
+    pub vendor: String,
+    pub amount: f64,
+}
+
+impl Amounts {
+    fn from_split(split: &Split) -> Amounts {
+        Amounts {
+            core: round(split.core, 2),
+            overtime: round(split.overtime, 2),
+            vendors: split
+                .vendors
+                .iter()
+                .map(|(vendor, v)| VendorAmount {
+                    vendor: vendor.clone(),
+                    amount: round(*v, 2),
+                })
+                .collect(),
+            total: round(split.total(), 2),
+        }
     }
-    m.insert("total".into(), round2(split.total()));
-    Value::Object(m)
+
+    /// Every source with its amount, core first: (name, amount).
+    pub fn items(&self) -> Vec<(&str, f64)> {
+        let mut out = vec![("core", self.core), ("overtime", self.overtime)];
+        out.extend(self.vendors.iter().map(|v| (v.vendor.as_str(), v.amount)));
+        out
+    }
+
+    /// The amount of one source (`core`, `overtime` or a vendor id); 0 when absent.
+    pub fn of(&self, source: &str) -> f64 {
+        self.items()
+            .into_iter()
+            .find(|(name, _)| *name == source)
+            .map_or(0.0, |(_, v)| v)
+    }
+}
+
+/// How the solver ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SolverSummary {
+    /// Stage-1 objective of the incumbent.
+    pub objective: f64,
+    pub columns: usize,
+    pub integer_columns: usize,
+    pub rows: usize,
+    pub phases: Vec<super::Phase>,
+}
+
+/// One channel on one local day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DaySummary {
+    pub channel: String,
+    pub date: NaiveDate,
+    pub volume: f64,
+    pub projected_service_level: Option<f64>,
+    pub projected_abandon_rate: Option<f64>,
+    pub target: f64,
+    /// Whether the projected service level reaches the target (`None`: no contacts to judge).
+    pub meets_target: Option<bool>,
+    pub core_hours: f64,
+    pub elastic_hours: f64,
+}
+
+impl DaySummary {
+    fn from_day(d: &DayService) -> DaySummary {
+        DaySummary {
+            channel: d.channel.clone(),
+            date: d.date,
+            volume: round(d.volume, 1),
+            projected_service_level: d.projected_service_level.map(|v| round(v, 4)),
+            projected_abandon_rate: d.projected_abandon_rate.map(|v| round(v, 4)),
+            target: d.target,
+            meets_target: d.projected_service_level.map(|v| v + 1e-9 >= d.target),
+            core_hours: round(d.core_hours, 2),
+            elastic_hours: round(d.elastic_hours, 2),
+        }
+    }
+}
+
+/// summary.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RosterSummary {
+    pub scenario: String,
+    /// Where the forecast came from.
+    pub forecast: String,
+    pub mode: Mode,
+    pub status: SolveStatus,
+    pub cost_total: f64,
+    pub cost: Amounts,
+    pub paid_hours: Amounts,
+    /// Priced shortfall of the finished roster.
+    pub penalty: f64,
+    /// Cost plus penalty.
+    pub objective: f64,
+    /// No roster of this scenario has a smaller objective.
+    pub lower_bound: f64,
+    /// (objective − lower bound) / objective.
+    pub gap: f64,
+    pub solve_seconds: f64,
+    pub solver: SolverSummary,
+    pub shifts: usize,
+    pub agents_rostered: usize,
+    pub vendor_blocks: usize,
+    pub unassigned_shifts: Vec<Unassigned>,
+    pub rule_violations: Vec<Violation>,
+    pub service: Vec<DaySummary>,
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (v * scale).round() / scale
 }
 
 fn agents_rostered(roster: &Roster) -> usize {
@@ -28,51 +142,35 @@ fn agents_rostered(roster: &Roster) -> usize {
     a.len()
 }
 
-/// summary.json.
-pub fn summary_json(scenario: &Scenario, forecast: &str, roster: &Roster) -> Value {
-    let e = &roster.evaluation;
-    let service: Vec<Value> = e
-        .days
-        .iter()
-        .map(|d| {
-            json!({
-                "channel": d.channel,
-                "date": d.date,
-                "volume": (d.volume * 10.0).round() / 10.0,
-                "projected_service_level": d.projected_service_level.map(|v| (v * 10000.0).round() / 10000.0),
-                "projected_abandon_rate": d.projected_abandon_rate.map(|v| (v * 10000.0).round() / 10000.0),
-                "target": d.target,
-                "meets_target": d.projected_service_level.map(|v| v + 1e-9 >= d.target),
-                "core_hours": (d.core_hours * 100.0).round() / 100.0,
-                "elastic_hours": (d.elastic_hours * 100.0).round() / 100.0,
-            })
-        })
-        .collect();
-    json!({
-        "scenario": scenario.name,
-        "forecast": forecast,
-        "mode": roster.mode.name(),
-        "status": roster.solve.status,
-        "cost_total": round2(e.cost.total()),
-        "cost": split_json(&e.cost),
-        "paid_hours": split_json(&e.hours),
-        "penalty": round2(e.penalty),
-        "objective": round2(e.objective),
-        "lower_bound": round2(e.lower_bound),
-        "gap": (e.gap * 1e6).round() / 1e6,
-        "solve_seconds": (roster.solve.seconds * 100.0).round() / 100.0,
-        "solver": {
-            "objective": round2(roster.solve.objective),
-            "columns": roster.solve.columns,
-            "integer_columns": roster.solve.integer_columns,
-            "rows": roster.solve.rows,
-            "phases": roster.solve.phases,
-        },
-        "shifts": roster.shifts.len(),
-        "agents_rostered": agents_rostered(roster),
-        "vendor_blocks": roster.blocks.len(),
-        "unassigned_shifts": roster.unassigned,
-        "rule_violations": e.violations,
-        "service": service,
-    })
+impl RosterSummary {
+    pub fn new(scenario: &Scenario, forecast: &str, roster: &Roster) -> RosterSummary {
+        let e = &roster.evaluation;
+        RosterSummary {
+            scenario: scenario.name.clone(),
+            forecast: forecast.to_string(),
+            mode: roster.mode,
+            status: roster.solve.status,
+            cost_total: round(e.cost.total(), 2),
+            cost: Amounts::from_split(&e.cost),
+            paid_hours: Amounts::from_split(&e.hours),
+            penalty: round(e.penalty, 2),
+            objective: round(e.objective, 2),
+            lower_bound: round(e.lower_bound, 2),
+            gap: round(e.gap, 6),
+            solve_seconds: round(roster.solve.seconds, 2),
+            solver: SolverSummary {
+                objective: round(roster.solve.objective, 2),
+                columns: roster.solve.columns,
+                integer_columns: roster.solve.integer_columns,
+                rows: roster.solve.rows,
+                phases: roster.solve.phases.clone(),
+            },
+            shifts: roster.shifts.len(),
+            agents_rostered: agents_rostered(roster),
+            vendor_blocks: roster.blocks.len(),
+            unassigned_shifts: roster.unassigned.clone(),
+            rule_violations: e.violations.clone(),
+            service: e.days.iter().map(DaySummary::from_day).collect(),
+        }
+    }
 }

@@ -298,19 +298,9 @@ fn shrinkage_value(field: &str, v: f64) -> Result<f64, FieldError> {
 
 /// Parses "08:00" (and "24:00" as the end of the day) into minutes.
 pub(super) fn parse_clock(field: &str, s: &str) -> Result<u32, FieldError> {
-    let bad = || {
-        field_error(
-            field,
-            format!("expected a time like \"08:00\", got \"{s}\""),
-        )
-    };
-    let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
-    let h: u32 = h.parse().map_err(|_| bad())?;
-    let m: u32 = m.parse().map_err(|_| bad())?;
-    if m >= 60 || h > 24 || (h == 24 && m != 0) {
-        return Err(bad());
-    }
-    Ok(h * 60 + m)
+    crate::clock::Clock::parse_day(s)
+        .map(crate::clock::Clock::minutes)
+        .map_err(|message| field_error(field, message))
 }
 
 /// Parses "08:00-22:00", "08:00-12:00, 13:00-20:00" or "closed".

@@ -18,7 +18,7 @@ pub struct Coverage {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoverageError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: String,
         #[source]

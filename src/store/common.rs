@@ -313,7 +313,7 @@ macro_rules! store_impl {
                 actor: &$crate::store::Actor,
                 scenario_id: Option<i64>,
                 plan: &$crate::live::LivePlan,
-                summary: Option<&serde_json::Value>,
+                summary: Option<&$crate::roster::summary::RosterSummary>,
                 report: Option<&str>,
             ) -> $crate::store::Result<$crate::store::VersionMeta> {
                 use sqlx::types::Json;
@@ -592,7 +592,7 @@ macro_rules! store_impl {
                 actor: &$crate::store::Actor,
                 scenario_id: Option<i64>,
                 plan: &$crate::live::LivePlan,
-                summary: Option<&serde_json::Value>,
+                summary: Option<&$crate::roster::summary::RosterSummary>,
                 report: Option<&str>,
             ) -> $crate::store::Result<$crate::store::VersionMeta> {
                 let mut tx = self.pool.begin().await?;
@@ -667,13 +667,48 @@ macro_rules! store_impl {
                 }))
             }
 
-            async fn forecast(&self, id: i64) -> $crate::store::Result<Option<String>> {
-                let row: Option<(String,)> =
-                    sqlx::query_as("SELECT body FROM forecasts WHERE id = $1")
+            async fn forecast(&self, id: i64) -> $crate::store::Result<Option<$crate::store::StoredVolumes>> {
+                let row: Option<(Option<i64>, String, String)> =
+                    sqlx::query_as("SELECT scenario_id, origin, body FROM forecasts WHERE id = $1")
                         .bind(id)
                         .fetch_optional(&self.pool)
                         .await?;
-                Ok(row.map(|(b,)| b))
+                Ok(row.map(|(scenario, origin, csv)| $crate::store::StoredVolumes { id, scenario, origin, csv }))
+            }
+
+            async fn put_history(
+                &self,
+                actor: &$crate::store::Actor,
+                scenario_id: i64,
+                origin: &str,
+                csv: &str,
+            ) -> $crate::store::Result<i64> {
+                let mut tx = self.pool.begin().await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO histories (scenario_id, origin, body, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(scenario_id)
+                .bind(origin)
+                .bind(csv)
+                .bind(chrono::Utc::now())
+                .bind(&actor.label)
+                .fetch_one(&mut *tx)
+                .await?;
+                self.audit_in(&mut tx, actor, "store history", &format!("history {id}"), None,
+                    Some(serde_json::json!({ "scenario": scenario_id, "origin": origin, "bytes": csv.len() })))
+                    .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn history(&self, id: i64) -> $crate::store::Result<Option<$crate::store::StoredVolumes>> {
+                let row: Option<(i64, String, String)> =
+                    sqlx::query_as("SELECT scenario_id, origin, body FROM histories WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(scenario, origin, csv)| $crate::store::StoredVolumes { id, scenario: Some(scenario), origin, csv }))
             }
 
             async fn report(&self, version: i64) -> $crate::store::Result<Option<(i64, String)>> {
@@ -742,7 +777,8 @@ macro_rules! store_impl {
                 Ok(Some($crate::store::Version {
                     meta,
                     plan: std::sync::Arc::new(plan.0),
-                    summary: summary.map(|j| j.0),
+                    // A summary written by an earlier layout is not shown rather than refused.
+                    summary: summary.and_then(|j| serde_json::from_value(j.0).ok()),
                 }))
             }
 

@@ -21,6 +21,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::live::LivePlan;
+use crate::roster::summary::RosterSummary;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -150,7 +151,7 @@ pub struct RosterInfo {
 }
 
 /// Draft, published, or superseded by a later version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionStatus {
     Draft,
@@ -192,7 +193,7 @@ pub struct VersionMeta {
 pub struct Version {
     pub meta: VersionMeta,
     pub plan: Arc<LivePlan>,
-    pub summary: Option<Value>,
+    pub summary: Option<RosterSummary>,
 }
 
 /// One entry of the change feed.
@@ -264,6 +265,16 @@ pub struct Job {
     pub created_by: String,
 }
 
+/// A stored history or forecast: volume CSV and what it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVolumes {
+    pub id: i64,
+    pub scenario: Option<i64>,
+    /// Where it came from ("upload", a file name, "plan").
+    pub origin: String,
+    pub csv: String,
+}
+
 /// A planned roster with what it was planned from, stored together by [`Store::store_plan`].
 pub struct PlanRecord<'a> {
     pub scenario_name: &'a str,
@@ -273,9 +284,24 @@ pub struct PlanRecord<'a> {
     pub forecast_origin: &'a str,
     pub forecast_csv: &'a str,
     pub plan: &'a LivePlan,
-    /// summary.json.
-    pub summary: &'a Value,
+    pub summary: &'a RosterSummary,
     pub report: Option<&'a str>,
+}
+
+impl<'a> PlanRecord<'a> {
+    /// The record of a planned roster; `forecast_csv` is its forecast as volume CSV
+    /// ([`crate::export::volumes_string`]).
+    pub fn new(plan: &'a crate::plan::Plan, forecast_csv: &'a str) -> PlanRecord<'a> {
+        PlanRecord {
+            scenario_name: &plan.scenario.name,
+            scenario_text: &plan.scenario_text,
+            forecast_origin: &plan.forecast_origin,
+            forecast_csv,
+            plan: &plan.live,
+            summary: &plan.summary,
+            report: Some(&plan.report),
+        }
+    }
 }
 
 /// A new version on top of the roster's head.
@@ -284,7 +310,7 @@ pub struct NewVersion<'a> {
     /// The head the writer read; the write fails with [`StoreError::Stale`] if it moved.
     pub expected_head: i64,
     pub plan: &'a LivePlan,
-    pub summary: Option<&'a Value>,
+    pub summary: Option<&'a RosterSummary>,
     pub status: VersionStatus,
     pub reason: String,
     /// Audit entry: action, before, after.
@@ -345,8 +371,17 @@ pub trait Store: Send + Sync + 'static {
         origin: &str,
         csv: &str,
     ) -> Result<i64>;
-    /// A stored forecast's CSV.
-    async fn forecast(&self, id: i64) -> Result<Option<String>>;
+    /// A stored forecast.
+    async fn forecast(&self, id: i64) -> Result<Option<StoredVolumes>>;
+    /// Stores an uploaded volume history for `scenario_id` (audited).
+    async fn put_history(
+        &self,
+        actor: &Actor,
+        scenario_id: i64,
+        origin: &str,
+        csv: &str,
+    ) -> Result<i64>;
+    async fn history(&self, id: i64) -> Result<Option<StoredVolumes>>;
 
     /// A new roster with `plan` as its first (draft) version, with its summary and HTML report.
     async fn create_roster(
@@ -354,7 +389,7 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
         scenario_id: Option<i64>,
         plan: &LivePlan,
-        summary: Option<&Value>,
+        summary: Option<&RosterSummary>,
         report: Option<&str>,
     ) -> Result<VersionMeta>;
     /// The report of `version`, or of the nearest earlier version of its roster that has one:

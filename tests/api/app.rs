@@ -2,7 +2,11 @@
 //! sample roster published, and the real server on port 0.
 
 use peakplan::live::LivePlan;
+use peakplan::plan::{self, Demand, Plan, PlanRequest, Quiet};
+use peakplan::roster;
+use peakplan::scenario::Scenario;
 use peakplan::store::{self, Actor, NewToken, Role, Store};
+use peakplan::volumes::VolumeSeries;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -96,42 +100,45 @@ pub fn drop_schema(schema: &str) {
     .join();
 }
 
-/// The folder `peakplan schedule --out` wrote for the small test scenario (built once per run).
-pub fn roster_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
+/// The small test scenario planned once per run through the library (coverage mode, against its
+/// forecast), and written as `peakplan schedule --out` writes a folder.
+pub fn small_plan() -> &'static (Plan, PathBuf) {
+    static PLAN: OnceLock<(Plan, PathBuf)> = OnceLock::new();
+    PLAN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join("tests/data/roster-small.toml");
+        let scenario = Scenario::load(&path).expect("the small scenario loads");
+        let forecast = VolumeSeries::read(
+            root.join("tests/data/roster-small-forecast.csv"),
+            scenario.time_zone,
+        )
+        .expect("its forecast reads");
+        let request = PlanRequest {
+            scenario_text: std::fs::read_to_string(&path).expect("the scenario file"),
+            scenario,
+            demand: Demand::Forecast(forecast),
+            roster: roster::Options {
+                mode: roster::Mode::Coverage,
+                time_limit_seconds: 60.0,
+                ..Default::default()
+            },
+            simulation: None,
+        };
+        let plan = plan::run(&request, &Quiet).expect("the small scenario plans");
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("api-roster-{}", std::process::id()));
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_peakplan"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "schedule",
-                "--scenario",
-                "tests/data/roster-small.toml",
-                "--forecast",
-                "tests/data/roster-small-forecast.csv",
-                "--mode",
-                "coverage",
-                "--time-limit",
-                "60",
-                "--json",
-                "--out",
-            ])
-            .arg(&dir)
-            .output()
-            .expect("peakplan runs");
-        assert!(
-            out.status.success(),
-            "schedule failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
+        peakplan::export::write_plan(&dir, &plan).expect("the plan's files are written");
+        (plan, dir)
     })
 }
 
+/// The folder the small plan was written to.
+pub fn roster_dir() -> &'static Path {
+    &small_plan().1
+}
+
 pub fn sample_plan() -> LivePlan {
-    let text = std::fs::read_to_string(roster_dir().join("plan.json")).expect("plan.json");
-    serde_json::from_str(&text).expect("a live plan")
+    small_plan().0.live.clone()
 }
 
 pub struct Tokens {
@@ -194,9 +201,9 @@ pub async fn open_store(
 /// Publishes `plan` as a new roster; its version.
 pub async fn publish(store: &dyn Store, plan: &LivePlan) -> i64 {
     let actor = Actor::cli("test");
-    let scenario = std::fs::read_to_string(roster_dir().join("scenario.toml")).expect("scenario");
+    let scenario = &small_plan().0.scenario_text;
     let id = store
-        .put_scenario(&actor, "small", &scenario)
+        .put_scenario(&actor, "small", scenario)
         .await
         .expect("scenario stored");
     let draft = store

@@ -72,7 +72,7 @@ pub async fn a_live_edit_makes_a_version_and_reports_its_impact(
         .find(|s| s.channel == "voice" && s.agent != agent && !s.breaks.is_empty())
         .unwrap()
         .clone();
-    let tz: chrono_tz::Tz = app.plan.time_zone.parse().unwrap();
+    let tz: chrono_tz::Tz = app.plan.time_zone;
     let clock = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%H:%M").to_string();
     let brk = other.breaks[0].start;
     let edits = vec![
@@ -233,7 +233,7 @@ pub async fn reforecast_suggests_cover(backend: Backend) -> Result<(), Failed> {
     let date = app.plan.first_day() + chrono::Duration::days(1);
     let day = app.plan.day_intervals(date);
     let c = app.plan.channel_index("voice").unwrap();
-    let tz: chrono_tz::Tz = app.plan.time_zone.parse().unwrap();
+    let tz: chrono_tz::Tz = app.plan.time_zone;
     // A morning at 1.6 × the forecast, through 12:00.
     let mut actuals = Vec::new();
     for i in day.clone() {
