@@ -10,7 +10,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Asia::Shanghai;
-use peakplan::volumes::{self, VolumeRow};
+use peakplan::volumes::VolumeRow;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal, Poisson};
@@ -225,7 +225,7 @@ fn main() -> anyhow::Result<()> {
             .then(a.timestamp.cmp(&b.timestamp))
     });
     let file = std::io::BufWriter::new(std::fs::File::create(out)?);
-    volumes::write(file, &rows, Shanghai)?;
+    peakplan::export::write_volumes(file, &rows, Shanghai)?;
     eprintln!("wrote {} rows to {out}", rows.len());
     Ok(())
 }

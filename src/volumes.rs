@@ -13,7 +13,7 @@ use crate::time_grid::TimeGrid;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 /// One row of a volume file.
@@ -82,6 +82,22 @@ pub enum VolumeError {
 }
 
 const REQUIRED: [&str; 3] = ["timestamp", "channel", "volume"];
+
+/// One row as written; every field is parsed with its own error.
+#[derive(serde::Deserialize)]
+struct RawRow {
+    timestamp: String,
+    channel: String,
+    volume: String,
+    #[serde(default)]
+    aht_seconds: Option<String>,
+    #[serde(default)]
+    p10: Option<String>,
+    #[serde(default)]
+    p50: Option<String>,
+    #[serde(default)]
+    p90: Option<String>,
+}
 const OPTIONAL: [&str; 4] = ["aht_seconds", "p10", "p50", "p90"];
 
 /// Parses an interval start: with an offset, or local in `tz`.
@@ -167,14 +183,16 @@ impl VolumeSeries {
             }
         }
         let [ts_col, ch_col, vol_col] = REQUIRED.map(column);
-        let (Some(ts_col), Some(ch_col), Some(vol_col)) = (ts_col, ch_col, vol_col) else {
+        let (Some(_), Some(_), Some(_)) = (ts_col, ch_col, vol_col) else {
             return Err(header_error(format!(
                 "the header must name the columns timestamp,channel,volume; found `{}`",
                 headers.iter().collect::<Vec<_>>().join(",")
             )));
         };
-        let aht_col = column("aht_seconds");
-        let quantile_cols = (column("p10"), column("p50"), column("p90"));
+        let quantile_columns = ["p10", "p50", "p90"].map(|q| column(q).is_some());
+        if quantile_columns.iter().any(|&q| q) && !quantile_columns.iter().all(|&q| q) {
+            return Err(header_error("give all of p10, p50 and p90, or none".into()));
+        }
 
         let mut rows = Vec::new();
         let mut seen: BTreeMap<(String, DateTime<Utc>), u64> = BTreeMap::new();
@@ -190,22 +208,24 @@ impl VolumeSeries {
                 line,
                 message,
             };
-            let field = |i: usize| record.get(i).unwrap_or("");
-            let timestamp = parse_timestamp(field(ts_col), tz).map_err(row_error)?;
-            let channel = field(ch_col).to_string();
+            let raw: RawRow = record
+                .deserialize(Some(&headers))
+                .map_err(|e| row_error(format!("malformed row: {e}")))?;
+            let timestamp = parse_timestamp(&raw.timestamp, tz).map_err(row_error)?;
+            let channel = raw.channel;
             if channel.is_empty() {
                 return Err(row_error("`channel` is empty".into()));
             }
-            let volume = parse_number("volume", field(vol_col)).map_err(row_error)?;
+            let volume = parse_number("volume", &raw.volume).map_err(row_error)?;
             if volume < 0.0 {
                 return Err(row_error(format!(
                     "`volume` cannot be negative, got {volume}"
                 )));
             }
-            let aht_seconds = match aht_col.map(field).filter(|s| !s.is_empty()) {
+            let aht_seconds = match raw.aht_seconds.filter(|s| !s.is_empty()) {
                 None => None,
                 Some(text) => {
-                    let v = parse_number("aht_seconds", text).map_err(row_error)?;
+                    let v = parse_number("aht_seconds", &text).map_err(row_error)?;
                     if v <= 0.0 {
                         return Err(row_error(format!(
                             "`aht_seconds` must be greater than 0, got {v}"
@@ -214,11 +234,11 @@ impl VolumeSeries {
                     Some(v)
                 }
             };
-            let quantiles = match quantile_cols {
+            let quantiles = match (raw.p10, raw.p50, raw.p90) {
                 (Some(a), Some(b), Some(c)) => {
-                    let p10 = parse_number("p10", field(a)).map_err(row_error)?;
-                    let p50 = parse_number("p50", field(b)).map_err(row_error)?;
-                    let p90 = parse_number("p90", field(c)).map_err(row_error)?;
+                    let p10 = parse_number("p10", &a).map_err(row_error)?;
+                    let p50 = parse_number("p50", &b).map_err(row_error)?;
+                    let p90 = parse_number("p90", &c).map_err(row_error)?;
                     if !(0.0 <= p10 && p10 <= p50 && p50 <= p90) {
                         return Err(row_error(format!(
                             "quantiles must satisfy 0 ≤ p10 ≤ p50 ≤ p90, got {p10}, {p50}, {p90}"
@@ -227,12 +247,16 @@ impl VolumeSeries {
                     Some(Quantiles { p10, p50, p90 })
                 }
                 (None, None, None) => None,
-                _ => return Err(header_error("give all of p10, p50 and p90, or none".into())),
+                _ => {
+                    return Err(row_error(
+                        "give all of p10, p50 and p90 on the row, or none".into(),
+                    ));
+                }
             };
             if let Some(first) = seen.insert((channel.clone(), timestamp), line) {
                 return Err(row_error(format!(
                     "channel `{channel}` at {} appears twice (first on line {first})",
-                    field(ts_col)
+                    raw.timestamp
                 )));
             }
             rows.push(VolumeRow {
@@ -391,52 +415,6 @@ pub fn format_timestamp(t: DateTime<Utc>, tz: Tz) -> String {
         .to_string()
 }
 
-/// Writes volume CSV; `aht_seconds` is written when any row has it.
-pub fn write(mut out: impl Write, rows: &[VolumeRow], tz: Tz) -> std::io::Result<()> {
-    let with_aht = rows.iter().any(|r| r.aht_seconds.is_some());
-    let with_quantiles = rows.iter().any(|r| r.quantiles.is_some());
-    write!(out, "timestamp,channel,volume")?;
-    if with_quantiles {
-        write!(out, ",p10,p50,p90")?;
-    }
-    if with_aht {
-        write!(out, ",aht_seconds")?;
-    }
-    writeln!(out)?;
-    for r in rows {
-        write!(
-            out,
-            "{},{},{}",
-            format_timestamp(r.timestamp, tz),
-            r.channel,
-            format_number(r.volume)
-        )?;
-        if with_quantiles {
-            let q = r.quantiles.unwrap_or(Quantiles {
-                p10: r.volume,
-                p50: r.volume,
-                p90: r.volume,
-            });
-            write!(
-                out,
-                ",{},{},{}",
-                format_number(q.p10),
-                format_number(q.p50),
-                format_number(q.p90)
-            )?;
-        }
-        if with_aht {
-            write!(
-                out,
-                ",{}",
-                r.aht_seconds.map(format_number).unwrap_or_default()
-            )?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,7 +506,7 @@ mod tests {
         )
         .unwrap();
         let mut buf = Vec::new();
-        write(&mut buf, &s.rows, TZ).unwrap();
+        crate::export::write_volumes(&mut buf, &s.rows, TZ).unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert_eq!(
             text,

@@ -4,7 +4,7 @@ use super::table;
 use crate::forecast::history::{self, History};
 use crate::forecast::{self, ForecastOptions, Method};
 use crate::scenario::Scenario;
-use crate::volumes::{self, VolumeSeries};
+use crate::volumes::VolumeSeries;
 use anyhow::{Context, bail};
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
@@ -140,14 +140,9 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         horizon_days: 7,
     };
     let result = forecast::forecast(&history, scenario.as_ref(), &options)?;
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
     let rows = result.rows();
-    let file = std::fs::File::create(&args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    volumes::write(std::io::BufWriter::new(file), &rows, history.time_zone)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    crate::export::create_parent(&args.out)?;
+    crate::export::write_volumes_file(&args.out, &rows, history.time_zone)?;
 
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);

@@ -1,16 +1,15 @@
 //! `peakplan simulate`: a coverage table against a forecast, by discrete-event simulation.
 
 use super::table;
+use crate::export;
 use crate::scenario::Scenario;
 use crate::simulate::{self, Coverage, HandleTime, SimulationOptions, SimulationReport};
 use crate::staffing::Requirements;
 use crate::time_grid::TimeGrid;
-use crate::volumes::{GridVolumes, VolumeSeries, format_number, format_timestamp};
-use anyhow::Context;
+use crate::volumes::{GridVolumes, VolumeSeries};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -130,41 +129,9 @@ pub fn write_intervals(
     scenario: &Scenario,
     report: &SimulationReport,
 ) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    writeln!(
-        out,
-        "timestamp,channel,agents,offered,answered,abandoned,service_level,service_level_ci95,\
-         abandon_rate,asa_seconds,occupancy"
-    )?;
-    let n = report.channels.first().map_or(0, |c| c.intervals.len());
-    let opt = |v: Option<f64>| v.map(format_number).unwrap_or_default();
-    for i in 0..n {
-        for ch in &report.channels {
-            let r = &ch.intervals[i];
-            writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                format_timestamp(r.start, scenario.time_zone),
-                ch.channel,
-                r.agents,
-                format_number(r.offered.mean),
-                format_number(r.answered.mean),
-                format_number(r.abandoned.mean),
-                opt(r.service_level.map(|e| e.mean)),
-                opt(r.service_level.and_then(|e| e.ci95)),
-                opt(r.abandon_rate.map(|e| e.mean)),
-                opt(r.asa_seconds.map(|e| e.mean)),
-                opt(r.occupancy.map(|e| e.mean)),
-            )?;
-        }
-    }
-    out.flush()?;
-    Ok(())
+    export::create_parent(path)?;
+    let rows = export::simulation_rows(scenario.time_zone, report);
+    Ok(export::write_csv_file(path, &rows)?)
 }
 
 /// Sums of one channel over a stretch of intervals.

@@ -1,13 +1,12 @@
 //! `peakplan staff`: required agents per channel and interval from a forecast.
 
 use super::table;
+use crate::export;
 use crate::scenario::Scenario;
 use crate::staffing::{self, LoadMethod, Requirements};
 use crate::time_grid::TimeGrid;
-use crate::volumes::{GridVolumes, VolumeSeries, format_number, format_timestamp};
-use anyhow::Context;
+use crate::volumes::{GridVolumes, VolumeSeries};
 use clap::{Args, ValueEnum};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -115,82 +114,17 @@ pub fn run(args: StaffArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn create(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(std::io::BufWriter::new(file))
-}
-
 /// Writes one row per channel and interval, channels in scenario order.
 pub fn write_staffing(path: &Path, run: &StaffRun) -> anyhow::Result<()> {
-    let mut out = create(path)?;
-    writeln!(
-        out,
-        "timestamp,channel,open,volume,aht_seconds,offered_load,required_agents,shrinkage,scheduled_agents,\
-         service_level,p_abandon,asa_seconds,occupancy,backlog_hours"
-    )?;
-    let tz = run.scenario.time_zone;
-    for (i, _) in run.requirements.channels[0].intervals.iter().enumerate() {
-        for ch in &run.requirements.channels {
-            let r = &ch.intervals[i];
-            let m = r.metrics;
-            let opt = |v: Option<f64>| v.map(format_number).unwrap_or_default();
-            writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                format_timestamp(r.start, tz),
-                ch.channel,
-                r.open,
-                format_number(r.volume),
-                format_number(r.aht_seconds),
-                format_number(r.offered_load),
-                r.required,
-                format_number(r.shrinkage),
-                r.scheduled,
-                opt(m.map(|m| m.service_level)),
-                opt(m.map(|m| m.p_abandon)),
-                opt(m.and_then(|m| m.asa_seconds)),
-                opt(m.map(|m| m.occupancy)),
-                opt(r.backlog_seconds.map(|s| s / 3600.0)),
-            )?;
-        }
-    }
-    out.flush()?;
-    Ok(())
+    export::create_parent(path)?;
+    let rows = export::staffing_rows(run.scenario.time_zone, &run.requirements);
+    Ok(export::write_csv_file(path, &rows)?)
 }
 
 fn write_curves(path: &Path, run: &StaffRun) -> anyhow::Result<()> {
-    let mut out = create(path)?;
-    writeln!(
-        out,
-        "timestamp,channel,agents,service_level,answered_in_time,on_concave_envelope"
-    )?;
-    let tz = run.scenario.time_zone;
-    for (c, ch) in run.requirements.channels.iter().enumerate() {
-        for i in 0..ch.intervals.len() {
-            let Some(curve) = run.requirements.service_curve(&run.scenario, c, i) else {
-                continue;
-            };
-            let hull: Vec<u32> = curve.concave_envelope().iter().map(|p| p.agents).collect();
-            for p in &curve.points {
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{}",
-                    format_timestamp(ch.intervals[i].start, tz),
-                    ch.channel,
-                    p.agents,
-                    format_number(p.service_level),
-                    format_number(p.answered_in_time),
-                    hull.binary_search(&p.agents).is_ok()
-                )?;
-            }
-        }
-    }
-    out.flush()?;
-    Ok(())
+    export::create_parent(path)?;
+    let rows = export::curve_rows(&run.scenario, &run.requirements);
+    Ok(export::write_csv_file(path, &rows)?)
 }
 
 /// The per-channel, per-day table and the notes a planner should see.

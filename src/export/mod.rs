@@ -8,6 +8,7 @@ use crate::live::{LiveBlock, LivePlan};
 use crate::plan::Plan;
 use crate::scenario::Scenario;
 use crate::simulate::SimulationReport;
+use crate::staffing::Requirements;
 use crate::volumes::{Quantiles, VolumeRow, format_number, format_timestamp};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -278,6 +279,104 @@ pub fn simulation_rows(tz: Tz, report: &SimulationReport) -> Vec<SimulationRow> 
         }
     }
     rows
+}
+
+/// The staffing table (`peakplan staff --out`): per interval and channel, demand, load,
+/// required and scheduled agents and the service they give.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaffingRow {
+    pub timestamp: String,
+    pub channel: String,
+    pub open: bool,
+    pub volume: Num,
+    pub aht_seconds: Num,
+    pub offered_load: Num,
+    pub required_agents: u32,
+    pub shrinkage: Num,
+    pub scheduled_agents: u32,
+    pub service_level: Option<Num>,
+    pub p_abandon: Option<Num>,
+    pub asa_seconds: Option<Num>,
+    pub occupancy: Option<Num>,
+    pub backlog_hours: Option<Num>,
+}
+
+pub fn staffing_rows(tz: Tz, requirements: &Requirements) -> Vec<StaffingRow> {
+    let n = requirements
+        .channels
+        .first()
+        .map_or(0, |c| c.intervals.len());
+    let mut rows = Vec::with_capacity(n * requirements.channels.len());
+    for i in 0..n {
+        for ch in &requirements.channels {
+            let r = &ch.intervals[i];
+            let m = r.metrics;
+            rows.push(StaffingRow {
+                timestamp: format_timestamp(r.start, tz),
+                channel: ch.channel.to_string(),
+                open: r.open,
+                volume: Num(r.volume),
+                aht_seconds: Num(r.aht_seconds),
+                offered_load: Num(r.offered_load),
+                required_agents: r.required,
+                shrinkage: Num(r.shrinkage),
+                scheduled_agents: r.scheduled,
+                service_level: opt(m.map(|m| m.service_level)),
+                p_abandon: opt(m.map(|m| m.p_abandon)),
+                asa_seconds: opt(m.and_then(|m| m.asa_seconds)),
+                occupancy: opt(m.map(|m| m.occupancy)),
+                backlog_hours: opt(r.backlog_seconds.map(|s| s / 3600.0)),
+            });
+        }
+    }
+    rows
+}
+
+/// Service curves (`peakplan staff --curves`): contacts answered in time per number of agents,
+/// and whether the point is on the curve's concave envelope (what the roster program uses).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurveRow {
+    pub timestamp: String,
+    pub channel: String,
+    pub agents: u32,
+    pub service_level: Num,
+    pub answered_in_time: Num,
+    pub on_concave_envelope: bool,
+}
+
+pub fn curve_rows(scenario: &Scenario, requirements: &Requirements) -> Vec<CurveRow> {
+    let tz = scenario.time_zone;
+    let mut rows = Vec::new();
+    for (c, ch) in requirements.channels.iter().enumerate() {
+        for (i, interval) in ch.intervals.iter().enumerate() {
+            let Some(curve) = requirements.service_curve(scenario, c, i) else {
+                continue;
+            };
+            let hull: Vec<u32> = curve.concave_envelope().iter().map(|p| p.agents).collect();
+            for p in &curve.points {
+                rows.push(CurveRow {
+                    timestamp: format_timestamp(interval.start, tz),
+                    channel: ch.channel.to_string(),
+                    agents: p.agents,
+                    service_level: Num(p.service_level),
+                    answered_in_time: Num(p.answered_in_time),
+                    on_concave_envelope: hull.binary_search(&p.agents).is_ok(),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Creates the folder a file goes into.
+pub fn create_parent(path: &Path) -> Result<(), ExportError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
+            path: dir.display().to_string(),
+            source,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Volume CSV (history and forecasts, read back by [`crate::volumes::VolumeSeries::read_from`]):

@@ -15,8 +15,8 @@ mod raw;
 pub mod reforecast;
 
 use crate::queueing::Queue;
+use crate::queueing::backlog;
 use crate::roster::Roster;
-use crate::roster::evaluate::{backlog_in_time, service_at};
 use crate::scenario::{ChannelKind, Scenario, ServiceTarget};
 use crate::staffing::Requirements;
 use crate::time_grid::{TimeGrid, local_midnight};
@@ -566,7 +566,7 @@ fn project_channel(plan: &LivePlan, c: usize) -> Vec<Projection> {
         let work: Vec<f64> = ch.demand.iter().map(|d| d.volume * d.aht_seconds).collect();
         let open: Vec<bool> = ch.demand.iter().map(|d| d.open).collect();
         let dt = plan.interval_length().num_seconds() as f64;
-        service = backlog_in_time(&work, &open, &effective, dt, within.get());
+        service = backlog::in_time(&work, &open, &effective, dt, within.get());
     } else if let Some(model) = ch.kind.queue_model() {
         for (i, d) in ch.demand.iter().enumerate() {
             if !d.open || d.volume <= 0.0 || d.aht_seconds <= 0.0 {
@@ -576,7 +576,7 @@ fn project_channel(plan: &LivePlan, c: usize) -> Vec<Projection> {
                 continue;
             };
             if let Ok(queue) = Queue::new(d.offered_load / d.aht_seconds, aht, model) {
-                let (sl, ab) = service_at(&queue, within, effective[i]);
+                let (sl, ab) = queue.service_at(within, effective[i]);
                 service[i] = Some(sl);
                 abandon[i] = Some(ab);
             }

@@ -178,8 +178,56 @@ fn taut_string(lower: &[f64], upper: &[f64], end: f64) -> Vec<f64> {
     slopes
 }
 
+/// Share of each interval's email work answered by its deadline, first come first served, with
+/// `agents` working in open intervals (the deadline semantics of [`plan`]).
+pub fn in_time(
+    work: &[f64],
+    open: &[bool],
+    agents: &[f64],
+    dt: f64,
+    deadline: f64,
+) -> Vec<Option<f64>> {
+    let due = ((deadline / dt).floor() as usize).max(1);
+    let n = work.len();
+    let mut arrived = vec![0.0; n + 1];
+    let mut done = vec![0.0; n + 1];
+    for i in 0..n {
+        arrived[i + 1] = arrived[i] + work[i];
+        let capacity = if open[i] { agents[i] * dt } else { 0.0 };
+        done[i + 1] = (done[i] + capacity).min(arrived[i + 1]);
+    }
+    (0..n)
+        .map(|j| {
+            if work[j] <= 0.0 {
+                return None;
+            }
+            // Work of interval j is due by the start of interval j + due. Work due after the
+            // horizon is judged only if it is already done by the end.
+            let share = |by: f64| ((by - arrived[j]) / work[j]).clamp(0.0, 1.0);
+            if j + due <= n {
+                Some(share(done[j + due]))
+            } else {
+                (share(done[n]) >= 1.0).then_some(1.0)
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn email_in_time_follows_the_deadline() {
+        // 4 agent-intervals of work arrive at once; 2 agents clear it in two intervals.
+        let dt = 1.0;
+        let work = [4.0, 0.0, 0.0, 0.0];
+        let open = [true; 4];
+        let all = in_time(&work, &open, &[2.0, 2.0, 0.0, 0.0], dt, 2.0);
+        assert_eq!(all[0], Some(1.0));
+        let half = in_time(&work, &open, &[1.0, 1.0, 0.0, 0.0], dt, 2.0);
+        assert_eq!(half[0], Some(0.5));
+        assert_eq!(half[1], None);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

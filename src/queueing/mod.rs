@@ -86,6 +86,23 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Service level and abandonment share at a fractional number of agents (a roster's
+    /// average over an interval): linear between the whole numbers around it.
+    pub fn service_at(&self, within: Seconds, agents: f64) -> (f64, f64) {
+        let lo = agents.floor().max(0.0);
+        let at = |n: f64| {
+            self.evaluate(n as u32, within)
+                .map_or((0.0, 1.0), |m| (m.service_level, m.p_abandon))
+        };
+        let (sl0, ab0) = at(lo);
+        let frac = agents - lo;
+        if frac < 1e-9 {
+            return (sl0, ab0);
+        }
+        let (sl1, ab1) = at(lo + 1.0);
+        (sl0 + frac * (sl1 - sl0), ab0 + frac * (ab1 - ab0))
+    }
+
     /// A queue with `arrivals_per_second` contacts per second, each taking `aht` on average.
     pub fn new(
         arrivals_per_second: f64,

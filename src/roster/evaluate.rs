@@ -4,6 +4,7 @@
 use super::model::{prices, prorated_min, weeks};
 use super::slots::{grid_minute, spread};
 use super::{Input, Mode, Options, Shift, VendorBlock};
+use crate::queueing::backlog;
 use crate::scenario::ChannelKind;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -72,62 +73,6 @@ pub struct Evaluation {
     pub violations: Vec<Violation>,
 }
 
-/// Service level at a fractional number of agents: linear between the whole numbers around it.
-pub fn service_at(
-    queue: &crate::queueing::Queue,
-    within: crate::queueing::Seconds,
-    agents: f64,
-) -> (f64, f64) {
-    let lo = agents.floor().max(0.0);
-    let at = |n: f64| {
-        queue
-            .evaluate(n as u32, within)
-            .map_or((0.0, 1.0), |m| (m.service_level, m.p_abandon))
-    };
-    let (sl0, ab0) = at(lo);
-    let frac = agents - lo;
-    if frac < 1e-9 {
-        return (sl0, ab0);
-    }
-    let (sl1, ab1) = at(lo + 1.0);
-    (sl0 + frac * (sl1 - sl0), ab0 + frac * (ab1 - ab0))
-}
-
-/// Share of each interval's email work answered by its deadline, first come first served, with
-/// `agents` working in open intervals (the deadline semantics of [`crate::queueing::backlog`]).
-pub fn backlog_in_time(
-    work: &[f64],
-    open: &[bool],
-    agents: &[f64],
-    dt: f64,
-    deadline: f64,
-) -> Vec<Option<f64>> {
-    let due = ((deadline / dt).floor() as usize).max(1);
-    let n = work.len();
-    let mut arrived = vec![0.0; n + 1];
-    let mut done = vec![0.0; n + 1];
-    for i in 0..n {
-        arrived[i + 1] = arrived[i] + work[i];
-        let capacity = if open[i] { agents[i] * dt } else { 0.0 };
-        done[i + 1] = (done[i] + capacity).min(arrived[i + 1]);
-    }
-    (0..n)
-        .map(|j| {
-            if work[j] <= 0.0 {
-                return None;
-            }
-            // Work of interval j is due by the start of interval j + due. Work due after the
-            // horizon is judged only if it is already done by the end.
-            let share = |by: f64| ((by - arrived[j]) / work[j]).clamp(0.0, 1.0);
-            if j + due <= n {
-                Some(share(done[j + due]))
-            } else {
-                (share(done[n]) >= 1.0).then_some(1.0)
-            }
-        })
-        .collect()
-}
-
 /// Evaluates a roster.
 pub fn evaluate(
     input: &Input,
@@ -183,7 +128,7 @@ pub fn evaluate(
                 .map(|r| r.volume * r.aht_seconds)
                 .collect();
             let open: Vec<bool> = req.intervals.iter().map(|r| r.open).collect();
-            projected[c] = backlog_in_time(&work, &open, &eff, dt, within.get());
+            projected[c] = backlog::in_time(&work, &open, &eff, dt, within.get());
         } else {
             for i in 0..n {
                 let r = &req.intervals[i];
@@ -191,7 +136,7 @@ pub fn evaluate(
                     continue;
                 }
                 if let Some(queue) = input.requirements.queue(s, c, i) {
-                    let (sl, ab) = service_at(&queue, within, eff[i]);
+                    let (sl, ab) = queue.service_at(within, eff[i]);
                     projected[c][i] = Some(sl);
                     abandon[c][i] = Some(ab);
                 }
@@ -474,22 +419,4 @@ fn vendor_rules(input: &Input, blocks: &[VendorBlock]) -> Vec<Violation> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backlog_in_time;
-
-    #[test]
-    fn email_in_time_follows_the_deadline() {
-        // 4 agent-intervals of work arrive at once; 2 agents clear it in two intervals.
-        let dt = 1.0;
-        let work = [4.0, 0.0, 0.0, 0.0];
-        let open = [true; 4];
-        let all = backlog_in_time(&work, &open, &[2.0, 2.0, 0.0, 0.0], dt, 2.0);
-        assert_eq!(all[0], Some(1.0));
-        let half = backlog_in_time(&work, &open, &[1.0, 1.0, 0.0, 0.0], dt, 2.0);
-        assert_eq!(half[0], Some(0.5));
-        assert_eq!(half[1], None);
-    }
 }

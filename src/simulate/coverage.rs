@@ -10,6 +10,17 @@ use crate::time_grid::TimeGrid;
 use crate::volumes::{format_timestamp, parse_timestamp};
 use std::path::Path;
 
+/// One row as written: `agents`, or staffing's `required_agents`.
+#[derive(serde::Deserialize)]
+struct RawRow {
+    timestamp: String,
+    channel: String,
+    #[serde(default)]
+    agents: Option<String>,
+    #[serde(default)]
+    required_agents: Option<String>,
+}
+
 /// Agents per channel (scenario order) per interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coverage {
@@ -71,12 +82,12 @@ impl Coverage {
             .map_err(|e| file_error(format!("cannot read the header: {e}")))?
             .clone();
         let col = |name: &str| headers.iter().position(|h| h == name);
-        let (Some(ts_col), Some(ch_col)) = (col("timestamp"), col("channel")) else {
+        let (Some(_), Some(_)) = (col("timestamp"), col("channel")) else {
             return Err(file_error(
                 "the header must have `timestamp` and `channel` columns".into(),
             ));
         };
-        let Some(agents_col) = col("agents").or_else(|| col("required_agents")) else {
+        if col("agents").or_else(|| col("required_agents")).is_none() {
             return Err(file_error(
                 "the header needs an `agents` column (or `required_agents`, as `peakplan staff` writes)".into(),
             ));
@@ -95,19 +106,21 @@ impl Coverage {
                 line,
                 message,
             };
-            let field = |i: usize| record.get(i).unwrap_or("");
-            let t = parse_timestamp(field(ts_col), scenario.time_zone).map_err(row_error)?;
-            let Some((c, _)) = scenario.channel(field(ch_col)) else {
+            let raw: RawRow = record
+                .deserialize(Some(&headers))
+                .map_err(|e| row_error(format!("malformed row: {e}")))?;
+            let agents_text = raw.agents.or(raw.required_agents).unwrap_or_default();
+            let t = parse_timestamp(&raw.timestamp, scenario.time_zone).map_err(row_error)?;
+            let Some((c, _)) = scenario.channel(&raw.channel) else {
                 return Err(row_error(format!(
                     "unknown channel `{}`; the scenario has {}",
-                    field(ch_col),
+                    raw.channel,
                     scenario.channel_list()
                 )));
             };
-            let n: u32 = field(agents_col).parse().map_err(|_| {
+            let n: u32 = agents_text.parse().map_err(|_| {
                 row_error(format!(
-                    "agents must be a whole number ≥ 0, got `{}`",
-                    field(agents_col)
+                    "agents must be a whole number ≥ 0, got `{agents_text}`"
                 ))
             })?;
             let Some(i) = grid.index_of(t) else {
@@ -116,15 +129,14 @@ impl Coverage {
                 }
                 return Err(row_error(format!(
                     "{} is not the start of a {}-minute interval",
-                    field(ts_col),
+                    raw.timestamp,
                     grid.length().minutes()
                 )));
             };
             if agents[c][i].replace(n).is_some() {
                 return Err(row_error(format!(
                     "channel `{}` at {} appears twice",
-                    field(ch_col),
-                    field(ts_col)
+                    raw.channel, raw.timestamp
                 )));
             }
         }
