@@ -59,6 +59,21 @@ impl Clock {
     }
 }
 
+impl utoipa::PartialSchema for Clock {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-4]?[0-9]:[0-5][0-9]$"))
+            .description(Some(
+                "local clock time HH:MM; hours past 23 are the next morning (25:30)",
+            ))
+            .examples(["08:30"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Clock {}
+
 impl fmt::Display for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)

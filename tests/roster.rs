@@ -160,13 +160,15 @@ fn a_service_roster_keeps_every_rule_and_the_target() {
 
     // Vendor plans: blocks of at least the minimum, after the notice, within the caps.
     let a = std::fs::read_to_string(dir.path().join("vendor_bpo-a.csv")).unwrap();
-    assert!(a.starts_with("date,channel,start,end,heads,committed,hours\n"));
+    assert!(a.starts_with(
+        "date,channel,start,end,start_utc,end_utc,heads,committed,hours,requested_live\n"
+    ));
     for line in a.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let at = |s: &str| minutes(&s.replace(' ', "T"));
         assert!(at(f[3]) - at(f[2]) >= 240, "{line}");
         assert_eq!(f[1], "voice");
-        assert!(f[4].parse::<u32>().unwrap() <= 15);
+        assert!(f[6].parse::<u32>().unwrap() <= 15);
     }
     let coverage = std::fs::read_to_string(dir.path().join("coverage.csv")).unwrap();
     assert!(coverage.starts_with(

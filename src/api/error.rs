@@ -5,7 +5,8 @@ use crate::live::edit::EditError;
 use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -94,25 +95,53 @@ impl From<EditError> for ApiError {
     }
 }
 
+/// An error answer (RFC 9457 problem details).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// `https://peakplan.dev/problems/<kind>`: stale-version, invalid-field, forbidden …
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What is wrong, and what to do about it.
+    pub detail: String,
+    /// The field, parameter or header at fault (422).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The roster's current version (412).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+impl ApiError {
+    /// The problem details of this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        Problem {
+            kind: format!("https://peakplan.dev/problems/{}", self.kind()),
+            title: status.canonical_reason().unwrap_or("error").to_string(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            field: match self {
+                ApiError::Invalid { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+            current_version: match self {
+                ApiError::Stale { current, .. } => Some(*current),
+                _ => None,
+            },
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
             tracing::warn!("{status}: {self}");
         }
-        let mut body = json!({
-            "type": format!("https://peakplan.dev/problems/{}", self.kind()),
-            "title": status.canonical_reason().unwrap_or("error"),
-            "status": status.as_u16(),
-            "detail": self.to_string(),
-        });
-        if let ApiError::Invalid { field, .. } = &self {
-            body["field"] = json!(field);
-        }
-        if let ApiError::Stale { current, .. } = &self {
-            body["current_version"] = json!(current);
-        }
-        let mut response = (status, body.to_string()).into_response();
+        let body = serde_json::to_string(&self.problem()).expect("a problem serialises");
+        let mut response = (status, body).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

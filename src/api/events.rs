@@ -15,12 +15,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
+use utoipa::{IntoParams, ToSchema};
 
 /// Changes read per database round trip.
 const PAGE: i64 = 500;
@@ -105,23 +106,41 @@ fn event_of(change: &Change) -> Event {
     Event::default()
         .id(change.id.to_string())
         .event(change.kind.clone())
-        .data(serde_json::to_string(&feed_json(change)).expect("a change serialises"))
+        .data(serde_json::to_string(&FeedChange::of(change)).expect("a change serialises"))
 }
 
 /// A change as the routing layer sees it (the detail carries no agent names).
-pub fn feed_json(change: &Change) -> Value {
-    json!({
-        "id": change.id,
-        "kind": change.kind,
-        "roster": change.roster_id,
-        "version": change.version,
-        "at": change.created_at,
-        "detail": change.detail,
-    })
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedChange {
+    pub id: i64,
+    /// published, edited, acknowledged …
+    pub kind: String,
+    pub roster: i64,
+    pub version: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// What changed: the channels and the edit's kind, or the vendor and its shortfall.
+    #[schema(value_type = Object)]
+    pub detail: Value,
 }
 
-/// `GET /v1/routing/events`: replays the changes after `Last-Event-ID` (or `?since=`), then
-/// follows new ones.
+impl FeedChange {
+    pub fn of(change: &Change) -> FeedChange {
+        FeedChange {
+            id: change.id,
+            kind: change.kind.clone(),
+            roster: change.roster_id,
+            version: change.version,
+            at: change.created_at,
+            detail: change.detail.clone(),
+        }
+    }
+}
+
+/// Every published change as server-sent events (data: a FeedChange): replays the changes after
+/// `Last-Event-ID` (or `?since=`), then follows new ones.
+#[utoipa::path(get, path = "/v1/routing/events", tag = "routing",
+    params(Since, ("Last-Event-ID" = Option<String>, Header, description = "the last change id seen")),
+    responses((status = 200, description = "events whose data is a FeedChange", body = String, content_type = "text/event-stream")))]
 pub async fn stream(
     State(state): State<AppState>,
     _: As<Feed>,
@@ -186,19 +205,31 @@ pub async fn stream(
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Since {
+    /// Start after this change id (default: the latest for the stream, 0 for the list).
     pub since: Option<i64>,
+    /// Page size of the list (1 to 500, default 100).
     pub limit: Option<i64>,
 }
 
-/// `GET /v1/routing/changes?since=<change id>`: the same changes for pollers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangesPage {
+    pub changes: Vec<FeedChange>,
+    /// The cursor for the next page (`?since=`).
+    pub next: i64,
+}
+
+/// The same changes, for pollers.
+#[utoipa::path(get, path = "/v1/routing/changes", tag = "routing", params(Since),
+    responses((status = 200, description = "changes and the next cursor", body = ChangesPage)))]
 pub async fn list(
     State(state): State<AppState>,
     _: As<Feed>,
     Params(q): Params<Since>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChangesPage>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=PAGE).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("expected 1 to {PAGE}")));
@@ -206,8 +237,8 @@ pub async fn list(
     let since = q.since.unwrap_or(0);
     let changes = state.store.changes_after(since, limit).await?;
     let next = changes.last().map_or(since, |c| c.id);
-    Ok(Json(json!({
-        "changes": changes.iter().map(feed_json).collect::<Vec<_>>(),
-        "next": next,
-    })))
+    Ok(Json(ChangesPage {
+        changes: changes.iter().map(FeedChange::of).collect(),
+        next,
+    }))
 }

@@ -21,7 +21,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -186,26 +186,73 @@ impl JobRequest {
     }
 }
 
-fn job_json(job: &Job) -> Value {
-    json!({
-        "id": job.id,
-        "kind": job.kind,
-        "status": job.status,
-        "progress": job.progress,
-        "result": job.result,
-        "error": job.error,
-        "attempts": job.attempts,
-        "worker": job.worker,
-        "created_at": job.created_at,
-        "created_by": job.created_by,
-        "links": {
-            "self": format!("/v1/jobs/{}", job.id),
-            "events": format!("/v1/jobs/{}/events", job.id),
-        },
-    })
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobLinks {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub events: String,
 }
 
-/// `POST /v1/jobs` — 202 with the job's address.
+impl JobLinks {
+    fn of(id: i64) -> JobLinks {
+        JobLinks {
+            this: format!("/v1/jobs/{id}"),
+            events: format!("/v1/jobs/{id}/events"),
+        }
+    }
+}
+
+/// A job as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobAnswer {
+    pub id: i64,
+    /// forecast, staffing, schedule or plan.
+    pub kind: String,
+    pub status: JobStatus,
+    /// The stage and what it is doing.
+    pub progress: String,
+    /// What the job produced, once done.
+    #[schema(value_type = Option<JobResult>)]
+    pub result: Option<Value>,
+    /// Why it failed.
+    pub error: Option<String>,
+    pub attempts: i64,
+    pub worker: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_by: String,
+    pub links: JobLinks,
+}
+
+impl From<Job> for JobAnswer {
+    fn from(job: Job) -> JobAnswer {
+        JobAnswer {
+            links: JobLinks::of(job.id),
+            id: job.id,
+            kind: job.kind,
+            status: job.status,
+            progress: job.progress,
+            result: job.result,
+            error: job.error,
+            attempts: job.attempts,
+            worker: job.worker,
+            created_at: job.created_at,
+            created_by: job.created_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobQueued {
+    pub job: i64,
+    pub status: JobStatus,
+    pub links: JobLinks,
+}
+
+/// Queue a forecast, staffing, schedule or plan job: 202 with the job's address. The scenario,
+/// history and forecast it names must exist.
+#[utoipa::path(post, path = "/v1/jobs", tag = "planner", request_body = JobRequest,
+    responses((status = 202, description = "queued", body = JobQueued,
+        headers(("Location" = String, description = "the job's address")))))]
 pub async fn submit(
     State(state): State<AppState>,
     caller: As<Planners>,
@@ -251,11 +298,11 @@ pub async fn submit(
         .await?;
     let mut response = (
         StatusCode::ACCEPTED,
-        Json(json!({
-            "job": id,
-            "status": "queued",
-            "links": { "self": format!("/v1/jobs/{id}"), "events": format!("/v1/jobs/{id}/events") },
-        })),
+        Json(JobQueued {
+            job: id,
+            status: JobStatus::Queued,
+            links: JobLinks::of(id),
+        }),
     )
         .into_response();
     if let Ok(v) = format!("/v1/jobs/{id}").parse() {
@@ -264,21 +311,28 @@ pub async fn submit(
     Ok(response)
 }
 
+/// A job's status, progress and result.
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "planner",
+    params(("id" = i64, Path, description = "job id")),
+    responses((status = 200, description = "the job", body = JobAnswer)))]
 pub async fn status(
     State(state): State<AppState>,
     _: As<Readers>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<JobAnswer>> {
     let job = state
         .store
         .job(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("job {id}")))?;
-    Ok(Json(job_json(&job)))
+    Ok(Json(job.into()))
 }
 
-/// `GET /v1/jobs/{id}/events` — progress as server-sent events until the job is done or failed;
-/// the last event carries the result and its link.
+/// A job's progress as server-sent events (`progress`, then one `finished`), each carrying the
+/// job as `GET /v1/jobs/{id}` answers it.
+#[utoipa::path(get, path = "/v1/jobs/{id}/events", tag = "planner",
+    params(("id" = i64, Path, description = "job id")),
+    responses((status = 200, description = "events whose data is a JobAnswer", body = String, content_type = "text/event-stream")))]
 pub async fn progress(
     State(state): State<AppState>,
     _: As<Readers>,
@@ -304,7 +358,9 @@ pub async fn progress(
                     let done = matches!(job.status, JobStatus::Done | JobStatus::Failed);
                     let event = Event::default()
                         .event(if done { "finished" } else { "progress" })
-                        .data(job_json(&job).to_string());
+                        .data(
+                            serde_json::to_string(&JobAnswer::from(job)).expect("a job serialises"),
+                        );
                     return Some((Ok(event), (store, Some(now), done)));
                 }
                 tokio::time::sleep(POLL).await;

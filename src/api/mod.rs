@@ -22,11 +22,11 @@ use crate::live::LiveView;
 use crate::store::{Actor, Change, Store, Version};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
-use axum::routing::{get, post};
 use error::{ApiError, ApiResult};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -34,6 +34,9 @@ use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Largest request body accepted (a scenario file or a day of actuals fits many times over).
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -137,25 +140,42 @@ fn hostname() -> String {
         .unwrap_or_else(|| "peakplan".into())
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`
+    pub status: &'static str,
 }
 
-async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+/// The process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
+    responses((status = 200, description = "alive", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ready {
+    /// `ready`
+    pub status: &'static str,
+    pub store: crate::store::Readiness,
+}
+
+/// The database answers and every migration is applied.
+#[utoipa::path(get, path = "/readyz", tag = "health", security(()),
+    responses((status = 200, description = "ready", body = Ready)))]
+async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Ready>> {
     match state.store.ready().await {
-        Ok(r) if r.migrations_applied as usize >= r.migrations_known => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "store": r })),
-        )
-            .into_response(),
-        Ok(r) => ApiError::Unavailable(format!(
+        Ok(r) if r.migrations_applied as usize >= r.migrations_known => Ok(Json(Ready {
+            status: "ready",
+            store: r,
+        })),
+        Ok(r) => Err(ApiError::Unavailable(format!(
             "{} of {} migrations applied",
             r.migrations_applied, r.migrations_known
-        ))
-        .into_response(),
-        Err(e) => {
-            ApiError::Unavailable(format!("the database does not answer: {e}")).into_response()
-        }
+        ))),
+        Err(e) => Err(ApiError::Unavailable(format!(
+            "the database does not answer: {e}"
+        ))),
     }
 }
 
@@ -163,46 +183,50 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("this endpoint (see /openapi.json for the list)".into())
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/openapi.json", get(openapi::document))
-        .route(
-            "/v1/scenarios",
-            get(planner::scenarios).post(planner::put_scenario),
-        )
-        .route("/v1/forecasts", post(planner::put_forecast))
-        .route("/v1/rosters", get(planner::rosters))
-        .route("/v1/rosters/{id}/versions", get(planner::versions))
-        .route("/v1/versions/{version}", get(planner::version))
-        .route("/v1/versions/{version}/plan", get(planner::plan))
-        .route("/v1/versions/{version}/publish", post(planner::publish))
-        .route("/v1/versions/{version}/report", get(planner::report))
-        .route(
-            "/v1/versions/{version}/acknowledgements",
-            get(planner::acknowledgements),
-        )
-        .route("/v1/audit", get(planner::audit))
-        .route("/v1/jobs", post(jobs::submit))
-        .route("/v1/jobs/{id}", get(jobs::status))
-        .route("/v1/jobs/{id}/events", get(jobs::progress))
-        .route("/v1/routing/staffing", get(routing::staffing))
-        .route("/v1/routing/roster", get(routing::roster))
-        .route("/v1/routing/events", get(events::stream))
-        .route("/v1/routing/changes", get(events::list))
-        .route("/v1/vendor/plan", get(vendor::plan))
-        .route("/v1/vendor/plan/{version}/ack", post(vendor::acknowledge))
-        .route("/v1/supervisor/roster", get(supervisor::roster))
-        .route("/v1/supervisor/edits", post(supervisor::edit))
-        .route("/v1/supervisor/reforecast", post(supervisor::reforecast))
+/// Every route with its OpenAPI description; histories get their own body limit.
+fn routes() -> OpenApiRouter<AppState> {
+    let main = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(openapi::document))
+        .routes(routes!(planner::scenarios, planner::put_scenario))
+        .routes(routes!(planner::put_forecast))
+        .routes(routes!(planner::rosters))
+        .routes(routes!(planner::versions))
+        .routes(routes!(planner::version))
+        .routes(routes!(planner::plan))
+        .routes(routes!(planner::publish))
+        .routes(routes!(planner::report))
+        .routes(routes!(planner::acknowledgements))
+        .routes(routes!(planner::audit))
+        .routes(routes!(jobs::submit))
+        .routes(routes!(jobs::status))
+        .routes(routes!(jobs::progress))
+        .routes(routes!(routing::staffing))
+        .routes(routes!(routing::roster))
+        .routes(routes!(events::stream))
+        .routes(routes!(events::list))
+        .routes(routes!(vendor::plan))
+        .routes(routes!(vendor::acknowledge))
+        .routes(routes!(supervisor::roster))
+        .routes(routes!(supervisor::edit))
+        .routes(routes!(supervisor::reforecast))
         // Bodies over the limit are refused on their announced length, before they are read.
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(
-            Router::new()
-                .route("/v1/histories", post(planner::put_history))
-                .layer(RequestBodyLimitLayer::new(planner::HISTORY_LIMIT)),
-        )
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(planner::put_history))
+        .layer(RequestBodyLimitLayer::new(planner::HISTORY_LIMIT));
+    main.merge(uploads)
+}
+
+/// The OpenAPI document of [`router`].
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    openapi::build(routes().into_openapi())
+}
+
+pub fn router(state: AppState) -> Router {
+    let (router, _) = routes().split_for_parts();
+    router
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(

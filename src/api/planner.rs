@@ -2,24 +2,39 @@
 //! log. Supervisors may read all of it.
 
 use super::AppState;
+use super::error::Problem;
 use super::error::{ApiError, ApiResult};
 use super::extract::{As, Params, Planners, Readers};
+use crate::live::LivePlan;
+use crate::live::ack::Shortfall;
+use crate::roster::summary::RosterSummary;
 use crate::scenario::Scenario;
-use crate::store::VersionStatus;
+use crate::store::{AuditEntry, RosterInfo, ScenarioInfo, VendorAck, VersionMeta, VersionStatus};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Named {
+    /// The name errors call the scenario by (`promo.toml:12:3: …`).
     pub name: Option<String>,
 }
 
-/// `POST /v1/scenarios` — the scenario TOML as the body; validated before it is stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScenarioStored {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Store a scenario (TOML), validated first; errors name its line and column.
+#[utoipa::path(post, path = "/v1/scenarios", tag = "planner", params(Named),
+    request_body(content = String, content_type = "application/toml", description = "the scenario file"),
+    responses((status = 201, description = "stored", body = ScenarioStored)))]
 pub async fn put_scenario(
     State(state): State<AppState>,
     caller: As<Planners>,
@@ -43,23 +58,51 @@ pub async fn put_scenario(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "name": scenario.name })),
+        Json(ScenarioStored {
+            id,
+            name: scenario.name,
+        }),
     )
         .into_response())
 }
 
-pub async fn scenarios(State(state): State<AppState>, _: As<Readers>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "scenarios": state.store.scenarios().await? })))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Scenarios {
+    pub scenarios: Vec<ScenarioInfo>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Stored scenarios. Planners and supervisors.
+#[utoipa::path(get, path = "/v1/scenarios", tag = "planner",
+    responses((status = 200, description = "the scenarios", body = Scenarios)))]
+pub async fn scenarios(
+    State(state): State<AppState>,
+    _: As<Readers>,
+) -> ApiResult<Json<Scenarios>> {
+    Ok(Json(Scenarios {
+        scenarios: state.store.scenarios().await?,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ForecastQuery {
+    /// The stored scenario it belongs to.
     pub scenario: i64,
 }
 
-/// `POST /v1/forecasts?scenario=<id>` — a forecast CSV (as `peakplan forecast` writes it),
-/// checked against the scenario's channels before it is stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VolumesStored {
+    pub id: i64,
+    /// Rows read.
+    pub rows: usize,
+}
+
+/// Store a forecast CSV (as `peakplan forecast` writes it), checked against the scenario's
+/// channels and grid first; errors name the line.
+#[utoipa::path(post, path = "/v1/forecasts", tag = "planner", params(ForecastQuery),
+    request_body(content = String, content_type = "text/csv", description = "timestamp,channel,volume[,p10,p50,p90][,aht_seconds]"),
+    responses((status = 201, description = "stored", body = VolumesStored)))]
 pub async fn put_forecast(
     State(state): State<AppState>,
     caller: As<Planners>,
@@ -77,15 +120,24 @@ pub async fn put_forecast(
         .store
         .put_forecast(&caller.0, Some(q.scenario), "upload", &body)
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(VolumesStored {
+            id,
+            rows: series.rows.len(),
+        }),
+    )
+        .into_response())
 }
 
 /// Largest history accepted (a year of 5-minute intervals on three channels fits).
 pub const HISTORY_LIMIT: usize = 48 * 1024 * 1024;
 
-/// `POST /v1/histories?scenario=<id>` — a volume history CSV (`timestamp,channel,volume[,aht_seconds]`),
-/// checked line by line against the scenario's channels before it is stored; forecast and plan
-/// jobs learn from it.
+/// Store a volume history CSV for a scenario, checked line by line against its channels first;
+/// forecast and plan jobs learn from it. Up to 48 MB.
+#[utoipa::path(post, path = "/v1/histories", tag = "planner", params(ForecastQuery),
+    request_body(content = String, content_type = "text/csv", description = "timestamp,channel,volume[,aht_seconds]"),
+    responses((status = 201, description = "stored", body = VolumesStored)))]
 pub async fn put_history(
     State(state): State<AppState>,
     caller: As<Planners>,
@@ -104,7 +156,10 @@ pub async fn put_history(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "rows": series.rows.len() })),
+        Json(VolumesStored {
+            id,
+            rows: series.rows.len(),
+        }),
     )
         .into_response())
 }
@@ -120,20 +175,43 @@ async fn stored_scenario(state: &AppState, id: i64) -> ApiResult<Scenario> {
         .map_err(|e| ApiError::Internal(format!("stored scenario {id}: {e}")))
 }
 
-pub async fn rosters(State(state): State<AppState>, _: As<Readers>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "rosters": state.store.rosters().await? })))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rosters {
+    pub rosters: Vec<RosterInfo>,
 }
 
+/// Rosters and their head versions.
+#[utoipa::path(get, path = "/v1/rosters", tag = "planner",
+    responses((status = 200, description = "the rosters", body = Rosters)))]
+pub async fn rosters(State(state): State<AppState>, _: As<Readers>) -> ApiResult<Json<Rosters>> {
+    Ok(Json(Rosters {
+        rosters: state.store.rosters().await?,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Versions {
+    pub roster: i64,
+    pub versions: Vec<VersionMeta>,
+}
+
+/// Every version of a roster.
+#[utoipa::path(get, path = "/v1/rosters/{id}/versions", tag = "planner",
+    params(("id" = i64, Path, description = "roster id")),
+    responses((status = 200, description = "the versions, oldest first", body = Versions)))]
 pub async fn versions(
     State(state): State<AppState>,
     _: As<Readers>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Versions>> {
     let versions = state.store.versions(id).await?;
     if versions.is_empty() {
         return Err(ApiError::NotFound(format!("roster {id}")));
     }
-    Ok(Json(json!({ "roster": id, "versions": versions })))
+    Ok(Json(Versions {
+        roster: id,
+        versions,
+    }))
 }
 
 async fn stored_version(state: &AppState, id: i64) -> ApiResult<crate::store::Version> {
@@ -144,57 +222,110 @@ async fn stored_version(state: &AppState, id: i64) -> ApiResult<crate::store::Ve
         .ok_or_else(|| ApiError::NotFound(format!("version {id}")))
 }
 
-/// `GET /v1/versions/{version}` — status, reason and the schedule summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionLinks {
+    pub plan: String,
+    pub publish: String,
+    pub report: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionAnswer {
+    pub version: VersionMeta,
+    /// The roster's summary, for versions planned by peakplan (live edits carry none).
+    pub summary: Option<RosterSummary>,
+    pub shifts: usize,
+    pub vendor_blocks: usize,
+    pub links: VersionLinks,
+}
+
+/// A version's status, reason and the schedule summary.
+#[utoipa::path(get, path = "/v1/versions/{version}", tag = "planner",
+    params(("version" = i64, Path, description = "version id")),
+    responses((status = 200, description = "the version", body = VersionAnswer)))]
 pub async fn version(
     State(state): State<AppState>,
     _: As<Readers>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VersionAnswer>> {
     let v = stored_version(&state, id).await?;
-    Ok(Json(json!({
-        "version": v.meta,
-        "summary": v.summary,
-        "shifts": v.plan.shifts.len(),
-        "vendor_blocks": v.plan.blocks.len(),
-        "links": {
-            "plan": format!("/v1/versions/{id}/plan"),
-            "publish": format!("/v1/versions/{id}/publish"),
+    Ok(Json(VersionAnswer {
+        version: v.meta,
+        summary: v.summary,
+        shifts: v.plan.shifts.len(),
+        vendor_blocks: v.plan.blocks.len(),
+        links: VersionLinks {
+            plan: format!("/v1/versions/{id}/plan"),
+            publish: format!("/v1/versions/{id}/publish"),
+            report: format!("/v1/versions/{id}/report"),
         },
-    })))
+    }))
 }
 
-/// `GET /v1/versions/{version}/plan` — the whole live plan (names included).
+/// A version's whole plan: demand, named shifts with breaks, vendor blocks.
+#[utoipa::path(get, path = "/v1/versions/{version}/plan", tag = "planner",
+    params(("version" = i64, Path, description = "version id")),
+    responses((status = 200, description = "the plan", body = LivePlan)))]
 pub async fn plan(
     State(state): State<AppState>,
     _: As<Readers>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LivePlan>> {
     let v = stored_version(&state, id).await?;
-    Ok(Json(serde_json::to_value(&*v.plan)?))
+    Ok(Json((*v.plan).clone()))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    pub version: VersionMeta,
+}
+
+/// Publish a draft head version: its roster becomes the live one.
+#[utoipa::path(post, path = "/v1/versions/{version}/publish", tag = "planner",
+    params(("version" = i64, Path, description = "version id")),
+    responses(
+        (status = 200, description = "published", body = Published),
+        (status = 409, description = "not a draft head", body = Problem, content_type = "application/problem+json")))]
 pub async fn publish(
     State(state): State<AppState>,
     caller: As<Planners>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Published>> {
     let meta = state.store.publish(&caller.0, id).await?;
     *state.live.write().expect("live cache lock") = None;
     let _ = state.hub.wake.try_send(());
     debug_assert_eq!(meta.status, VersionStatus::Published);
-    Ok(Json(json!({ "version": meta })))
+    Ok(Json(Published { version: meta }))
 }
 
-/// `GET /v1/versions/{version}/acknowledgements` — what each vendor acknowledged and where it
-/// committed fewer heads than planned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VendorAcknowledgement {
+    pub vendor: String,
+    pub blocks: usize,
+    pub unacknowledged_blocks: usize,
+    /// Blocks committed below plan.
+    pub shortfall: Vec<Shortfall>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Acknowledgements {
+    pub version: i64,
+    pub vendors: Vec<VendorAcknowledgement>,
+    pub acknowledgements: Vec<VendorAck>,
+}
+
+/// What each vendor acknowledged, and where it committed fewer heads than planned.
+#[utoipa::path(get, path = "/v1/versions/{version}/acknowledgements", tag = "planner",
+    params(("version" = i64, Path, description = "version id")),
+    responses((status = 200, description = "per vendor", body = Acknowledgements)))]
 pub async fn acknowledgements(
     State(state): State<AppState>,
     _: As<Readers>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Acknowledgements>> {
     let v = stored_version(&state, id).await?;
     let acks = state.store.acknowledgements(id).await?;
-    let vendors: Vec<Value> = v
+    let vendors = v
         .plan
         .vendors
         .iter()
@@ -205,22 +336,26 @@ pub async fn acknowledgements(
                 .iter()
                 .filter(|b| b.vendor == vendor.id)
                 .collect();
-            let pending = blocks.iter().filter(|b| b.committed.is_none()).count();
-            json!({
-                "vendor": vendor.id,
-                "blocks": blocks.len(),
-                "unacknowledged_blocks": pending,
-                "shortfall": v.plan.shortfall(&vendor.id),
-            })
+            VendorAcknowledgement {
+                vendor: vendor.id.clone(),
+                blocks: blocks.len(),
+                unacknowledged_blocks: blocks.iter().filter(|b| b.committed.is_none()).count(),
+                shortfall: v.plan.shortfall(&vendor.id),
+            }
         })
         .collect();
-    Ok(Json(
-        json!({ "version": id, "vendors": vendors, "acknowledgements": acks }),
-    ))
+    Ok(Json(Acknowledgements {
+        version: id,
+        vendors,
+        acknowledgements: acks,
+    }))
 }
 
-/// `GET /v1/versions/{version}/report` — the plan's HTML report (of the version `peakplan plan`
-/// stored; later live edits are not in it, and a banner says so).
+/// The plan's HTML report (of the version the plan stored; later live edits are not in it, and
+/// a banner says so).
+#[utoipa::path(get, path = "/v1/versions/{version}/report", tag = "planner",
+    params(("version" = i64, Path, description = "version id")),
+    responses((status = 200, description = "the report", body = String, content_type = "text/html")))]
 pub async fn report(
     State(state): State<AppState>,
     _: As<Readers>,
@@ -244,22 +379,34 @@ pub async fn report(
     )))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// Entries after this id.
     pub after: Option<i64>,
+    /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+}
+
+/// The append-only audit log: who did what, when, before and after.
+#[utoipa::path(get, path = "/v1/audit", tag = "planner", params(Page),
+    responses((status = 200, description = "entries", body = AuditPage)))]
 pub async fn audit(
     State(state): State<AppState>,
     _: As<Readers>,
     Params(q): Params<Page>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AuditPage>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "expected 1 to 1000"));
     }
     let entries = state.store.audit_log(q.after.unwrap_or(0), limit).await?;
-    Ok(Json(json!({ "entries": entries })))
+    Ok(Json(AuditPage { entries }))
 }

@@ -5,20 +5,22 @@
 //! service for the rest of that day before and after.
 
 use super::AppState;
+use super::error::Problem;
 use super::error::{ApiError, ApiResult};
 use super::extract::{As, Body, Editors, IfMatch, Params, Readers};
-use crate::live::edit::{Edit, impact, local};
-use crate::live::reforecast::{Actuals, reforecast as reforecast_day};
-use crate::live::{LivePlan, LiveView};
+use crate::live::edit::{Edit, Impact, impact, local};
+use crate::live::reforecast::{Actuals, Reforecast, reforecast as reforecast_day};
+use crate::live::{LivePlan, LiveView, ServiceSummary};
 use crate::store::{NewVersion, VersionStatus};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 
 /// The live head, checked against the database when the caller's version differs from the
 /// cached one (the cache may trail another instance's write by a moment).
@@ -64,7 +66,28 @@ fn touched(plan: &LivePlan, edit: &Edit) -> Value {
     }
 }
 
-/// `POST /v1/supervisor/edits` with `If-Match: "<version>"`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Edited {
+    /// The new live version.
+    pub version: i64,
+    /// The version the edit was made on.
+    pub previous: i64,
+    /// What was done, as the audit log says it.
+    pub edit: String,
+    /// The projected service for the rest of the day, before and after, per channel touched.
+    pub impact: Vec<Impact>,
+}
+
+/// Edit the live roster: an absence, a longer or shorter shift, a moved break, an overtime shift,
+/// vendor heads. Made on the version `If-Match` names; answers with the projected service impact
+/// for the rest of the day.
+#[utoipa::path(post, path = "/v1/supervisor/edits", tag = "supervisor", request_body = Edit,
+    params(("If-Match" = String, Header, description = "the roster version the edit was made on, in quotes: \"42\"")),
+    responses(
+        (status = 200, description = "the new version and its impact", body = Edited,
+            headers(("ETag" = String, description = "the new version"))),
+        (status = 412, description = "the version is stale; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn edit(
     State(state): State<AppState>,
     caller: As<Editors>,
@@ -111,12 +134,12 @@ pub async fn edit(
         )
         .await?;
     state.wrote(new.id, next_view);
-    let mut response = Json(json!({
-        "version": new.id,
-        "previous": head,
-        "edit": description,
-        "impact": impact,
-    }))
+    let mut response = Json(Edited {
+        version: new.id,
+        previous: head,
+        edit: description,
+        impact,
+    })
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", new.id)) {
         response.headers_mut().insert(header::ETAG, v);
@@ -135,14 +158,51 @@ fn edit_kind(edit: &Edit) -> &'static str {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Day {
+    /// The local day.
     pub date: NaiveDate,
+    /// One channel only.
     pub channel: Option<String>,
 }
 
-/// `GET /v1/supervisor/roster?date=…` — the day's shifts with names, breaks and absences.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayBreak {
+    /// Local "YYYY-MM-DD HH:MM".
+    pub start: String,
+    pub end: String,
+    pub paid: bool,
+}
+
+/// A named shift of the day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayShift {
+    pub agent: String,
+    pub name: Option<String>,
+    pub group: Option<String>,
+    pub channel: String,
+    /// Local "YYYY-MM-DD HH:MM".
+    pub start: String,
+    pub end: String,
+    pub breaks: Vec<DayBreak>,
+    pub absent_from: Option<String>,
+    pub overtime: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayRoster {
+    pub version: i64,
+    pub date: NaiveDate,
+    pub shifts: Vec<DayShift>,
+    /// The projected service of the day, per channel.
+    pub service: Vec<ServiceSummary>,
+}
+
+/// The day's named shifts with breaks and absences, and the projected service per channel.
+#[utoipa::path(get, path = "/v1/supervisor/roster", tag = "supervisor", params(Day),
+    responses((status = 200, description = "the day", body = DayRoster)))]
 pub async fn roster(
     State(state): State<AppState>,
     _: As<Readers>,
@@ -159,35 +219,43 @@ pub async fn roster(
         ));
     }
     let tz = plan.tz();
-    let shifts: Vec<Value> = plan
+    let shifts = plan
         .shifts
         .iter()
         .filter(|s| s.date == q.date && q.channel.as_ref().is_none_or(|c| &s.channel == c))
         .map(|s| {
             let agent = plan.agents.iter().find(|a| a.id == s.agent);
-            json!({
-                "agent": s.agent,
-                "name": agent.map(|a| a.name.as_str()),
-                "group": agent.map(|a| a.group.as_str()),
-                "channel": s.channel,
-                "start": local(tz, s.start),
-                "end": local(tz, s.end),
-                "breaks": s.breaks.iter().map(|b| json!({"start": local(tz, b.start), "end": local(tz, b.end), "paid": b.paid})).collect::<Vec<_>>(),
-                "absent_from": s.absent_from.map(|a| local(tz, a)),
-                "overtime": s.overtime,
-            })
+            DayShift {
+                agent: s.agent.clone(),
+                name: agent.map(|a| a.name.clone()),
+                group: agent.map(|a| a.group.clone()),
+                channel: s.channel.clone(),
+                start: local(tz, s.start),
+                end: local(tz, s.end),
+                breaks: s
+                    .breaks
+                    .iter()
+                    .map(|b| DayBreak {
+                        start: local(tz, b.start),
+                        end: local(tz, b.end),
+                        paid: b.paid,
+                    })
+                    .collect(),
+                absent_from: s.absent_from.map(|a| local(tz, a)),
+                overtime: s.overtime,
+            }
         })
         .collect();
     let day = plan.day_intervals(q.date);
     let service: Vec<_> = (0..plan.channels.len())
         .map(|c| view.rest_of_day(c, day.start))
         .collect();
-    let mut response = Json(json!({
-        "version": version,
-        "date": q.date,
-        "shifts": shifts,
-        "service": service,
-    }))
+    let mut response = Json(DayRoster {
+        version,
+        date: q.date,
+        shifts,
+        service,
+    })
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, v);
@@ -195,16 +263,26 @@ pub async fn roster(
     Ok(response)
 }
 
-/// `POST /v1/supervisor/reforecast` — today's actuals in, the rest of the day re-forecast and
-/// suggested edits out. Changes nothing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reforecasted {
+    pub version: i64,
+    pub reforecast: Reforecast,
+}
+
+/// Re-forecast the rest of the day from today's actuals, with suggested edits. Changes nothing.
+#[utoipa::path(post, path = "/v1/supervisor/reforecast", tag = "supervisor", request_body = Actuals,
+    responses((status = 200, description = "re-forecast and suggestions", body = Reforecasted)))]
 pub async fn reforecast(
     State(state): State<AppState>,
     _: As<Editors>,
     Body(actuals): Body<Actuals>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Reforecasted>> {
     let (version, view) = state.live().await?;
     let result = tokio::task::spawn_blocking(move || reforecast_day(&view, &actuals))
         .await
         .map_err(|e| ApiError::Internal(format!("re-forecast: {e}")))??;
-    Ok(Json(json!({ "version": version, "reforecast": result })))
+    Ok(Json(Reforecasted {
+        version,
+        reforecast: result,
+    }))
 }

@@ -3,25 +3,29 @@
 //! commits per block. A commitment below plan lowers the projected service everyone else sees.
 
 use super::AppState;
+use super::error::Problem;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Acknowledgers, As, Body, Caller, Params, VendorReaders};
+use crate::export::{self, VendorPlanRow};
 use crate::live::ack::Acknowledgement;
-use crate::live::edit::local;
-use crate::live::{LiveBlock, LivePlan};
 use crate::store::{NewVersion, Role, StoreError, VersionStatus};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PlanQuery {
+    /// First day.
     pub from: Option<NaiveDate>,
+    /// Last day.
     pub to: Option<NaiveDate>,
     /// Planners and supervisors name the vendor; a vendor token is its own.
     pub vendor: Option<String>,
@@ -45,27 +49,28 @@ fn vendor_of(caller: &Caller, asked: Option<&str>) -> ApiResult<String> {
     }
 }
 
-fn blocks_of<'a>(plan: &'a LivePlan, vendor: &'a str) -> impl Iterator<Item = &'a LiveBlock> {
-    plan.blocks.iter().filter(move |b| b.vendor == vendor)
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VendorRef {
+    pub id: String,
+    pub name: String,
 }
 
-fn block_json(plan: &LivePlan, b: &LiveBlock) -> Value {
-    let tz = plan.tz();
-    json!({
-        "date": b.date,
-        "channel": b.channel,
-        "start": local(tz, b.start),
-        "end": local(tz, b.end),
-        "start_utc": b.start,
-        "end_utc": b.end,
-        "heads": b.heads,
-        "committed": b.committed,
-        "hours": f64::from(b.heads) * (b.end - b.start).num_minutes() as f64 / 60.0,
-        "requested_live": b.requested_live,
-    })
+/// A vendor's own blocks of the live roster.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VendorPlan {
+    pub version: i64,
+    pub vendor: VendorRef,
+    pub time_zone: String,
+    pub blocks: Vec<VendorPlanRow>,
 }
 
-/// `GET /v1/vendor/plan?from=&to=` — JSON, or CSV with `Accept: text/csv`.
+/// The caller's own vendor blocks of the live roster: JSON, or with `Accept: text/csv` the CSV a
+/// plan writes as vendor_<id>.csv. Vendors read their own; planners and supervisors name one.
+#[utoipa::path(get, path = "/v1/vendor/plan", tag = "vendor", params(PlanQuery),
+    responses((status = 200, description = "the plan", content(
+        (VendorPlan = "application/json"),
+        (String = "text/csv")),
+        headers(("ETag" = String, description = "the live version")))))]
 pub async fn plan(
     State(state): State<AppState>,
     caller: As<VendorReaders>,
@@ -85,58 +90,65 @@ pub async fn plan(
             "vendor `{vendor}` in the live roster"
         )));
     };
-    let in_range =
-        |b: &&LiveBlock| q.from.is_none_or(|f| b.date >= f) && q.to.is_none_or(|t| b.date <= t);
-    let blocks: Vec<&LiveBlock> = blocks_of(plan, &vendor).filter(in_range).collect();
+    let blocks = plan.blocks.iter().filter(|b| {
+        b.vendor == vendor && q.from.is_none_or(|f| b.date >= f) && q.to.is_none_or(|t| b.date <= t)
+    });
+    let rows = export::vendor_plan(plan, blocks);
     let wants_csv = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/csv"));
     let etag = HeaderValue::from_str(&format!("\"{version}\"")).expect("a number is a header");
-    if wants_csv {
-        let tz = plan.tz();
-        let mut csv = String::from("version,date,channel,start,end,heads,committed,hours\n");
-        for b in &blocks {
-            csv.push_str(&format!(
-                "{version},{},{},{},{},{},{},{}\n",
-                b.date,
-                b.channel,
-                local(tz, b.start),
-                local(tz, b.end),
-                b.heads,
-                b.committed.map(|c| c.to_string()).unwrap_or_default(),
-                f64::from(b.heads) * (b.end - b.start).num_minutes() as f64 / 60.0
-            ));
-        }
-        let mut response = csv.into_response();
-        let h = response.headers_mut();
-        h.insert(
+    let mut response = if wants_csv {
+        let mut response = export::csv_string(&rows).into_response();
+        response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/csv; charset=utf-8"),
         );
-        h.insert(header::ETAG, etag);
-        return Ok(response);
-    }
-    let mut response = Json(json!({
-        "version": version,
-        "vendor": { "id": v.id, "name": v.name },
-        "time_zone": plan.time_zone,
-        "blocks": blocks.iter().map(|b| block_json(plan, b)).collect::<Vec<_>>(),
-    }))
-    .into_response();
+        response
+    } else {
+        Json(VendorPlan {
+            version,
+            vendor: VendorRef {
+                id: v.id.clone(),
+                name: v.name.clone(),
+            },
+            time_zone: plan.time_zone.name().to_string(),
+            blocks: rows,
+        })
+        .into_response()
+    };
     response.headers_mut().insert(header::ETAG, etag);
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AckQuery {
     /// A planner acknowledging on a vendor's behalf names the vendor.
     pub vendor: Option<String>,
 }
 
-/// `POST /v1/vendor/plan/{version}/ack` — by the vendor, or by a planner on its behalf
-/// (`?vendor=<id>`; the audit log names the planner).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Acknowledged {
+    /// The new live version carrying the commitments.
+    pub version: i64,
+    /// The version acknowledged.
+    pub acknowledged: i64,
+    pub vendor: String,
+    /// Blocks committed below plan.
+    pub shortfall: Vec<crate::live::ack::Shortfall>,
+}
+
+/// Acknowledge a plan version, optionally committing fewer heads per block: by the vendor, or by
+/// a planner on its behalf (`?vendor=<id>`; the audit log names the planner).
+#[utoipa::path(post, path = "/v1/vendor/plan/{version}/ack", tag = "vendor",
+    params(("version" = i64, Path, description = "the version acknowledged"), AckQuery),
+    request_body = Acknowledgement,
+    responses(
+        (status = 201, description = "acknowledged", body = Acknowledged),
+        (status = 409, description = "the plan changed since that version", body = Problem, content_type = "application/problem+json")))]
 pub async fn acknowledge(
     State(state): State<AppState>,
     caller: As<Acknowledgers>,
@@ -212,12 +224,12 @@ pub async fn acknowledge(
                 state.wrote(meta.id, next_view);
                 return Ok((
                     axum::http::StatusCode::CREATED,
-                    Json(json!({
-                        "version": meta.id,
-                        "acknowledged": version,
-                        "vendor": vendor,
-                        "shortfall": shortfall,
-                    })),
+                    Json(Acknowledged {
+                        version: meta.id,
+                        acknowledged: version,
+                        vendor,
+                        shortfall,
+                    }),
                 )
                     .into_response());
             }

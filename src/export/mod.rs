@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 use crate::simulate::SimulationReport;
 use crate::staffing::Requirements;
 use crate::volumes::{Quantiles, VolumeRow, format_number, format_timestamp};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize, Serializer};
 use std::io::Write;
@@ -163,7 +163,8 @@ pub fn roster_rows(scenario: &Scenario, roster: &crate::roster::Roster) -> Vec<R
         .collect()
 }
 
-/// One block of a vendor's plan: `vendor_<id>.csv`, and the vendor's plan from the API.
+/// One block of a vendor's plan: a row of `vendor_<id>.csv` and of the vendor's plan from the
+/// API (JSON or CSV), the same fields everywhere.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct VendorPlanRow {
     pub date: NaiveDate,
@@ -171,11 +172,15 @@ pub struct VendorPlanRow {
     /// Local start, `2026-11-11 08:00`, in the plan's time zone.
     pub start: String,
     pub end: String,
+    pub start_utc: DateTime<Utc>,
+    pub end_utc: DateTime<Utc>,
     pub heads: u32,
     /// Heads the vendor committed when acknowledging; empty until it does.
     pub committed: Option<u32>,
     /// Head-hours planned.
     pub hours: f64,
+    /// Asked for live by a supervisor, on top of the published plan.
+    pub requested_live: bool,
 }
 
 impl VendorPlanRow {
@@ -185,9 +190,12 @@ impl VendorPlanRow {
             channel: b.channel.clone(),
             start: crate::clock::local(tz, b.start),
             end: crate::clock::local(tz, b.end),
+            start_utc: b.start,
+            end_utc: b.end,
             heads: b.heads,
             committed: b.committed,
             hours: f64::from(b.heads) * (b.end - b.start).num_minutes() as f64 / 60.0,
+            requested_live: b.requested_live,
         }
     }
 }

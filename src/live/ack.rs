@@ -7,7 +7,7 @@ use super::{LivePlan, instant};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Commitment {
     pub date: NaiveDate,
@@ -20,7 +20,7 @@ pub struct Commitment {
     pub heads: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Acknowledgement {
     /// Accept every block as planned (blocks listed in `commitments` take the heads given there).
@@ -30,7 +30,7 @@ pub struct Acknowledgement {
 }
 
 /// A block the vendor committed fewer heads to than planned.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Shortfall {
     pub date: NaiveDate,
     pub channel: String,

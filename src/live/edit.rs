@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::clock::{Clock, local};
 
 /// One change to the live roster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Edit {
     /// The agent is absent on `date`, from `from` (the whole shift when omitted).
@@ -74,7 +74,7 @@ pub(crate) fn fail<T>(
 }
 
 /// What an edit did to the service for the rest of the day, per channel it touched.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Impact {
     pub channel: String,
     pub before: ServiceSummary,

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Demand of one channel in one interval, as the roster was planned for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Demand {
     pub open: bool,
     /// Forecast contacts arriving in the interval.
@@ -39,7 +39,7 @@ pub struct Demand {
     pub required: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveChannel {
     pub id: String,
     pub kind: ChannelKind,
@@ -48,7 +48,7 @@ pub struct LiveChannel {
     pub demand: Vec<Demand>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveAgent {
     pub id: String,
     pub name: String,
@@ -57,7 +57,7 @@ pub struct LiveAgent {
     pub channels: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveVendor {
     pub id: String,
     pub name: String,
@@ -65,7 +65,7 @@ pub struct LiveVendor {
     pub max_heads: BTreeMap<String, u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Break {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -73,7 +73,7 @@ pub struct Break {
 }
 
 /// One named agent's shift on one local day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveShift {
     pub agent: String,
     pub date: NaiveDate,
@@ -105,7 +105,7 @@ impl LiveShift {
 }
 
 /// Heads bought from a vendor for one block.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveBlock {
     pub vendor: String,
     pub date: NaiveDate,
@@ -134,10 +134,12 @@ impl LiveBlock {
 /// Read back (from plan.json or the store) it is checked whole ([`LivePlan::check`]): a demand
 /// row per interval on every channel, shifts of known agents on known channels, blocks of known
 /// vendors, times in order and inside the plan — so nothing downstream meets a broken plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "raw::LivePlan")]
 pub struct LivePlan {
     pub name: String,
+    /// IANA time zone of the plan's local days and clock times.
+    #[schema(value_type = String, example = "Asia/Shanghai")]
     pub time_zone: Tz,
     pub interval_minutes: u32,
     /// Start of the first interval.
@@ -449,7 +451,7 @@ impl LivePlan {
 }
 
 /// One channel in one interval, projected.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Projection {
     /// Core agents on shift (breaks and absences taken out), fractional where a shift or break
     /// covers part of the interval.
@@ -469,7 +471,7 @@ pub struct LiveView {
 }
 
 /// The service of one channel over part of a day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ServiceSummary {
     pub channel: String,
     pub date: NaiveDate,

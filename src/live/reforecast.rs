@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Contacts that arrived on one channel in one interval today.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Actual {
     pub channel: String,
@@ -26,7 +26,7 @@ pub struct Actual {
 }
 
 /// Today's actuals up to `through`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Actuals {
     pub date: NaiveDate,
@@ -36,7 +36,7 @@ pub struct Actuals {
 }
 
 /// One channel's re-forecast.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ChannelReforecast {
     pub channel: String,
     pub actual_so_far: f64,
@@ -50,13 +50,13 @@ pub struct ChannelReforecast {
 }
 
 /// A suggested live edit, in the same form as the edit endpoint takes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Suggestion {
     pub reason: String,
     pub edit: super::edit::Edit,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Reforecast {
     pub date: NaiveDate,
     pub through: Clock,

@@ -50,6 +50,18 @@ impl Seconds {
     }
 }
 
+impl utoipa::PartialSchema for Seconds {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .minimum(Some(0.0))
+            .description(Some("seconds"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Seconds {}
+
 impl fmt::Display for Seconds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} s", self.0)

@@ -12,6 +12,18 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ChannelId(String);
 
+impl utoipa::PartialSchema for ChannelId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[a-z0-9_-]{1,40}$"))
+            .description(Some("channel id"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ChannelId {}
+
 impl ChannelId {
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = !s.is_empty()
@@ -39,7 +51,7 @@ impl fmt::Display for ChannelId {
 }
 
 /// How contacts on a channel behave.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChannelKind {
     /// Telephone: one call per agent; callers hang up after their patience (when given).
@@ -100,7 +112,7 @@ impl ChannelKind {
 }
 
 /// The service a channel must give.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServiceTarget {
     /// Voice and chat: `share` of offered contacts answered within `answer_within`.

@@ -131,7 +131,7 @@ pub struct TokenRecord {
     pub revoked: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ScenarioInfo {
     pub id: i64,
     pub name: String,
@@ -139,7 +139,7 @@ pub struct ScenarioInfo {
     pub created_by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RosterInfo {
     pub id: i64,
     pub name: String,
@@ -177,7 +177,7 @@ impl VersionStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VersionMeta {
     /// Version ids are global: one sequence over all rosters.
     pub id: i64,
@@ -197,7 +197,7 @@ pub struct Version {
 }
 
 /// One entry of the change feed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// The feed position: resume after it with `Last-Event-ID` or `?since=`.
     pub id: i64,
@@ -208,7 +208,7 @@ pub struct Change {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -220,7 +220,7 @@ pub struct AuditEntry {
     pub after: Option<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VendorAck {
     pub id: i64,
     pub version: i64,
@@ -230,7 +230,7 @@ pub struct VendorAck {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
@@ -342,7 +342,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// What `/readyz` reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Readiness {
     pub backend: &'static str,
     pub migrations_applied: i64,

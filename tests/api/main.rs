@@ -7,6 +7,7 @@
 
 mod app;
 mod auth;
+mod contract;
 mod instances;
 mod jobs;
 mod requests;
@@ -32,6 +33,7 @@ fn main() {
     let args = Arguments::from_args();
     let all: Vec<(&str, TestFn)> = tests![
         auth::health_and_readiness_need_no_token,
+        contract::every_answer_matches_the_document,
         auth::every_endpoint_checks_the_role,
         auth::a_vendor_sees_only_its_own_plan,
         auth::a_plan_report_is_served_with_its_version,
@@ -75,6 +77,10 @@ fn main() {
             });
         }
     }
+    trials.push(Trial::test(
+        "contract::the_document_matches_its_snapshot",
+        contract::the_document_matches_its_snapshot,
+    ));
     for (name, test) in instances::tests() {
         let trial = Trial::test(format!("postgres::instances::{name}"), test);
         trials.push(trial.with_ignored_flag(postgres.is_err()));

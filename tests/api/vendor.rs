@@ -26,7 +26,9 @@ pub async fn a_vendor_reads_and_acknowledges_its_plan(backend: Backend) -> Resul
             .starts_with("text/csv")
     );
     let csv = csv.text().await?;
-    assert!(csv.starts_with("version,date,channel,start,end,heads,committed,hours\n"));
+    // One layout: the API's CSV is the file the plan wrote for the vendor.
+    let written = std::fs::read_to_string(crate::app::roster_dir().join("vendor_bpo-b.csv"))?;
+    assert_eq!(csv, written);
     let all = app
         .plan
         .blocks
