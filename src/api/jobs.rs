@@ -91,6 +91,29 @@ fn default_seed() -> u64 {
     1
 }
 
+/// Why a job failed, as its `error` says.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("{0} no longer exists")]
+    Gone(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
+    #[error(transparent)]
+    Volumes(#[from] crate::volumes::VolumeError),
+    #[error(transparent)]
+    Forecast(#[from] crate::forecast::ForecastError),
+    #[error(transparent)]
+    Staffing(#[from] crate::staffing::StaffingError),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    #[error("the job stopped unexpectedly: {0}")]
+    Stopped(#[from] tokio::task::JoinError),
+    #[error("the job names neither a history nor a forecast")]
+    NoDemand,
+}
+
 /// The stored inputs a job names.
 struct Inputs {
     scenario: i64,
@@ -436,10 +459,10 @@ async fn run_one(state: &AppState, job: Job, stop: &mut watch::Receiver<bool>) -
         tokio::select! {
             outcome = &mut work => {
                 let outcome = match outcome {
-                    Ok(r) => r.and_then(|result| {
-                        serde_json::to_value(result).map_err(|e| format!("unwritable result: {e}"))
-                    }),
-                    Err(e) => Err(format!("the job stopped unexpectedly: {e}")),
+                    Ok(Ok(result)) => serde_json::to_value(result)
+                        .map_err(|e| format!("unwritable result: {e}")),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(JobError::from(e).to_string()),
                 };
                 if let Err(e) = store.finish_job(job.id, &worker, outcome).await {
                     tracing::warn!("job {}: {e}", job.id);
@@ -460,18 +483,20 @@ async fn run_one(state: &AppState, job: Job, stop: &mut watch::Receiver<bool>) -
     }
 }
 
-async fn stored_scenario(store: &dyn Store, id: i64) -> Result<Scenario, String> {
+async fn stored_scenario(store: &dyn Store, id: i64) -> Result<Scenario, JobError> {
     Ok(stored_scenario_text(store, id).await?.0)
 }
 
 /// A stored scenario, parsed, with its text.
-async fn stored_scenario_text(store: &dyn Store, id: i64) -> Result<(Scenario, String), String> {
+async fn stored_scenario_text(
+    store: &dyn Store,
+    id: i64,
+) -> Result<(Scenario, String), JobError> {
     let (_, text) = store
         .scenario(id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("scenario {id} no longer exists"))?;
-    let scenario = Scenario::parse(&text, &format!("scenario {id}")).map_err(|e| e.to_string())?;
+        .await?
+        .ok_or_else(|| JobError::Gone(format!("scenario {id}")))?;
+    let scenario = Scenario::parse(&text, &format!("scenario {id}"))?;
     Ok((scenario, text))
 }
 
@@ -481,21 +506,18 @@ async fn stored_volumes(
     scenario: &Scenario,
     id: i64,
     history: bool,
-) -> Result<VolumeSeries, String> {
+) -> Result<VolumeSeries, JobError> {
     let (what, stored) = if history {
-        ("history", store.history(id).await)
+        ("history", store.history(id).await?)
     } else {
-        ("forecast", store.forecast(id).await)
+        ("forecast", store.forecast(id).await?)
     };
-    let stored = stored
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{what} {id} no longer exists"))?;
-    VolumeSeries::read_from(
+    let stored = stored.ok_or_else(|| JobError::Gone(format!("{what} {id}")))?;
+    Ok(VolumeSeries::read_from(
         stored.csv.as_bytes(),
         &format!("{what} {id}"),
         scenario.time_zone,
-    )
-    .map_err(|e| e.to_string())
+    )?)
 }
 
 /// What a roster job plans against: a stored forecast, or a stored history to forecast.
@@ -504,7 +526,7 @@ async fn stored_demand(
     scenario: &Scenario,
     forecast: Option<i64>,
     history: Option<i64>,
-) -> Result<Demand, String> {
+) -> Result<Demand, JobError> {
     match (forecast, history) {
         (Some(f), _) => Ok(Demand::Forecast(
             stored_volumes(store, scenario, f, false).await?,
@@ -512,7 +534,7 @@ async fn stored_demand(
         (None, Some(h)) => Ok(Demand::History(
             stored_volumes(store, scenario, h, true).await?,
         )),
-        (None, None) => Err("the job names neither a history nor a forecast".into()),
+        (None, None) => Err(JobError::NoDemand),
     }
 }
 
@@ -525,7 +547,7 @@ async fn plan_job(
     actor: &Actor,
     request: PlanRequest,
     progress: ProgressLine,
-) -> Result<JobResult, String> {
+) -> Result<JobResult, JobError> {
     let plan = tokio::task::spawn_blocking(move || {
         let report = |stage: Stage, detail: &str| {
             let line = if detail.is_empty() {
@@ -535,15 +557,13 @@ async fn plan_job(
             };
             *progress.lock().expect("progress lock") = line;
         };
-        plan::run(&request, &report).map_err(|e| e.to_string())
+        plan::run(&request, &report)
     })
-    .await
-    .map_err(|e| format!("the job stopped unexpectedly: {e}"))??;
+    .await??;
     let forecast = crate::export::volumes_string(&plan.forecast, plan.scenario.time_zone);
     let meta = store
         .store_plan(actor, &PlanRecord::new(&plan, &forecast), false)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(JobResult::Roster {
         roster: meta.roster_id,
         version: meta.id,
@@ -563,7 +583,7 @@ async fn execute(
     actor: Actor,
     request: JobRequest,
     progress: ProgressLine,
-) -> Result<JobResult, String> {
+) -> Result<JobResult, JobError> {
     let set = |line: &str| *progress.lock().expect("progress lock") = line.to_string();
     let inputs = request.inputs();
     match request {
@@ -578,9 +598,7 @@ async fn execute(
             let rows = tokio::task::spawn_blocking(move || {
                 crate::forecast::over_horizon(&series, &scenario).map(|f| f.rows())
             })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+            .await??;
             let csv = crate::export::volumes_string(&rows, tz);
             let forecast = store
                 .put_forecast(
@@ -589,8 +607,7 @@ async fn execute(
                     &format!("forecast of history {history}"),
                     &csv,
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             Ok(JobResult::Forecast {
                 forecast,
                 rows: rows.len(),
@@ -603,24 +620,20 @@ async fn execute(
             let scenario = stored_scenario(&*store, id).await?;
             let series = stored_volumes(&*store, &scenario, forecast, false).await?;
             set(Stage::Staffing.describe());
-            tokio::task::spawn_blocking(move || -> Result<JobResult, String> {
+            tokio::task::spawn_blocking(move || -> Result<JobResult, JobError> {
                 let grid = scenario.grid();
-                let volumes = series
-                    .on_grid(&scenario, &grid)
-                    .map_err(|e| e.to_string())?;
+                let volumes = series.on_grid(&scenario, &grid)?;
                 let req = staffing::requirements(
                     &scenario,
                     &grid,
                     &volumes,
                     LoadMethod::ModifiedOfferedLoad,
-                )
-                .map_err(|e| e.to_string())?;
+                )?;
                 Ok(JobResult::Staffing {
                     days: req.daily_summary(&scenario, &grid),
                 })
             })
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
         }
         JobRequest::Schedule {
             mode,
@@ -658,7 +671,7 @@ async fn roster_job(
     roster: Options,
     simulation: Option<SimulationOptions>,
     progress: ProgressLine,
-) -> Result<JobResult, String> {
+) -> Result<JobResult, JobError> {
     let (scenario, scenario_text) = stored_scenario_text(store, inputs.scenario).await?;
     let demand = stored_demand(store, &scenario, inputs.forecast, inputs.history).await?;
     let request = PlanRequest {
