@@ -488,10 +488,7 @@ async fn stored_scenario(store: &dyn Store, id: i64) -> Result<Scenario, JobErro
 }
 
 /// A stored scenario, parsed, with its text.
-async fn stored_scenario_text(
-    store: &dyn Store,
-    id: i64,
-) -> Result<(Scenario, String), JobError> {
+async fn stored_scenario_text(store: &dyn Store, id: i64) -> Result<(Scenario, String), JobError> {
     let (_, text) = store
         .scenario(id)
         .await?

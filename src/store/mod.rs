@@ -1,24 +1,27 @@
 //! The roster store: scenarios, forecasts, rosters as immutable versions, the change feed routing
 //! follows, the append-only audit log, vendor acknowledgements, API tokens and background jobs.
 //!
-//! One [`Store`] trait, one implementation per backend: [`SqliteStore`] (the embedded default, a
-//! file created on first use) and [`PgStore`] (production, several API instances on one database).
-//! Each applies its own migrations (`migrations/sqlite/`, `migrations/postgres/`) when it opens.
-//! The queries both backends run alike are written once ([`common`]); what differs — migrations, how
-//! a job is claimed (`FOR UPDATE SKIP LOCKED` on PostgreSQL), how other instances hear of a change
-//! (`LISTEN/NOTIFY`) — lives in the backend's own file.
+//! One [`Store`] trait, implemented once ([`SqlStore`]) over a database [`sql::Backend`]: SQLite
+//! (the embedded default, a file created on first use) or PostgreSQL (production, several API
+//! instances on one database). Each backend applies its own migrations (`migrations/sqlite/`,
+//! `migrations/postgres/`) when it opens. The queries are written once, by aggregate —
+//! [`tokens`], [`inputs`] (scenarios, histories, forecasts), [`versions`] (rosters, versions,
+//! changes, acknowledgements, reports), [`audit`], [`jobs`]; what differs between databases — how
+//! a job claim locks its row (`FOR UPDATE SKIP LOCKED` on PostgreSQL), how other instances hear of
+//! a change (`LISTEN/NOTIFY`) — is the backend contract ([`sql`]), in the backend's own file.
 //!
 //! Every write is one transaction: a new roster version, the head moved by compare-and-swap on the
 //! version the writer read (a stale writer changes nothing), its audit entry and its change event
 //! commit together or not at all.
 
-#[macro_use]
-mod common;
+mod audit;
+mod inputs;
+mod jobs;
 mod postgres;
+pub mod sql;
 mod sqlite;
-
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+mod tokens;
+mod versions;
 
 use crate::live::LivePlan;
 use crate::roster::summary::RosterSummary;
@@ -168,7 +171,7 @@ impl VersionStatus {
         }
     }
 
-    fn parse(text: &str) -> VersionStatus {
+    pub(crate) fn parse(text: &str) -> VersionStatus {
         match text {
             "draft" => VersionStatus::Draft,
             "published" => VersionStatus::Published,
@@ -240,7 +243,7 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    fn parse(text: &str) -> JobStatus {
+    pub(crate) fn parse(text: &str) -> JobStatus {
         match text {
             "queued" => JobStatus::Queued,
             "running" => JobStatus::Running,
@@ -335,6 +338,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("stored row: {0}")]
+    Column(String),
     #[error("{0}")]
     Config(String),
 }
@@ -450,19 +455,226 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the store `url` names: `postgres://…` or `sqlite://PATH` (created when missing).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url).await?))
-    } else if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .or(url.strip_prefix("sqlite:"))
-    {
-        Ok(Arc::new(
-            SqliteStore::open(std::path::Path::new(path)).await?,
-        ))
-    } else {
-        Err(StoreError::Config(format!(
-            "DATABASE_URL \"{url}\" is neither postgres://… nor sqlite://PATH"
-        )))
+    let db: Box<dyn sql::Backend> =
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Box::new(postgres::PgBackend::connect(url).await?)
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or(url.strip_prefix("sqlite:"))
+        {
+            Box::new(sqlite::SqliteBackend::open(std::path::Path::new(path)).await?)
+        } else {
+            return Err(StoreError::Config(format!(
+                "DATABASE_URL \"{url}\" is neither postgres://… nor sqlite://PATH"
+            )));
+        };
+    Ok(Arc::new(SqlStore { db }))
+}
+
+/// The store on a database backend: every [`Store`] call is one of the aggregate modules' queries.
+pub struct SqlStore {
+    db: Box<dyn sql::Backend>,
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.db.name()
+    }
+
+    async fn ready(&self) -> Result<Readiness> {
+        let q = sql::Query::new("SELECT COUNT(*) FROM _sqlx_migrations WHERE success");
+        let applied = self.db.fetch_one(q, &[sql::Kind::Int]).await?.int(0)?;
+        Ok(Readiness {
+            backend: self.db.name(),
+            migrations_applied: applied,
+            migrations_known: self.db.migrations_known(),
+        })
+    }
+
+    async fn create_token(&self, role: &Role, label: &str, hash: &str) -> Result<i64> {
+        self.insert_token(role, label, hash).await
+    }
+
+    async fn token(&self, hash: &str) -> Result<Option<TokenRecord>> {
+        self.token_by_hash(hash).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>> {
+        self.all_tokens().await
+    }
+
+    async fn revoke_token(&self, actor: &Actor, id: i64) -> Result<bool> {
+        self.revoke(actor, id).await
+    }
+
+    async fn put_scenario(&self, actor: &Actor, name: &str, body: &str) -> Result<i64> {
+        let mut tx = self.db.begin().await?;
+        let id = inputs::insert_scenario(&mut *tx, actor, name, body).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn scenarios(&self) -> Result<Vec<ScenarioInfo>> {
+        self.list_scenarios().await
+    }
+
+    async fn scenario(&self, id: i64) -> Result<Option<(ScenarioInfo, String)>> {
+        self.scenario_with_body(id).await
+    }
+
+    async fn put_forecast(
+        &self,
+        actor: &Actor,
+        scenario_id: Option<i64>,
+        origin: &str,
+        csv: &str,
+    ) -> Result<i64> {
+        let mut tx = self.db.begin().await?;
+        let kind = inputs::Volumes::Forecasts;
+        let id = inputs::insert_volumes(&mut *tx, actor, kind, scenario_id, origin, csv).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn forecast(&self, id: i64) -> Result<Option<StoredVolumes>> {
+        self.volumes(inputs::Volumes::Forecasts, id).await
+    }
+
+    async fn put_history(
+        &self,
+        actor: &Actor,
+        scenario_id: i64,
+        origin: &str,
+        csv: &str,
+    ) -> Result<i64> {
+        let mut tx = self.db.begin().await?;
+        let kind = inputs::Volumes::Histories;
+        let id =
+            inputs::insert_volumes(&mut *tx, actor, kind, Some(scenario_id), origin, csv).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn history(&self, id: i64) -> Result<Option<StoredVolumes>> {
+        self.volumes(inputs::Volumes::Histories, id).await
+    }
+
+    async fn create_roster(
+        &self,
+        actor: &Actor,
+        scenario_id: Option<i64>,
+        plan: &LivePlan,
+        summary: Option<&RosterSummary>,
+        report: Option<&str>,
+    ) -> Result<VersionMeta> {
+        self.new_roster(actor, scenario_id, plan, summary, report)
+            .await
+    }
+
+    async fn report(&self, version: i64) -> Result<Option<(i64, String)>> {
+        self.report_of(version).await
+    }
+
+    async fn store_plan(
+        &self,
+        actor: &Actor,
+        planned: &PlanRecord<'_>,
+        publish: bool,
+    ) -> Result<VersionMeta> {
+        self.plan_record(actor, planned, publish).await
+    }
+
+    async fn rosters(&self) -> Result<Vec<RosterInfo>> {
+        self.all_rosters().await
+    }
+
+    async fn versions(&self, roster_id: i64) -> Result<Vec<VersionMeta>> {
+        self.roster_versions(roster_id).await
+    }
+
+    async fn version(&self, id: i64) -> Result<Option<Version>> {
+        self.version_of(id).await
+    }
+
+    async fn version_meta(&self, id: i64) -> Result<Option<VersionMeta>> {
+        self.meta_of(id).await
+    }
+
+    async fn live_version(&self) -> Result<Option<Version>> {
+        match self.head_of_live().await? {
+            Some(id) => self.version_of(id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn live_head(&self) -> Result<Option<i64>> {
+        self.head_of_live().await
+    }
+
+    async fn publish(&self, actor: &Actor, version: i64) -> Result<VersionMeta> {
+        self.publish_version(actor, version).await
+    }
+
+    async fn commit_version(&self, actor: &Actor, new: NewVersion<'_>) -> Result<VersionMeta> {
+        self.commit(actor, new).await
+    }
+
+    async fn acknowledge(
+        &self,
+        actor: &Actor,
+        acked_version: i64,
+        vendor: &str,
+        commitments: &Value,
+        new: NewVersion<'_>,
+    ) -> Result<VersionMeta> {
+        self.record_acknowledgement(actor, acked_version, vendor, commitments, new)
+            .await
+    }
+
+    async fn acknowledgements(&self, version: i64) -> Result<Vec<VendorAck>> {
+        self.acks_up_to(version).await
+    }
+
+    async fn changes_after(&self, after: i64, limit: i64) -> Result<Vec<Change>> {
+        self.changes_page(after, limit).await
+    }
+
+    async fn audit_log(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_log_page(after, limit).await
+    }
+
+    async fn enqueue_job(&self, actor: &Actor, kind: &str, params: &Value) -> Result<i64> {
+        self.enqueue(actor, kind, params).await
+    }
+
+    async fn claim_job(&self, worker: &str, now_ms: i64, stale_ms: i64) -> Result<Option<Job>> {
+        self.claim(worker, now_ms, stale_ms).await
+    }
+
+    async fn job_progress(&self, id: i64, worker: &str, progress: &str, now_ms: i64) -> Result<()> {
+        self.beat(id, worker, progress, now_ms).await
+    }
+
+    async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: std::result::Result<Value, String>,
+    ) -> Result<()> {
+        self.finish(id, worker, outcome).await
+    }
+
+    async fn release_jobs(&self, worker: &str) -> Result<u64> {
+        self.release(worker).await
+    }
+
+    async fn job(&self, id: i64) -> Result<Option<Job>> {
+        self.job_by_id(id).await
+    }
+
+    async fn listen(&self, wake: tokio::sync::mpsc::Sender<()>) -> Result<()> {
+        self.db.listen(wake).await
     }
 }
 

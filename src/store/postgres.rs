@@ -3,25 +3,26 @@
 //! `NOTIFY` on a channel named after the schema, which each instance `LISTEN`s to and turns into
 //! events for its own subscribers.
 //!
-//! The schema comes from the URL (`?options=-c search_path=…`), so that tests — and several
+//! The schema comes from the URL (`?options[search_path]=…`), so that tests — and several
 //! environments — can share one server, each in its own schema.
 
-use super::{Job, Result, StoreError};
+use super::sql::{self, Backend, Kind, Query, Row, Tx};
+use super::{Result, StoreError};
+use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{PgPool, Postgres};
+use sqlx::{AssertSqlSafe, PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-#[derive(Clone)]
-pub struct PgStore {
+pub struct PgBackend {
     pool: PgPool,
     channel: String,
 }
 
-impl PgStore {
-    pub async fn connect(url: &str) -> Result<PgStore> {
+impl PgBackend {
+    pub async fn connect(url: &str) -> Result<PgBackend> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -38,24 +39,10 @@ impl PgStore {
             .fetch_one(&pool)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStore {
+        Ok(PgBackend {
             pool,
             channel: format!("peakplan_changes_{schema}"),
         })
-    }
-
-    /// The pool, for tests and tools that inspect the database.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    async fn notify(tx: &mut sqlx::Transaction<'static, Postgres>, change: i64) -> Result<()> {
-        // Delivered at commit, and only if the transaction commits.
-        sqlx::query("SELECT pg_notify('peakplan_changes_' || current_schema(), $1)")
-            .bind(change.to_string())
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
     }
 }
 
@@ -70,32 +57,66 @@ fn redact(url: &str) -> String {
     }
 }
 
-store_impl!(PgStore, Postgres, {
-    fn backend(&self) -> &'static str {
+struct PgTx(sqlx::Transaction<'static, Postgres>);
+
+#[async_trait]
+impl Tx for PgTx {
+    async fn execute(&mut self, query: Query) -> Result<u64> {
+        let q = sql::bind(sqlx::query(AssertSqlSafe(query.sql)), query.args);
+        Ok(q.execute(&mut *self.0).await?.rows_affected())
+    }
+
+    async fn fetch(&mut self, query: Query, kinds: &[Kind]) -> Result<Vec<Row>> {
+        let q = sql::bind(sqlx::query(AssertSqlSafe(query.sql)), query.args);
+        let rows = q.fetch_all(&mut *self.0).await?;
+        rows.iter().map(|r| sql::decode(r, kinds)).collect()
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        Ok(self.0.commit().await?)
+    }
+}
+
+#[async_trait]
+impl Backend for PgBackend {
+    fn name(&self) -> &'static str {
         "postgres"
     }
 
-    async fn claim_job(&self, worker: &str, now_ms: i64, stale_ms: i64) -> Result<Option<Job>> {
-        let row: Option<super::common::JobRow> = sqlx::query_as(
-            "UPDATE jobs SET status = 'running', worker = $1, heartbeat_ms = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM jobs WHERE status = 'queued' \
-                         OR (status = 'running' AND heartbeat_ms < $3) \
-                         ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) \
-             RETURNING id, kind, params, status, progress, result, error, worker, attempts, created_at, created_by",
-        )
-        .bind(worker)
-        .bind(now_ms)
-        .bind(now_ms - stale_ms)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(Into::into))
+    fn migrations_known(&self) -> usize {
+        MIGRATOR.iter().count()
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Tx>> {
+        Ok(Box::new(PgTx(self.pool.begin().await?)))
+    }
+
+    async fn fetch(&self, query: Query, kinds: &[Kind]) -> Result<Vec<Row>> {
+        let q = sql::bind(sqlx::query(AssertSqlSafe(query.sql)), query.args);
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(|r| sql::decode(r, kinds)).collect()
+    }
+
+    async fn execute(&self, query: Query) -> Result<u64> {
+        let q = sql::bind(sqlx::query(AssertSqlSafe(query.sql)), query.args);
+        Ok(q.execute(&self.pool).await?.rows_affected())
+    }
+
+    fn claim_lock(&self) -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
+    }
+
+    fn announce(&self) -> Option<&'static str> {
+        // Delivered at commit, and only if the transaction commits.
+        Some("SELECT pg_notify('peakplan_changes_' || current_schema(), CAST($1 AS TEXT))")
     }
 
     async fn listen(&self, wake: tokio::sync::mpsc::Sender<()>) -> Result<()> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(&self.channel).await?;
-        // `recv` reconnects by itself after a lost connection; the wake after a reconnect lets
-        // the reader catch up on anything sent meanwhile (it reads the feed from the database).
+        // `try_recv` reconnects by itself after a lost connection; the wake after a reconnect
+        // lets the reader catch up on anything sent meanwhile (it reads the feed from the
+        // database).
         loop {
             // `None`: the connection was lost and is re-established on the next call.
             let _notification = listener.try_recv().await?;
@@ -104,4 +125,4 @@ store_impl!(PgStore, Postgres, {
             }
         }
     }
-});
+}
