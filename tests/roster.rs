@@ -334,3 +334,42 @@ fn a_roster_is_simulated_day_by_day() {
         assert!(ci > 0.0 && ci < 0.05, "{d}");
     }
 }
+
+#[test]
+fn awkward_agent_names_round_trip_through_the_roster_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(SCENARIO))
+        .unwrap()
+        .replace(
+            "id = \"email\"\ncount = 6",
+            "id = \"email\"\nname = \"Li, \\\"Wei\\\" Zoë\\nØdegård\"\ncount = 6",
+        );
+    assert!(text.contains("Zoë"), "the scenario names the email agents");
+    let scenario = dir.path().join("names.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    ok(&[
+        "schedule",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--forecast",
+        root.join(FORECAST).to_str().unwrap(),
+        "--mode",
+        "coverage",
+        "--time-limit",
+        "60",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut reader = csv::Reader::from_path(out.join("roster.csv")).unwrap();
+    let mut names = std::collections::BTreeSet::new();
+    for row in reader.records() {
+        let row = row.expect("every row reads back");
+        assert_eq!(row.len(), 10, "{row:?}");
+        if row[0].starts_with("email-") {
+            names.insert(row[1].to_string());
+        }
+    }
+    assert!(names.contains("Li, \"Wei\" Zoë\nØdegård 001"), "{names:?}");
+}

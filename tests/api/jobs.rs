@@ -179,3 +179,182 @@ pub async fn an_interrupted_job_is_picked_up_again(backend: Backend) -> Result<(
     }
     Ok(())
 }
+
+/// Follows a job's events until it finishes; the job as it ended.
+async fn finished(app: &crate::app::TestApp, id: i64) -> Value {
+    let events = app
+        .get(&format!("/v1/jobs/{id}/events"), &app.tokens.planner)
+        .await;
+    assert_eq!(events.status(), 200);
+    let mut stream = events.bytes_stream();
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(240);
+    while !text.contains("event: finished") {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk.expect("bytes"))),
+            Ok(None) => break,
+            Err(_) => panic!("job {id} did not finish in 240 s: {text}"),
+        }
+    }
+    app.get_json(&format!("/v1/jobs/{id}"), &app.tokens.planner)
+        .await
+}
+
+/// The whole main job through the API: a draft version with its simulation check and report.
+pub async fn a_plan_job_stores_a_checked_draft_with_its_report(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = spawn_app(backend).await;
+    let t = &app.tokens;
+    let scenario = app.store.scenarios().await?[0].id;
+    let csv = std::fs::read_to_string(roster_dir().join("forecast.csv"))?;
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/forecasts?scenario={scenario}"),
+            &t.planner,
+        )
+        .body(csv)
+        .send()
+        .await?;
+    assert_eq!(r.status(), 201);
+    let forecast = r.json::<Value>().await?["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            "/v1/jobs",
+            &t.planner,
+            &json!({"kind": "plan", "scenario": scenario, "forecast": forecast, "mode": "coverage",
+                    "time_limit_seconds": 60, "replications": 3, "seed": 5}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let id = r.json::<Value>().await?["job"].as_i64().unwrap();
+    let done = finished(&app, id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let result = &done["result"];
+    assert_eq!(result["kind"], "roster", "{done}");
+    assert_eq!(result["simulated"], true, "{done}");
+    assert_eq!(result["status"], "draft", "{done}");
+    let version = result["version"].as_i64().unwrap();
+    let v = app
+        .get_json(&format!("/v1/versions/{version}"), &t.planner)
+        .await;
+    assert_eq!(v["summary"]["mode"], "coverage", "{v}");
+    let report = app
+        .get(&format!("/v1/versions/{version}/report"), &t.planner)
+        .await;
+    assert_eq!(report.status(), 200);
+    let html = report.text().await?;
+    assert!(
+        html.contains("simulated") && html.contains("<svg"),
+        "the report shows the simulation check"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// Histories are uploaded, never read from a path a request names; a job naming something that
+/// does not exist is refused before it is queued.
+pub async fn histories_are_uploaded_and_jobs_check_what_they_name(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = spawn_app(backend).await;
+    let t = &app.tokens;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample = std::fs::read_to_string(root.join("models/promo-peak.toml"))?;
+    // A scenario naming a server file is refused, and the file's content appears nowhere.
+    let naming = sample.replace(
+        "history = \"../forecasts/promo-peak-history.csv\"",
+        "history = \"/etc/passwd\"",
+    );
+    let r = app
+        .request(reqwest::Method::POST, "/v1/scenarios", &t.planner)
+        .body(naming)
+        .send()
+        .await?;
+    let p = crate::app::problem(r, 422).await;
+    assert_eq!(p["field"], "history", "{p}");
+    assert!(!p.to_string().contains("root:"), "{p}");
+
+    let without: String = sample
+        .lines()
+        .filter(|l| !l.starts_with("history ="))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let r = app
+        .request(reqwest::Method::POST, "/v1/scenarios", &t.planner)
+        .body(without)
+        .send()
+        .await?;
+    assert_eq!(r.status(), 201);
+    let scenario = r.json::<Value>().await?["id"].as_i64().unwrap();
+
+    // A history with a bad line is refused with the line; nothing is stored.
+    let before = app.footprint().await;
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/histories?scenario={scenario}"),
+            &t.planner,
+        )
+        .body("timestamp,channel,volume\n2026-01-05 08:00,voice,12\n2026-01-05 08:30,voice,lots\n")
+        .send()
+        .await?;
+    let p = crate::app::problem(r, 422).await;
+    assert!(p["detail"].as_str().unwrap().contains(":3:"), "{p}");
+    assert_eq!(app.footprint().await, before, "nothing stored");
+
+    // Jobs naming what does not exist are refused at submission.
+    for (body, field) in [
+        (
+            json!({"kind": "forecast", "scenario": scenario, "history": 999}),
+            "history",
+        ),
+        (
+            json!({"kind": "staffing", "scenario": scenario, "forecast": 999}),
+            "forecast",
+        ),
+        (
+            json!({"kind": "plan", "scenario": 999, "history": 1}),
+            "scenario",
+        ),
+        (json!({"kind": "schedule", "scenario": scenario}), "history"),
+    ] {
+        let r = app.post_json("/v1/jobs", &t.planner, &body).await;
+        assert_eq!(crate::app::problem(r, 422).await["field"], field, "{body}");
+    }
+    assert!(
+        app.store.claim_job("probe", 0, 1).await?.is_none(),
+        "nothing queued"
+    );
+
+    // The history uploaded, then forecast by a job.
+    let history = std::fs::read_to_string(root.join("forecasts/promo-peak-history.csv"))?;
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/histories?scenario={scenario}"),
+            &t.planner,
+        )
+        .body(history)
+        .send()
+        .await?;
+    assert_eq!(r.status(), 201);
+    let stored: Value = r.json().await?;
+    assert!(stored["rows"].as_u64().unwrap() > 80_000, "{stored}");
+    let history = stored["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            "/v1/jobs",
+            &t.planner,
+            &json!({"kind": "forecast", "scenario": scenario, "history": history}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let id = r.json::<Value>().await?["job"].as_i64().unwrap();
+    let done = finished(&app, id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert!(done["result"]["rows"].as_u64().unwrap() > 1000, "{done}");
+    app.finish().await;
+    Ok(())
+}

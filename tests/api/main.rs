@@ -49,6 +49,8 @@ fn main() {
         requests::the_audit_log_is_append_only,
         jobs::a_schedule_job_runs_in_the_background_and_publishes,
         jobs::an_interrupted_job_is_picked_up_again,
+        jobs::a_plan_job_stores_a_checked_draft_with_its_report,
+        jobs::histories_are_uploaded_and_jobs_check_what_they_name,
     ];
     let postgres = app::postgres_available();
     let required = std::env::var("PEAKPLAN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
