@@ -30,6 +30,9 @@ pub enum ApiError {
     Stale { expected: i64, current: i64 },
     #[error("this request changes the roster and needs `If-Match: \"<version>\"`")]
     PreconditionRequired,
+    /// `If-Match` cannot match (a weak tag).
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -54,6 +57,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -69,6 +73,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::Stale { .. } => "stale-version",
             ApiError::PreconditionRequired => "if-match-required",
+            ApiError::PreconditionFailed(_) => "precondition-failed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -162,3 +167,70 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Every error answer as problem+json, including the ones axum and tower write themselves (a
+/// path parameter that is not a number, a body that is not UTF-8, a body over the limit, a
+/// method not allowed, a request timeout): their status is kept, their text becomes the detail.
+pub async fn problems_everywhere(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            format!("{method} is not allowed on {path}; allowed: {allowed}")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the body is larger than {path} accepts; send less (see /openapi.json)")
+        }
+        StatusCode::REQUEST_TIMEOUT => "the request took too long and was stopped, with the work \
+             it started; it changed nothing (long work runs as a job: POST /v1/jobs)"
+            .to_string(),
+        _ if text.is_empty() => status.canonical_reason().unwrap_or("error").to_string(),
+        _ => text,
+    };
+    let kind = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::NOT_FOUND => "not-found",
+        s if s.is_server_error() => "internal",
+        _ => "bad-request",
+    };
+    let problem = Problem {
+        kind: format!("https://peakplan.dev/problems/{kind}"),
+        title: status.canonical_reason().unwrap_or("error").to_string(),
+        status: status.as_u16(),
+        detail,
+        field: None,
+        current_version: None,
+    };
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_string(&problem).expect("a problem serialises");
+    Response::from_parts(parts, axum::body::Body::from(body))
+}

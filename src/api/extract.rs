@@ -8,11 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use std::time::{Duration, Instant};
-
-/// How long a token lookup is trusted before the database is asked again (so a revoked token
-/// stops working within this time without a query per request).
-const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+use std::time::Instant;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -134,10 +130,13 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthenticated)?;
         let hash = token_hash(token);
-        if let Some((actor, at)) = state.tokens.read().expect("token cache lock").get(&hash)
-            && at.elapsed() < TOKEN_CACHE_TTL
-        {
-            return actor.clone().map(Caller).ok_or(ApiError::Unauthenticated);
+        let cached = state
+            .tokens
+            .read()
+            .expect("token cache lock")
+            .get(&hash, Instant::now());
+        if let Some(actor) = cached {
+            return actor.map(Caller).ok_or(ApiError::Unauthenticated);
         }
         let record = state.store.token(&hash).await?;
         let actor = record.filter(|r| !r.revoked).and_then(|r| {
@@ -150,7 +149,7 @@ impl FromRequestParts<AppState> for Caller {
             .tokens
             .write()
             .expect("token cache lock")
-            .insert(hash, (actor.clone(), Instant::now()));
+            .put(hash, actor.clone(), Instant::now());
         actor.map(Caller).ok_or(ApiError::Unauthenticated)
     }
 }
@@ -239,51 +238,34 @@ fn culprit<T: DeserializeOwned>(value: &serde_json::Value, message: &str) -> Opt
     })
 }
 
-/// Query parameters; an unknown or mistyped one is a 422 naming it.
+/// Query parameters; an unknown, missing or mistyped one is a 422 naming it.
 pub struct Params<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        match axum::extract::Query::<T>::try_from_uri(&parts.uri) {
-            Ok(axum::extract::Query(v)) => Ok(Params(v)),
-            Err(e) => {
-                let message = e.body_text();
-                let message = message
-                    .strip_prefix("Failed to deserialize query string: ")
-                    .unwrap_or(&message)
-                    .to_string();
-                let field = named_field(&message)
-                    .or_else(|| query_culprit::<T>(&parts.uri))
-                    .unwrap_or_else(|| "query".into());
-                Err(ApiError::invalid(field, message))
-            }
-        }
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(Params)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                let field = if path == "." {
+                    named_field(&message).unwrap_or_else(|| "query".into())
+                } else {
+                    path
+                };
+                ApiError::invalid(field, message)
+            })
     }
 }
 
-/// The query parameter without which the query parses (a mistyped value names no field).
-fn query_culprit<T: DeserializeOwned>(uri: &axum::http::Uri) -> Option<String> {
-    let query = uri.query()?;
-    let pairs: Vec<&str> = query.split('&').collect();
-    pairs.iter().enumerate().find_map(|(k, pair)| {
-        let rest: Vec<&str> = pairs
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != k)
-            .map(|(_, p)| *p)
-            .collect();
-        let candidate: axum::http::Uri =
-            format!("{}?{}", uri.path(), rest.join("&")).parse().ok()?;
-        axum::extract::Query::<T>::try_from_uri(&candidate)
-            .is_ok()
-            .then(|| pair.split('=').next().unwrap_or(pair).to_string())
-    })
-}
-
-/// The version named by `If-Match: "<version>"` (quotes optional).
-pub struct IfMatch(pub i64);
+/// The version named by `If-Match: "<version>"` (quotes optional); `None` for `If-Match: *`
+/// (any current version, RFC 9110 §13.1.1). A weak tag (`W/"42"`) never matches: If-Match compares
+/// strongly, so the request fails with 412 and changes nothing.
+pub struct IfMatch(pub Option<i64>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
@@ -294,12 +276,24 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .get(header::IF_MATCH)
             .ok_or(ApiError::PreconditionRequired)?;
         let text = value.to_str().unwrap_or("").trim();
-        let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-        text.parse().map(IfMatch).map_err(|_| {
-            ApiError::invalid(
-                "If-Match",
-                format!("expected a roster version such as \"42\", got {value:?}"),
-            )
-        })
+        if text == "*" {
+            return Ok(IfMatch(None));
+        }
+        if text.starts_with("W/") {
+            return Err(ApiError::PreconditionFailed(format!(
+                "If-Match {text} is a weak tag, and If-Match compares strongly (RFC 9110): \
+                 send the version as the ETag gives it, e.g. \"{}\"",
+                text.trim_start_matches("W/").trim_matches('"')
+            )));
+        }
+        text.trim_matches('"')
+            .parse()
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| {
+                ApiError::invalid(
+                    "If-Match",
+                    format!("expected a roster version such as \"42\", got {value:?}"),
+                )
+            })
     }
 }

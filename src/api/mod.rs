@@ -16,10 +16,11 @@ pub mod openapi;
 pub mod planner;
 pub mod routing;
 pub mod supervisor;
+pub mod token_cache;
 pub mod vendor;
 
 use crate::live::LiveView;
-use crate::store::{Actor, Change, Store, Version};
+use crate::store::{Change, Store, Version};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
@@ -27,10 +28,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use error::{ApiError, ApiResult};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use token_cache::TokenCache;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -40,14 +41,26 @@ use utoipa_axum::routes;
 
 /// Largest request body accepted (a scenario file or a day of actuals fits many times over).
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
-/// Requests taking longer are answered 408; long work runs as jobs instead.
+/// Requests taking longer are answered 408 (and the work they started is cancelled); long work
+/// runs as jobs instead.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub request_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            request_timeout: REQUEST_TIMEOUT,
+        }
+    }
+}
 
 /// The live roster with its projection, as of one version.
 pub type LiveEntry = (i64, Arc<LiveView>);
-
-/// Token hash → (the caller it names, or none; when it was looked up).
-type TokenCache = HashMap<String, (Option<Actor>, Instant)>;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -79,7 +92,7 @@ impl AppState {
         AppState {
             store,
             hub,
-            tokens: Arc::new(RwLock::new(HashMap::new())),
+            tokens: Arc::new(RwLock::new(TokenCache::default())),
             live,
             reload: Arc::new(tokio::sync::Mutex::new(())),
             worker: format!("{}-{}", hostname(), std::process::id()),
@@ -120,6 +133,33 @@ impl AppState {
     pub fn wrote(&self, version: i64, view: Arc<LiveView>) {
         *self.live.write().expect("live cache lock") = Some((version, view));
         let _ = self.hub.wake.try_send(());
+    }
+}
+
+/// Cancels the blocking work a request started when the request ends (answered, or dropped by
+/// the timeout): no request starts work that outlives it.
+pub struct CancelOnDrop(crate::live::Cancel);
+
+impl CancelOnDrop {
+    pub fn new() -> CancelOnDrop {
+        CancelOnDrop(crate::live::Cancel::default())
+    }
+
+    /// What the work checks.
+    pub fn token(&self) -> crate::live::Cancel {
+        self.0.clone()
+    }
+}
+
+impl Default for CancelOnDrop {
+    fn default() -> Self {
+        CancelOnDrop::new()
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
     }
 }
 
@@ -225,13 +265,17 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router(state: AppState) -> Router {
+    router_with(state, &Settings::default())
+}
+
+pub fn router_with(state: AppState, settings: &Settings) -> Router {
     let (router, _) = routes().split_for_parts();
     router
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            settings.request_timeout,
         ))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
@@ -239,6 +283,7 @@ pub fn router(state: AppState) -> Router {
                     .into_response()
             },
         ))
+        .layer(axum::middleware::from_fn(error::problems_everywhere))
         .with_state(state)
 }
 
@@ -249,11 +294,21 @@ pub async fn serve(
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with(listener, store, Settings::default(), shutdown).await
+}
+
+/// As [`serve`], with its settings.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let state = AppState::new(store.clone());
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(jobs::run_worker(state.clone(), jobs_stopped));
     let stop = state.stop.clone();
-    axum::serve(listener, router(state.clone()))
+    axum::serve(listener, router_with(state.clone(), &settings))
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop.send(true);

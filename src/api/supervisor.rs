@@ -24,8 +24,11 @@ use utoipa::{IntoParams, ToSchema};
 
 /// The live head, checked against the database when the caller's version differs from the
 /// cached one (the cache may trail another instance's write by a moment).
-async fn head_for(state: &AppState, expected: i64) -> ApiResult<(i64, Arc<LiveView>)> {
+async fn head_for(state: &AppState, expected: Option<i64>) -> ApiResult<(i64, Arc<LiveView>)> {
     let (head, view) = state.live().await?;
+    let Some(expected) = expected else {
+        return Ok((head, view));
+    };
     if head == expected {
         return Ok((head, view));
     }
@@ -103,13 +106,16 @@ pub async fn edit(
     let (next, from) = edit.apply(&view.plan)?;
     let channels = edit.channels(&view.plan);
     let before = view.clone();
+    let cancel = super::CancelOnDrop::new();
+    let token = cancel.token();
     let (next_view, impact) = tokio::task::spawn_blocking(move || {
-        let after = before.updated(next, &channels);
+        let after = before.updated_unless(next, &channels, &token)?;
         let impact = impact(&before, &after, &channels, from);
-        (after, impact)
+        Ok::<_, crate::live::Cancelled>((after, impact))
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("projection: {e}")))?;
+    .map_err(|e| ApiError::Internal(format!("projection: {e}")))?
+    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let next_view = Arc::new(next_view);
     let description = edit.describe();
     let new = state
@@ -210,6 +216,7 @@ pub async fn roster(
 ) -> ApiResult<Response> {
     let (version, view) = state.live().await?;
     let plan = &view.plan;
+    plan.check_date("date", q.date)?;
     if let Some(c) = &q.channel
         && plan.channel_index(c).is_none()
     {
@@ -278,7 +285,9 @@ pub async fn reforecast(
     Body(actuals): Body<Actuals>,
 ) -> ApiResult<Json<Reforecasted>> {
     let (version, view) = state.live().await?;
-    let result = tokio::task::spawn_blocking(move || reforecast_day(&view, &actuals))
+    let cancel = super::CancelOnDrop::new();
+    let token = cancel.token();
+    let result = tokio::task::spawn_blocking(move || reforecast_day(&view, &actuals, &token))
         .await
         .map_err(|e| ApiError::Internal(format!("re-forecast: {e}")))??;
     Ok(Json(Reforecasted {

@@ -85,6 +85,11 @@ pub async fn plan(
     }
     let (version, view) = state.live().await?;
     let plan = &view.plan;
+    for (field, date) in [("from", q.from), ("to", q.to)] {
+        if let Some(date) = date {
+            plan.check_date(field, date)?;
+        }
+    }
     let Some(v) = plan.vendors.iter().find(|v| v.id == vendor) else {
         return Err(ApiError::NotFound(format!(
             "vendor `{vendor}` in the live roster"
@@ -190,7 +195,22 @@ pub async fn acknowledge(
         }
         let mut next = view.plan.clone();
         let shortfall = next.acknowledge(&vendor, &ack.commitments)?;
-        let next_view = Arc::new(next.view());
+        // Only the channels this vendor staffs can change.
+        let channels: Vec<String> = next
+            .vendors
+            .iter()
+            .filter(|v| v.id == vendor)
+            .flat_map(|v| v.max_heads.keys().cloned())
+            .collect();
+        let before = view.clone();
+        let cancel = super::CancelOnDrop::new();
+        let token = cancel.token();
+        let next_view =
+            tokio::task::spawn_blocking(move || before.updated_unless(next, &channels, &token))
+                .await
+                .map_err(|e| ApiError::Internal(format!("projection: {e}")))?
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let next_view = Arc::new(next_view);
         let detail = json!({ "vendor": vendor, "acknowledged": version, "shortfall": shortfall });
         let commitments = serde_json::to_value(
             ack.commitments

@@ -94,6 +94,7 @@ impl LivePlan {
             .map(|b| (b.vendor == vendor).then_some(b.heads))
             .collect();
         for (k, c) in commitments.iter().enumerate() {
+            self.check_date(&format!("commitments[{k}].date"), c.date)?;
             let start = instant(tz, c.date, c.start.minutes());
             let end = c.end.map(|e| instant(tz, c.date, e.minutes()));
             let matching: Vec<usize> = (0..self.blocks.len())

@@ -144,19 +144,7 @@ impl Edit {
         let tz = plan.tz();
         let mut next = plan.clone();
         let at = |date: NaiveDate, c: Clock| instant(tz, date, c.minutes());
-        let check_day = |date: NaiveDate| {
-            if date < plan.first_day() || date > plan.last_day() {
-                return fail(
-                    "date",
-                    format!(
-                        "{date} is outside the plan ({} to {})",
-                        plan.first_day(),
-                        plan.last_day()
-                    ),
-                );
-            }
-            Ok(())
-        };
+        let check_day = |date: NaiveDate| plan.check_date("date", date);
         let changed_from = match self {
             Edit::Absence { agent, date, from } => {
                 let shift = shift_of(&mut next, agent, *date)?;
@@ -350,15 +338,9 @@ impl Edit {
                 if e <= s {
                     return fail("end", "the block must end after it starts");
                 }
-                let busy = plan
-                    .blocks
-                    .iter()
-                    .filter(|b| &b.vendor == vendor && &b.channel == channel)
-                    .filter(|b| b.start < e && s < b.end)
-                    .map(|b| b.heads)
-                    .max()
-                    .unwrap_or(0);
-                if busy + heads > cap {
+                let busy = booked(plan, vendor, channel, s, e);
+                // Checked: a count from a request may be anything up to u32::MAX.
+                if busy.checked_add(*heads).is_none_or(|total| total > cap) {
                     return fail(
                         "heads",
                         format!(
@@ -367,16 +349,27 @@ impl Edit {
                         ),
                     );
                 }
-                next.blocks.push(LiveBlock {
-                    vendor: vendor.clone(),
-                    date: *date,
-                    channel: channel.clone(),
-                    start: s,
-                    end: e,
-                    heads: *heads,
-                    committed: None,
-                    requested_live: true,
-                });
+                // The same window again adds heads to that block, so that every block stays
+                // addressable by its date, channel, start and end.
+                match next.blocks.iter_mut().find(|b| {
+                    &b.vendor == vendor && &b.channel == channel && b.start == s && b.end == e
+                }) {
+                    Some(block) => {
+                        block.heads += *heads;
+                        block.committed = None;
+                        block.requested_live = true;
+                    }
+                    None => next.blocks.push(LiveBlock {
+                        vendor: vendor.clone(),
+                        date: *date,
+                        channel: channel.clone(),
+                        start: s,
+                        end: e,
+                        heads: *heads,
+                        committed: None,
+                        requested_live: true,
+                    }),
+                }
                 next.blocks.sort_by(|a, b| {
                     (a.start, &a.vendor, &a.channel).cmp(&(b.start, &b.vendor, &b.channel))
                 });
@@ -426,6 +419,34 @@ pub fn impact(
             })
         })
         .collect()
+}
+
+/// The most heads `vendor` has booked on `channel` at any instant of [from, to): blocks may
+/// overlap, and the cap holds for their sum.
+fn booked(
+    plan: &LivePlan,
+    vendor: &str,
+    channel: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> u32 {
+    let overlapping: Vec<&LiveBlock> = plan
+        .blocks
+        .iter()
+        .filter(|b| b.vendor == vendor && b.channel == channel && b.start < to && from < b.end)
+        .collect();
+    // The sum is highest at the start of some block (or of the window).
+    std::iter::once(from)
+        .chain(overlapping.iter().map(|b| b.start.max(from)))
+        .map(|t| {
+            overlapping
+                .iter()
+                .filter(|b| b.start <= t && t < b.end)
+                .map(|b| b.heads)
+                .fold(0_u32, u32::saturating_add)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 fn shift_of<'a>(

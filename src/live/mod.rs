@@ -407,6 +407,21 @@ impl LivePlan {
             .date_naive()
     }
 
+    /// `date` is a day of the plan; else the error names `field` and the plan's days.
+    pub fn check_date(&self, field: &str, date: NaiveDate) -> Result<(), edit::EditError> {
+        if date < self.first_day() || date > self.last_day() {
+            return edit::fail(
+                field,
+                format!(
+                    "{date} is outside the plan ({} to {})",
+                    self.first_day(),
+                    self.last_day()
+                ),
+            );
+        }
+        Ok(())
+    }
+
     /// Intervals whose start falls on local day `date`.
     pub fn day_intervals(&self, date: NaiveDate) -> std::ops::Range<usize> {
         let tz = self.tz();
@@ -462,6 +477,34 @@ pub struct Projection {
     pub abandon_rate: Option<f64>,
 }
 
+/// Tells long work that whoever asked for it has gone (a request that timed out): the work stops
+/// at its next check instead of running on.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn check(&self) -> Result<(), Cancelled> {
+        if self.is_cancelled() {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The work was cancelled before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the work was cancelled: its caller is gone")]
+pub struct Cancelled;
+
 /// A live plan with agents per interval and the service the queueing engine projects for them.
 #[derive(Debug, Clone)]
 pub struct LiveView {
@@ -486,8 +529,9 @@ pub struct ServiceSummary {
 
 impl LiveView {
     pub fn new(plan: LivePlan) -> LiveView {
+        let never = Cancel::default();
         let projection = (0..plan.channels.len())
-            .map(|c| project_channel(&plan, c))
+            .map(|c| project_channel(&plan, c, &never).expect("never cancelled"))
             .collect();
         LiveView { plan, projection }
     }
@@ -495,6 +539,17 @@ impl LiveView {
     /// The view of `plan`, an edit of this view's plan that changed only `channels`: the other
     /// channels' projections are kept.
     pub fn updated(&self, plan: LivePlan, channels: &[String]) -> LiveView {
+        self.updated_unless(plan, channels, &Cancel::default())
+            .expect("never cancelled")
+    }
+
+    /// As [`LiveView::updated`], stopping when `cancel` is set.
+    pub fn updated_unless(
+        &self,
+        plan: LivePlan,
+        channels: &[String],
+        cancel: &Cancel,
+    ) -> Result<LiveView, Cancelled> {
         let projection = plan
             .channels
             .iter()
@@ -502,13 +557,13 @@ impl LiveView {
             .map(|(c, ch)| {
                 let same_channel = self.plan.channels.get(c).is_some_and(|old| old.id == ch.id);
                 if same_channel && !channels.contains(&ch.id) {
-                    self.projection[c].clone()
+                    Ok(self.projection[c].clone())
                 } else {
-                    project_channel(&plan, c)
+                    project_channel(&plan, c, cancel)
                 }
             })
-            .collect();
-        LiveView { plan, projection }
+            .collect::<Result<_, _>>()?;
+        Ok(LiveView { plan, projection })
     }
 
     /// Volume-weighted service of channel `c` from interval `from` to the end of its local day.
@@ -543,7 +598,11 @@ impl LiveView {
 }
 
 /// Agents per interval on channel `c` and the service they give.
-fn project_channel(plan: &LivePlan, c: usize) -> Vec<Projection> {
+fn project_channel(
+    plan: &LivePlan,
+    c: usize,
+    cancel: &Cancel,
+) -> Result<Vec<Projection>, Cancelled> {
     let n = plan.intervals;
     let ch = &plan.channels[c];
     let mut core = vec![0.0; n];
@@ -571,6 +630,7 @@ fn project_channel(plan: &LivePlan, c: usize) -> Vec<Projection> {
         service = backlog::in_time(&work, &open, &effective, dt, within.get());
     } else if let Some(model) = ch.kind.queue_model() {
         for (i, d) in ch.demand.iter().enumerate() {
+            cancel.check()?;
             if !d.open || d.volume <= 0.0 || d.aht_seconds <= 0.0 {
                 continue;
             }
@@ -584,14 +644,14 @@ fn project_channel(plan: &LivePlan, c: usize) -> Vec<Projection> {
             }
         }
     }
-    (0..n)
+    Ok((0..n)
         .map(|i| Projection {
             core: core[i],
             elastic: elastic[i],
             service_level: service[i],
             abandon_rate: abandon[i],
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

@@ -73,21 +73,20 @@ fn bad<T>(field: &'static str, message: String) -> Result<T, EditError> {
     super::edit::fail(field, message)
 }
 
+/// The most contacts an interval's actuals may count (far beyond any contact centre's).
+const MAX_VOLUME: f64 = 1e6;
+
 /// Re-forecasts the rest of `actuals.date` and suggests edits covering the new shortfall.
-pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, EditError> {
+///
+/// Stops early when `cancel` is set (its caller is gone; nobody reads the error).
+pub fn reforecast(
+    view: &LiveView,
+    actuals: &Actuals,
+    cancel: &super::Cancel,
+) -> Result<Reforecast, EditError> {
     let plan = &view.plan;
     let tz = plan.tz();
-    if actuals.date < plan.first_day() || actuals.date > plan.last_day() {
-        return bad(
-            "date",
-            format!(
-                "{} is outside the plan ({} to {})",
-                actuals.date,
-                plan.first_day(),
-                plan.last_day()
-            ),
-        );
-    }
+    plan.check_date("date", actuals.date)?;
     let day = plan.day_intervals(actuals.date);
     let through_at = super::instant(tz, actuals.date, actuals.through.minutes());
     let cut = plan
@@ -107,11 +106,11 @@ pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, Edit
                 ),
             );
         };
-        if !a.volume.is_finite() || a.volume < 0.0 {
+        if !(0.0..=MAX_VOLUME).contains(&a.volume) {
             return bad(
                 "actuals[].volume",
                 format!(
-                    "actuals[{k}]: volume must be a number ≥ 0, got {}",
+                    "actuals[{k}]: volume must be a number from 0 to {MAX_VOLUME}, got {}",
                     a.volume
                 ),
             );
@@ -154,6 +153,9 @@ pub fn reforecast(view: &LiveView, actuals: &Actuals) -> Result<Reforecast, Edit
         let rest_planned: f64 = (cut..day.end).map(|i| ch.demand[i].volume).sum();
         let mut total_short = 0;
         for (i, row) in short[c].iter_mut().enumerate().take(day.end).skip(cut) {
+            if cancel.is_cancelled() {
+                return bad("request", "cancelled: the request is gone".into());
+            }
             let mut d = ch.demand[i].clone();
             d.volume *= factor;
             d.offered_load *= factor;

@@ -266,7 +266,7 @@ fn a_busy_morning_raises_the_afternoon_and_suggests_cover() {
             })
             .collect(),
     };
-    let r = reforecast(&view, &actuals).unwrap();
+    let r = reforecast(&view, &actuals, &Cancel::default()).unwrap();
     let ch = &r.channels[0];
     assert_eq!(ch.actual_so_far, 480.0);
     assert_eq!(ch.planned_so_far, 240.0);
@@ -294,7 +294,26 @@ fn a_busy_morning_raises_the_afternoon_and_suggests_cover() {
         }],
     };
     assert_eq!(
-        reforecast(&view, &wrong).unwrap_err().field,
+        reforecast(&view, &wrong, &Cancel::default())
+            .unwrap_err()
+            .field,
         "actuals[].start"
+    );
+}
+
+#[test]
+fn cancelled_work_stops() {
+    let view = plan().view();
+    let cancel = Cancel::default();
+    cancel.cancel();
+    let channels = vec!["voice".to_string()];
+    assert_eq!(
+        view.updated_unless(view.plan.clone(), &channels, &cancel)
+            .err(),
+        Some(Cancelled)
+    );
+    assert!(
+        view.updated_unless(view.plan.clone(), &channels, &Cancel::default())
+            .is_ok()
     );
 }

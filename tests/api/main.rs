@@ -8,6 +8,7 @@
 mod app;
 mod auth;
 mod contract;
+mod hostile;
 mod instances;
 mod jobs;
 mod requests;
@@ -47,6 +48,13 @@ fn main() {
         supervisor::reforecast_suggests_cover,
         requests::bad_requests_name_the_field_and_store_nothing,
         requests::the_audit_log_is_append_only,
+        hostile::a_huge_count_is_refused_at_once,
+        hostile::the_role_is_checked_before_anything_else,
+        hostile::dates_outside_the_roster_are_refused,
+        hostile::a_weak_if_match_changes_nothing,
+        hostile::every_error_is_problem_json,
+        hostile::a_timed_out_request_is_problem_json,
+        hostile::a_repeated_vendor_window_stays_addressable,
         jobs::a_schedule_job_runs_in_the_background_and_publishes,
         jobs::an_interrupted_job_is_picked_up_again,
         jobs::a_plan_job_stores_a_checked_draft_with_its_report,
