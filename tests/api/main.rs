@@ -8,6 +8,7 @@
 mod app;
 mod auth;
 mod contract;
+mod fuzz;
 mod hostile;
 mod instances;
 mod jobs;
@@ -48,6 +49,7 @@ fn main() {
         supervisor::reforecast_suggests_cover,
         requests::bad_requests_name_the_field_and_store_nothing,
         requests::the_audit_log_is_append_only,
+        fuzz::generated_requests_never_fail_the_server,
         hostile::a_huge_count_is_refused_at_once,
         hostile::the_role_is_checked_before_anything_else,
         hostile::dates_outside_the_roster_are_refused,
