@@ -69,6 +69,9 @@ pub struct AppState {
     pub tokens: Arc<RwLock<TokenCache>>,
     /// The live roster's head and projection; cleared by every change.
     pub live: Arc<RwLock<Option<LiveEntry>>>,
+    /// The last projection computed, kept when `live` is cleared: a newer version's projection
+    /// starts from it and runs the queueing engine only where agents changed.
+    last: Arc<RwLock<Option<Arc<LiveView>>>>,
     pub reload: Arc<tokio::sync::Mutex<()>>,
     /// This instance's name in the jobs table.
     pub worker: String,
@@ -94,6 +97,7 @@ impl AppState {
             hub,
             tokens: Arc::new(RwLock::new(TokenCache::default())),
             live,
+            last: Arc::new(RwLock::new(None)),
             reload: Arc::new(tokio::sync::Mutex::new(())),
             worker: format!("{}-{}", hostname(), std::process::id()),
             stopping,
@@ -124,13 +128,16 @@ impl AppState {
                     .into(),
             )
         })?;
-        let entry = (version.meta.id, Arc::new(project(&version).await?));
+        let last = self.last.read().expect("live cache lock").clone();
+        let entry = (version.meta.id, Arc::new(project(&version, last).await?));
         *self.live.write().expect("live cache lock") = Some(entry.clone());
+        *self.last.write().expect("live cache lock") = Some(entry.1.clone());
         Ok(entry)
     }
 
     /// Sets the cache to a version this instance just wrote, and wakes the feed.
     pub fn wrote(&self, version: i64, view: Arc<LiveView>) {
+        *self.last.write().expect("live cache lock") = Some(view.clone());
         *self.live.write().expect("live cache lock") = Some((version, view));
         let _ = self.hub.wake.try_send(());
     }
@@ -164,12 +171,19 @@ impl Drop for CancelOnDrop {
 }
 
 /// The projection of a stored version, computed off the async threads (the queueing engine runs
-/// for every open interval).
-pub async fn project(version: &Version) -> ApiResult<LiveView> {
+/// for every open interval) — or, from an earlier projection of the same roster, only for the
+/// intervals whose agents changed since.
+pub async fn project(version: &Version, earlier: Option<Arc<LiveView>>) -> ApiResult<LiveView> {
     let plan = (*version.plan).clone();
-    tokio::task::spawn_blocking(move || plan.view())
-        .await
-        .map_err(|e| ApiError::Internal(format!("projection: {e}")))
+    tokio::task::spawn_blocking(move || match earlier {
+        Some(earlier) => {
+            let channels: Vec<String> = plan.channels.iter().map(|c| c.id.clone()).collect();
+            earlier.updated(plan, &channels)
+        }
+        None => plan.view(),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("projection: {e}")))
 }
 
 fn hostname() -> String {

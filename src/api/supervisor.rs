@@ -125,6 +125,7 @@ pub async fn edit(
             NewVersion {
                 roster_id: meta.roster_id,
                 expected_head: head,
+                parent_plan: &view.plan,
                 plan: &next_view.plan,
                 summary: None,
                 status: VersionStatus::Published,

@@ -228,6 +228,7 @@ pub async fn acknowledge(
                 NewVersion {
                     roster_id: live.roster_id,
                     expected_head: head,
+                    parent_plan: &view.plan,
                     plan: &next_view.plan,
                     summary: None,
                     status: VersionStatus::Published,

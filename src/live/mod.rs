@@ -10,6 +10,7 @@
 //! interpolation the roster evaluation uses ([`crate::roster::evaluate`]).
 
 pub mod ack;
+pub mod delta;
 pub mod edit;
 mod raw;
 pub mod reforecast;
@@ -65,7 +66,7 @@ pub struct LiveVendor {
     pub max_heads: BTreeMap<String, u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Break {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -73,7 +74,7 @@ pub struct Break {
 }
 
 /// One named agent's shift on one local day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveShift {
     pub agent: String,
     pub date: NaiveDate,
@@ -105,7 +106,7 @@ impl LiveShift {
 }
 
 /// Heads bought from a vendor for one block.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveBlock {
     pub vendor: String,
     pub date: NaiveDate,
@@ -531,7 +532,7 @@ impl LiveView {
     pub fn new(plan: LivePlan) -> LiveView {
         let never = Cancel::default();
         let projection = (0..plan.channels.len())
-            .map(|c| project_channel(&plan, c, &never).expect("never cancelled"))
+            .map(|c| project_channel(&plan, c, None, &never).expect("never cancelled"))
             .collect();
         LiveView { plan, projection }
     }
@@ -555,11 +556,17 @@ impl LiveView {
             .iter()
             .enumerate()
             .map(|(c, ch)| {
-                let same_channel = self.plan.channels.get(c).is_some_and(|old| old.id == ch.id);
-                if same_channel && !channels.contains(&ch.id) {
-                    Ok(self.projection[c].clone())
-                } else {
-                    project_channel(&plan, c, cancel)
+                let old = self
+                    .plan
+                    .channels
+                    .get(c)
+                    // Same channel, model, target and demand: only agents can differ.
+                    .filter(|old| *old == ch)
+                    .map(|_| self.projection[c].as_slice());
+                match old {
+                    Some(old) if !channels.contains(&ch.id) => Ok(old.to_vec()),
+                    // Intervals whose agents did not change keep their projected service.
+                    _ => project_channel(&plan, c, old, cancel),
                 }
             })
             .collect::<Result<_, _>>()?;
@@ -597,10 +604,13 @@ impl LiveView {
     }
 }
 
-/// Agents per interval on channel `c` and the service they give.
+/// Agents per interval on channel `c` and the service they give. With `before`, the projection of
+/// the same channel and demand before an edit, the queueing engine runs only for the intervals
+/// whose agents changed.
 fn project_channel(
     plan: &LivePlan,
     c: usize,
+    before: Option<&[Projection]>,
     cancel: &Cancel,
 ) -> Result<Vec<Projection>, Cancelled> {
     let n = plan.intervals;
@@ -630,6 +640,14 @@ fn project_channel(
         service = backlog::in_time(&work, &open, &effective, dt, within.get());
     } else if let Some(model) = ch.kind.queue_model() {
         for (i, d) in ch.demand.iter().enumerate() {
+            if let Some(old) = before.and_then(|b| b.get(i))
+                && old.core == core[i]
+                && old.elastic == elastic[i]
+            {
+                service[i] = old.service_level;
+                abandon[i] = old.abandon_rate;
+                continue;
+            }
             cancel.check()?;
             if !d.open || d.volume <= 0.0 || d.aht_seconds <= 0.0 {
                 continue;

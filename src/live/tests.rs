@@ -127,7 +127,10 @@ fn an_absence_is_projected_and_its_impact_reported() {
     };
     let (next, from) = edit.apply(&before.plan).unwrap();
     assert_eq!(from, t(9, 0));
-    let after = next.view();
+    let after = next.clone().view();
+    // The update after an edit projects only what changed, and gives the same projection.
+    let updated = before.updated(next, &edit.channels(&before.plan));
+    assert_eq!(updated.projection, after.projection);
     assert_eq!(after.projection[0][1].core, 4.0);
     assert_eq!(after.projection[0][2].core, 3.0);
     let impact = edit::impact(&before, &after, &edit.channels(&before.plan), from);
@@ -304,16 +307,21 @@ fn a_busy_morning_raises_the_afternoon_and_suggests_cover() {
 #[test]
 fn cancelled_work_stops() {
     let view = plan().view();
+    let edit = Edit::Absence {
+        agent: "a1".into(),
+        date: day(),
+        from: None,
+    };
+    let (next, _) = edit.apply(&view.plan).unwrap();
     let cancel = Cancel::default();
     cancel.cancel();
     let channels = vec!["voice".to_string()];
     assert_eq!(
-        view.updated_unless(view.plan.clone(), &channels, &cancel)
-            .err(),
+        view.updated_unless(next.clone(), &channels, &cancel).err(),
         Some(Cancelled)
     );
     assert!(
-        view.updated_unless(view.plan.clone(), &channels, &Cancel::default())
+        view.updated_unless(next, &channels, &Cancel::default())
             .is_ok()
     );
 }

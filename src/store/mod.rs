@@ -312,6 +312,9 @@ pub struct NewVersion<'a> {
     pub roster_id: i64,
     /// The head the writer read; the write fails with [`StoreError::Stale`] if it moved.
     pub expected_head: i64,
+    /// The plan of `expected_head` (what the writer changed): the new version is stored as its
+    /// change against it.
+    pub parent_plan: &'a LivePlan,
     pub plan: &'a LivePlan,
     pub summary: Option<&'a RosterSummary>,
     pub status: VersionStatus,
@@ -468,12 +471,17 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
                 "DATABASE_URL \"{url}\" is neither postgres://… nor sqlite://PATH"
             )));
         };
-    Ok(Arc::new(SqlStore { db }))
+    Ok(Arc::new(SqlStore {
+        db,
+        plans: versions::PlanCache::default(),
+    }))
 }
 
 /// The store on a database backend: every [`Store`] call is one of the aggregate modules' queries.
 pub struct SqlStore {
     db: Box<dyn sql::Backend>,
+    /// Plans of recently read or written versions (versions never change once written).
+    plans: versions::PlanCache,
 }
 
 #[async_trait]

@@ -11,9 +11,39 @@ use super::{
     Version, VersionMeta, VersionStatus, audit, inputs,
 };
 use crate::live::LivePlan;
+use crate::live::delta::PlanDelta;
 use crate::roster::summary::RosterSummary;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// A version is stored whole after this many deltas in a row, so that rebuilding one applies at
+/// most this many.
+pub const SNAPSHOT_EVERY: i64 = 32;
+
+/// The plans of the last versions read or written, by version id.
+#[derive(Default)]
+pub struct PlanCache(Mutex<VecDeque<(i64, Arc<LivePlan>)>>);
+
+impl PlanCache {
+    const SIZE: usize = 16;
+
+    fn get(&self, id: i64) -> Option<Arc<LivePlan>> {
+        let cache = self.0.lock().expect("plan cache lock");
+        cache.iter().find(|(v, _)| *v == id).map(|(_, p)| p.clone())
+    }
+
+    fn put(&self, id: i64, plan: Arc<LivePlan>) {
+        let mut cache = self.0.lock().expect("plan cache lock");
+        if cache.iter().any(|(v, _)| *v == id) {
+            return;
+        }
+        if cache.len() >= Self::SIZE {
+            cache.pop_front();
+        }
+        cache.push_back((id, plan));
+    }
+}
 
 const VERSION_COLUMNS: &str = "id, roster_id, parent_id, status, reason, created_at, created_by";
 const VERSION_KINDS: [Kind; 7] = [
@@ -189,19 +219,33 @@ async fn commit_in(
             None => StoreError::NotFound(format!("roster {}", new.roster_id)),
         });
     }
+    // The change against the parent, unless the chain of deltas is long enough already.
+    let q = Query::new("SELECT snapshot_distance FROM roster_versions WHERE id = $1")
+        .int(new.expected_head);
+    let distance = tx.fetch_one(q, &[Kind::Int]).await?.int(0)?;
+    let delta = (distance + 1 < SNAPSHOT_EVERY)
+        .then(|| PlanDelta::between(new.parent_plan, new.plan))
+        .flatten();
     let q = Query::new(format!(
         "INSERT INTO roster_versions \
-         (roster_id, parent_id, status, plan, summary, reason, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {VERSION_COLUMNS}"
+         (roster_id, parent_id, status, plan, summary, reason, created_at, created_by, \
+          plan_kind, snapshot_distance) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {VERSION_COLUMNS}"
     ))
     .int(new.roster_id)
     .int(new.expected_head)
-    .text(new.status.as_str())
-    .json(new.plan)?
-    .opt_json(new.summary)?
-    .text(&new.reason)
-    .now()
-    .text(&actor.label);
+    .text(new.status.as_str());
+    let q = match &delta {
+        Some(d) => q.json(d)?,
+        None => q.json(new.plan)?,
+    };
+    let q = q
+        .opt_json(new.summary)?
+        .text(&new.reason)
+        .now()
+        .text(&actor.label)
+        .text(if delta.is_some() { "delta" } else { "snapshot" })
+        .int(if delta.is_some() { distance + 1 } else { 0 });
     let meta = version_meta(&tx.fetch_one(q, &VERSION_KINDS).await?)?;
     let q = Query::new("UPDATE rosters SET head_version = $1 WHERE id = $2")
         .int(meta.id)
@@ -289,9 +333,11 @@ impl SqlStore {
     }
 
     pub(super) async fn commit(&self, actor: &Actor, new: NewVersion<'_>) -> Result<VersionMeta> {
+        let plan = Arc::new(new.plan.clone());
         let mut tx = self.db.begin().await?;
         let meta = commit_in(&*self.db, &mut *tx, actor, new).await?;
         tx.commit().await?;
+        self.plans.put(meta.id, plan);
         Ok(meta)
     }
 
@@ -304,6 +350,7 @@ impl SqlStore {
         commitments: &Value,
         new: NewVersion<'_>,
     ) -> Result<VersionMeta> {
+        let plan = Arc::new(new.plan.clone());
         let mut tx = self.db.begin().await?;
         let meta = commit_in(&*self.db, &mut *tx, actor, new).await?;
         let q = Query::new(
@@ -317,6 +364,7 @@ impl SqlStore {
         .text(&actor.label);
         tx.execute(q).await?;
         tx.commit().await?;
+        self.plans.put(meta.id, plan);
         Ok(meta)
     }
 
@@ -370,16 +418,70 @@ impl SqlStore {
         let Some(meta) = self.meta_of(id).await? else {
             return Ok(None);
         };
-        let q = Query::new("SELECT plan, summary FROM roster_versions WHERE id = $1").int(id);
-        let row = self.db.fetch_one(q, &[Kind::Json, Kind::Json]).await?;
-        let plan: LivePlan = row.json(0)?;
+        let q = Query::new("SELECT summary FROM roster_versions WHERE id = $1").int(id);
+        let row = self.db.fetch_one(q, &[Kind::Json]).await?;
         // A summary written by an earlier layout is not shown rather than refused.
-        let summary = row.opt_json::<RosterSummary>(1).ok().flatten();
+        let summary = row.opt_json::<RosterSummary>(0).ok().flatten();
         Ok(Some(Version {
             meta,
-            plan: Arc::new(plan),
+            plan: self.plan_of(id).await?,
             summary,
         }))
+    }
+
+    /// The plan of version `id`: from the cache, or rebuilt from the nearest cached or whole
+    /// ancestor by applying the deltas since.
+    async fn plan_of(&self, id: i64) -> Result<Arc<LivePlan>> {
+        if let Some(plan) = self.plans.get(id) {
+            return Ok(plan);
+        }
+        // The chain from `id` up to its last snapshot, newest first (ids and kinds only).
+        let q = Query::new(
+            "WITH RECURSIVE chain(id, parent_id, plan_kind, depth) AS ( \
+                 SELECT id, parent_id, plan_kind, 0 FROM roster_versions WHERE id = $1 \
+                 UNION ALL \
+                 SELECT v.id, v.parent_id, v.plan_kind, chain.depth + 1 \
+                 FROM roster_versions v JOIN chain ON v.id = chain.parent_id \
+                 WHERE chain.plan_kind = 'delta') \
+             SELECT id, plan_kind FROM chain ORDER BY depth",
+        )
+        .int(id);
+        let chain = self.db.fetch(q, &[Kind::Int, Kind::Text]).await?;
+        let mut pending = Vec::new();
+        let mut base: Option<Arc<LivePlan>> = None;
+        for row in &chain {
+            let (v, kind) = (row.int(0)?, row.text(1)?);
+            if let Some(plan) = self.plans.get(v) {
+                base = Some(plan);
+                break;
+            }
+            let q = Query::new("SELECT plan FROM roster_versions WHERE id = $1").int(v);
+            let row = self.db.fetch_one(q, &[Kind::Json]).await?;
+            if kind == "snapshot" {
+                base = Some(Arc::new(row.json::<LivePlan>(0)?));
+                self.plans.put(v, base.clone().expect("just set"));
+                break;
+            }
+            pending.push((v, row.json::<PlanDelta>(0)?));
+        }
+        let mut plan = base.ok_or_else(|| {
+            StoreError::Column(format!(
+                "version {id} has no stored plan to rebuild it from"
+            ))
+        })?;
+        for (v, delta) in pending.into_iter().rev() {
+            let next = delta.apply(&plan).ok_or_else(|| {
+                StoreError::Column(format!(
+                    "the change stored for version {v} does not fit its parent"
+                ))
+            })?;
+            next.check().map_err(|e| {
+                StoreError::Column(format!("version {v} rebuilt from its change: {e}"))
+            })?;
+            plan = Arc::new(next);
+            self.plans.put(v, plan.clone());
+        }
+        Ok(plan)
     }
 
     pub(super) async fn head_of_live(&self) -> Result<Option<i64>> {

@@ -12,7 +12,7 @@ pub async fn health_and_readiness_need_no_token(backend: Backend) -> Result<(), 
     let ready = app.get_json("/readyz", "").await;
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["store"]["backend"], backend.name());
-    assert_eq!(ready["store"]["migrations_applied"], 3);
+    assert_eq!(ready["store"]["migrations_applied"], 4);
     let spec = app.get_json("/openapi.json", "").await;
     assert_eq!(spec["openapi"], "3.1.0");
     // Every documented path and method is routed (the fallback's 404 names no resource).

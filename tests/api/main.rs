@@ -47,6 +47,7 @@ fn main() {
         supervisor::a_stale_edit_is_refused_and_changes_nothing,
         supervisor::fifty_supervisors_lose_no_update,
         supervisor::reforecast_suggests_cover,
+        supervisor::versions_rebuilt_from_changes_read_back_the_same,
         requests::bad_requests_name_the_field_and_store_nothing,
         requests::the_audit_log_is_append_only,
         fuzz::generated_requests_never_fail_the_server,
