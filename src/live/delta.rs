@@ -62,20 +62,34 @@ fn splices<T: Clone + Eq + std::hash::Hash>(old: &[T], new: &[T]) -> Vec<Splice<
     out
 }
 
-/// `old` with `splices` made; `None` when they do not fit it.
-fn spliced<T: Clone>(old: &[T], splices: &[Splice<T>]) -> Option<Vec<T>> {
-    let mut out = Vec::with_capacity(old.len());
+/// Whether `splices` fit a sequence of `len` items: in order, not overlapping, inside it.
+fn fits<T>(splices: &[Splice<T>], len: usize) -> bool {
     let mut next = 0;
     for s in splices {
-        if s.at < next || s.at + s.remove > old.len() {
-            return None;
+        if s.at < next || s.at + s.remove > len {
+            return false;
         }
-        out.extend_from_slice(&old[next..s.at]);
-        out.extend(s.insert.iter().cloned());
         next = s.at + s.remove;
     }
-    out.extend_from_slice(&old[next..]);
-    Some(out)
+    true
+}
+
+/// Makes `splices` in `items`, in place (last first, so that earlier positions hold); false,
+/// and `items` untouched, when they do not fit.
+fn splice_in<T: Clone>(items: &mut Vec<T>, splices: &[Splice<T>]) -> bool {
+    if !fits(splices, items.len()) {
+        return false;
+    }
+    for s in splices.iter().rev() {
+        items.splice(s.at..s.at + s.remove, s.insert.iter().cloned());
+    }
+    true
+}
+
+#[cfg(test)]
+fn spliced<T: Clone>(old: &[T], splices: &[Splice<T>]) -> Option<Vec<T>> {
+    let mut out = old.to_vec();
+    splice_in(&mut out, splices).then_some(out)
 }
 
 impl PlanDelta {
@@ -95,15 +109,13 @@ impl PlanDelta {
         })
     }
 
-    /// The child plan, rebuilt from its parent; `None` when the delta does not fit the parent.
-    pub fn apply(&self, parent: &LivePlan) -> Option<LivePlan> {
-        let shifts = spliced(&parent.shifts, &self.shifts)?;
-        let blocks = spliced(&parent.blocks, &self.blocks)?;
-        Some(LivePlan {
-            shifts,
-            blocks,
-            ..parent.clone()
-        })
+    /// Turns the parent plan into the child, in place; false, and `plan` untouched, when the
+    /// delta does not fit it.
+    pub fn apply_to(&self, plan: &mut LivePlan) -> bool {
+        if !fits(&self.shifts, plan.shifts.len()) || !fits(&self.blocks, plan.blocks.len()) {
+            return false;
+        }
+        splice_in(&mut plan.shifts, &self.shifts) && splice_in(&mut plan.blocks, &self.blocks)
     }
 }
 
@@ -144,3 +156,4 @@ mod tests {
         assert_eq!(spliced(&old, &s), Some(moved));
     }
 }
+

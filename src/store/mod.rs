@@ -23,6 +23,8 @@ mod sqlite;
 mod tokens;
 mod versions;
 
+pub use versions::SNAPSHOT_EVERY;
+
 use crate::live::LivePlan;
 use crate::roster::summary::RosterSummary;
 use async_trait::async_trait;

@@ -18,8 +18,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 /// A version is stored whole after this many deltas in a row, so that rebuilding one applies at
-/// most this many.
-pub const SNAPSHOT_EVERY: i64 = 32;
+/// most this many (in place, well under a millisecond each on the sample) while the whole plan's
+/// bytes (0.9 MB on the sample) spread over as many edits.
+pub const SNAPSHOT_EVERY: i64 = 200;
 
 /// The plans of the last versions read or written, by version id.
 #[derive(Default)]
@@ -464,23 +465,24 @@ impl SqlStore {
             }
             pending.push((v, row.json::<PlanDelta>(0)?));
         }
-        let mut plan = base.ok_or_else(|| {
-            StoreError::Column(format!(
-                "version {id} has no stored plan to rebuild it from"
-            ))
+        let base = base.ok_or_else(|| {
+            StoreError::Column(format!("version {id} has no stored plan to rebuild it from"))
         })?;
-        for (v, delta) in pending.into_iter().rev() {
-            let next = delta.apply(&plan).ok_or_else(|| {
-                StoreError::Column(format!(
-                    "the change stored for version {v} does not fit its parent"
-                ))
-            })?;
-            next.check().map_err(|e| {
-                StoreError::Column(format!("version {v} rebuilt from its change: {e}"))
-            })?;
-            plan = Arc::new(next);
-            self.plans.put(v, plan.clone());
+        if pending.is_empty() {
+            return Ok(base);
         }
+        let mut plan = (*base).clone();
+        for (v, delta) in pending.into_iter().rev() {
+            if !delta.apply_to(&mut plan) {
+                return Err(StoreError::Column(format!(
+                    "the change stored for version {v} does not fit its parent"
+                )));
+            }
+        }
+        plan.check()
+            .map_err(|e| StoreError::Column(format!("version {id} rebuilt from changes: {e}")))?;
+        let plan = Arc::new(plan);
+        self.plans.put(id, plan.clone());
         Ok(plan)
     }
 

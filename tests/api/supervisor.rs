@@ -278,43 +278,44 @@ pub async fn reforecast_suggests_cover(backend: Backend) -> Result<(), Failed> {
 }
 
 /// Live edits are stored as their change against the parent; every version reads back the same,
-/// from this instance's cache or rebuilt by another instance from the stored changes.
+/// from this instance's cache or rebuilt by another instance from the stored changes — across a
+/// whole chain of changes and the whole plan stored after it.
 pub async fn versions_rebuilt_from_changes_read_back_the_same(
     backend: Backend,
 ) -> Result<(), Failed> {
     let app = spawn_app(backend).await;
+    let tz = app.plan.time_zone;
+    let shift = app.plan.shifts[0].clone();
+    let end = shift.end.with_timezone(&tz);
+    let ends = [
+        (end - chrono::Duration::minutes(30)).format("%H:%M").to_string(),
+        end.format("%H:%M").to_string(),
+    ];
+    let edits = peakplan::store::SNAPSHOT_EVERY as usize + 3;
     let mut version = app.version;
-    let mut seen = Vec::new();
-    let agents: Vec<(String, chrono::NaiveDate)> = app
-        .plan
-        .shifts
-        .iter()
-        .map(|s| (s.agent.clone(), s.date))
-        .take(40)
-        .collect();
-    assert!(
-        agents.len() > 32,
-        "more edits than a chain of changes holds"
-    );
-    for (agent, date) in &agents {
+    let mut kept = Vec::new();
+    for k in 0..edits {
         let r = app
             .edit(
                 version,
-                &json!({"kind": "absence", "agent": agent, "date": date}),
+                &json!({"kind": "change_shift", "agent": shift.agent, "date": shift.date, "end": ends[k % 2]}),
             )
             .await;
         let status = r.status();
         let body: Value = r.json().await?;
         assert_eq!(status, 200, "{body}");
         version = body["version"].as_i64().unwrap();
-        let plan: Value = app
-            .get_json(&format!("/v1/versions/{version}/plan"), &app.tokens.planner)
-            .await;
-        seen.push((version, plan));
+        // The first changes, the last before the whole plan is stored again, and after it.
+        if k < 3 || k + 6 > edits {
+            let plan: Value = app
+                .get_json(&format!("/v1/versions/{version}/plan"), &app.tokens.planner)
+                .await;
+            kept.push((version, plan));
+        }
     }
     // Another instance on the same database has none of these in its cache.
     let other = peakplan::store::open(&app.url).await?;
-    for (v, plan) in seen.iter().rev() {
+    for (v, plan) in kept.iter().rev() {
         let stored = other.version(*v).await?.expect("the version");
         assert_eq!(&serde_json::to_value(&*stored.plan)?, plan, "version {v}");
     }
