@@ -53,11 +53,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Bytes stored per row of the last `n` versions, audit entries and changes.
 async fn row_bytes(url: &str, n: i64) -> (f64, f64, f64) {
-    let pool = sqlx::SqlitePool::connect(url).await.expect("the bench database");
+    let pool = sqlx::SqlitePool::connect(url)
+        .await
+        .expect("the bench database");
     let mean = |sql: &'static str| {
         let pool = pool.clone();
         async move {
-            let (v,): (f64,) = sqlx::query_as(sql).bind(n).fetch_one(&pool).await.expect("sizes");
+            let (v,): (f64,) = sqlx::query_as(sql)
+                .bind(n)
+                .fetch_one(&pool)
+                .await
+                .expect("sizes");
             v
         }
     };
@@ -80,7 +86,9 @@ async fn row_bytes(url: &str, n: i64) -> (f64, f64, f64) {
 
 /// Bytes the SQLite file holds once its write-ahead log is folded in.
 async fn database_bytes(url: &str) -> u64 {
-    let pool = sqlx::SqlitePool::connect(url).await.expect("the bench database");
+    let pool = sqlx::SqlitePool::connect(url)
+        .await
+        .expect("the bench database");
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&pool)
         .await

@@ -138,6 +138,8 @@ impl FeedChange {
 
 /// Every published change as server-sent events (data: a FeedChange): replays the changes after
 /// `Last-Event-ID` (or `?since=`), then follows new ones.
+///
+/// Roles: planner, supervisor, routing.
 #[utoipa::path(get, path = "/v1/routing/events", tag = "routing",
     params(Since, ("Last-Event-ID" = Option<String>, Header, description = "the last change id seen")),
     responses((status = 200, description = "events whose data is a FeedChange", body = String, content_type = "text/event-stream")))]
@@ -223,6 +225,8 @@ pub struct ChangesPage {
 }
 
 /// The same changes, for pollers.
+///
+/// Roles: planner, supervisor, routing.
 #[utoipa::path(get, path = "/v1/routing/changes", tag = "routing", params(Since),
     responses((status = 200, description = "changes and the next cursor", body = ChangesPage)))]
 pub async fn list(

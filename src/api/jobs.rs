@@ -273,6 +273,8 @@ pub struct JobQueued {
 
 /// Queue a forecast, staffing, schedule or plan job: 202 with the job's address. The scenario,
 /// history and forecast it names must exist.
+///
+/// Roles: planner.
 #[utoipa::path(post, path = "/v1/jobs", tag = "planner", request_body = JobRequest,
     responses((status = 202, description = "queued", body = JobQueued,
         headers(("Location" = String, description = "the job's address")))))]
@@ -335,6 +337,8 @@ pub async fn submit(
 }
 
 /// A job's status, progress and result.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/jobs/{id}", tag = "planner",
     params(("id" = i64, Path, description = "job id")),
     responses((status = 200, description = "the job", body = JobAnswer)))]
@@ -353,6 +357,8 @@ pub async fn status(
 
 /// A job's progress as server-sent events (`progress`, then one `finished`), each carrying the
 /// job as `GET /v1/jobs/{id}` answers it.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/jobs/{id}/events", tag = "planner",
     params(("id" = i64, Path, description = "job id")),
     responses((status = 200, description = "events whose data is a JobAnswer", body = String, content_type = "text/event-stream")))]

@@ -32,6 +32,8 @@ pub struct ScenarioStored {
 }
 
 /// Store a scenario (TOML), validated first; errors name its line and column.
+///
+/// Roles: planner.
 #[utoipa::path(post, path = "/v1/scenarios", tag = "planner", params(Named),
     request_body(content = String, content_type = "application/toml", description = "the scenario file"),
     responses((status = 201, description = "stored", body = ScenarioStored)))]
@@ -72,6 +74,8 @@ pub struct Scenarios {
 }
 
 /// Stored scenarios. Planners and supervisors.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/scenarios", tag = "planner",
     responses((status = 200, description = "the scenarios", body = Scenarios)))]
 pub async fn scenarios(
@@ -100,6 +104,8 @@ pub struct VolumesStored {
 
 /// Store a forecast CSV (as `peakplan forecast` writes it), checked against the scenario's
 /// channels and grid first; errors name the line.
+///
+/// Roles: planner.
 #[utoipa::path(post, path = "/v1/forecasts", tag = "planner", params(ForecastQuery),
     request_body(content = String, content_type = "text/csv", description = "timestamp,channel,volume[,p10,p50,p90][,aht_seconds]"),
     responses((status = 201, description = "stored", body = VolumesStored)))]
@@ -135,6 +141,8 @@ pub const HISTORY_LIMIT: usize = 48 * 1024 * 1024;
 
 /// Store a volume history CSV for a scenario, checked line by line against its channels first;
 /// forecast and plan jobs learn from it. Up to 48 MB.
+///
+/// Roles: planner.
 #[utoipa::path(post, path = "/v1/histories", tag = "planner", params(ForecastQuery),
     request_body(content = String, content_type = "text/csv", description = "timestamp,channel,volume[,aht_seconds]"),
     responses((status = 201, description = "stored", body = VolumesStored)))]
@@ -181,6 +189,8 @@ pub struct Rosters {
 }
 
 /// Rosters and their head versions.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/rosters", tag = "planner",
     responses((status = 200, description = "the rosters", body = Rosters)))]
 pub async fn rosters(State(state): State<AppState>, _: As<Readers>) -> ApiResult<Json<Rosters>> {
@@ -196,6 +206,8 @@ pub struct Versions {
 }
 
 /// Every version of a roster.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/rosters/{id}/versions", tag = "planner",
     params(("id" = i64, Path, description = "roster id")),
     responses((status = 200, description = "the versions, oldest first", body = Versions)))]
@@ -240,6 +252,8 @@ pub struct VersionAnswer {
 }
 
 /// A version's status, reason and the schedule summary.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/versions/{version}", tag = "planner",
     params(("version" = i64, Path, description = "version id")),
     responses((status = 200, description = "the version", body = VersionAnswer)))]
@@ -263,6 +277,8 @@ pub async fn version(
 }
 
 /// A version's whole plan: demand, named shifts with breaks, vendor blocks.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/versions/{version}/plan", tag = "planner",
     params(("version" = i64, Path, description = "version id")),
     responses((status = 200, description = "the plan", body = LivePlan)))]
@@ -281,6 +297,8 @@ pub struct Published {
 }
 
 /// Publish a draft head version: its roster becomes the live one.
+///
+/// Roles: planner.
 #[utoipa::path(post, path = "/v1/versions/{version}/publish", tag = "planner",
     params(("version" = i64, Path, description = "version id")),
     responses(
@@ -315,6 +333,8 @@ pub struct Acknowledgements {
 }
 
 /// What each vendor acknowledged, and where it committed fewer heads than planned.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/versions/{version}/acknowledgements", tag = "planner",
     params(("version" = i64, Path, description = "version id")),
     responses((status = 200, description = "per vendor", body = Acknowledgements)))]
@@ -353,6 +373,8 @@ pub async fn acknowledgements(
 
 /// The plan's HTML report (of the version the plan stored; later live edits are not in it, and
 /// a banner says so).
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/versions/{version}/report", tag = "planner",
     params(("version" = i64, Path, description = "version id")),
     responses((status = 200, description = "the report", body = String, content_type = "text/html")))]
@@ -396,6 +418,8 @@ pub struct AuditPage {
 }
 
 /// The append-only audit log: who did what, when, before and after.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/audit", tag = "planner", params(Page),
     responses((status = 200, description = "entries", body = AuditPage)))]
 pub async fn audit(

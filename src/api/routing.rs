@@ -89,6 +89,8 @@ pub struct Staffing {
 
 /// Per channel at an instant: target and scheduled agents, projected service. The ETag is the
 /// live version.
+///
+/// Roles: planner, supervisor, routing.
 #[utoipa::path(get, path = "/v1/routing/staffing", tag = "routing", params(At),
     responses((status = 200, description = "staffing", body = Staffing)))]
 pub async fn staffing(
@@ -164,6 +166,8 @@ pub struct OnShift {
 }
 
 /// Agents and vendor heads on shift per channel at an instant, with when each leaves.
+///
+/// Roles: planner, supervisor, routing.
 #[utoipa::path(get, path = "/v1/routing/roster", tag = "routing", params(At),
     responses((status = 200, description = "who is on shift", body = OnShift)))]
 pub async fn roster(

@@ -84,6 +84,8 @@ pub struct Edited {
 /// Edit the live roster: an absence, a longer or shorter shift, a moved break, an overtime shift,
 /// vendor heads. Made on the version `If-Match` names; answers with the projected service impact
 /// for the rest of the day.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(post, path = "/v1/supervisor/edits", tag = "supervisor", request_body = Edit,
     params(("If-Match" = String, Header, description = "the roster version the edit was made on, in quotes: \"42\"")),
     responses(
@@ -208,6 +210,8 @@ pub struct DayRoster {
 }
 
 /// The day's named shifts with breaks and absences, and the projected service per channel.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(get, path = "/v1/supervisor/roster", tag = "supervisor", params(Day),
     responses((status = 200, description = "the day", body = DayRoster)))]
 pub async fn roster(
@@ -278,6 +282,8 @@ pub struct Reforecasted {
 }
 
 /// Re-forecast the rest of the day from today's actuals, with suggested edits. Changes nothing.
+///
+/// Roles: planner, supervisor.
 #[utoipa::path(post, path = "/v1/supervisor/reforecast", tag = "supervisor", request_body = Actuals,
     responses((status = 200, description = "re-forecast and suggestions", body = Reforecasted)))]
 pub async fn reforecast(

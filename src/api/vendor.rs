@@ -66,6 +66,8 @@ pub struct VendorPlan {
 
 /// The caller's own vendor blocks of the live roster: JSON, or with `Accept: text/csv` the CSV a
 /// plan writes as vendor_<id>.csv. Vendors read their own; planners and supervisors name one.
+///
+/// Roles: vendor:<id> (its own plan); planner and supervisor name the vendor with ?vendor=.
 #[utoipa::path(get, path = "/v1/vendor/plan", tag = "vendor", params(PlanQuery),
     responses((status = 200, description = "the plan", content(
         (VendorPlan = "application/json"),
@@ -148,6 +150,8 @@ pub struct Acknowledged {
 
 /// Acknowledge a plan version, optionally committing fewer heads per block: by the vendor, or by
 /// a planner on its behalf (`?vendor=<id>`; the audit log names the planner).
+///
+/// Roles: vendor:<id> (its own plan); planner on a vendor's behalf with ?vendor= (audited as the planner).
 #[utoipa::path(post, path = "/v1/vendor/plan/{version}/ack", tag = "vendor",
     params(("version" = i64, Path, description = "the version acknowledged"), AckQuery),
     request_body = Acknowledgement,

@@ -156,4 +156,3 @@ mod tests {
         assert_eq!(spliced(&old, &s), Some(moved));
     }
 }
-

@@ -466,7 +466,9 @@ impl SqlStore {
             pending.push((v, row.json::<PlanDelta>(0)?));
         }
         let base = base.ok_or_else(|| {
-            StoreError::Column(format!("version {id} has no stored plan to rebuild it from"))
+            StoreError::Column(format!(
+                "version {id} has no stored plan to rebuild it from"
+            ))
         })?;
         if pending.is_empty() {
             return Ok(base);

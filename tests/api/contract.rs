@@ -435,3 +435,51 @@ pub async fn every_answer_matches_the_document(backend: Backend) -> Result<(), F
     app.finish().await;
     Ok(())
 }
+
+/// The roles each operation's description names are the roles the server lets through: every
+/// other role gets 403, and the named ones never do.
+pub async fn the_documented_roles_are_the_enforced_ones(backend: Backend) -> Result<(), Failed> {
+    let app = spawn_app(backend).await;
+    let t = &app.tokens;
+    let doc: Value = app.get("/openapi.json", "").await.json().await?;
+    let roles = [
+        ("planner", &t.planner),
+        ("supervisor", &t.supervisor),
+        ("routing", &t.routing),
+        ("vendor", &t.vendor_a),
+    ];
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let description = op["description"].as_str().unwrap_or("");
+            let Some(listed) = description.split("Roles: ").nth(1) else {
+                assert!(
+                    op["security"] == json!([{}]),
+                    "{method} {path} names no roles but is not public"
+                );
+                continue;
+            };
+            let concrete = path.replace("{id}", "1").replace("{version}", "1");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes())?;
+            for (role, token) in roles {
+                let allowed = listed.contains(role);
+                let status = app
+                    .request(method.clone(), &concrete, token)
+                    .timeout(std::time::Duration::from_secs(2))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16());
+                let Ok(status) = status else { continue }; // an event stream that stays open
+                assert_eq!(
+                    status == 403,
+                    !allowed,
+                    "{method} {path} as {role} answered {status}; documented roles: {listed}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 80, "{checked} checks");
+    app.finish().await;
+    Ok(())
+}

@@ -36,6 +36,7 @@ fn main() {
     let all: Vec<(&str, TestFn)> = tests![
         auth::health_and_readiness_need_no_token,
         contract::every_answer_matches_the_document,
+        contract::the_documented_roles_are_the_enforced_ones,
         auth::every_endpoint_checks_the_role,
         auth::a_vendor_sees_only_its_own_plan,
         auth::a_plan_report_is_served_with_its_version,

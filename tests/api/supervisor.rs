@@ -288,7 +288,9 @@ pub async fn versions_rebuilt_from_changes_read_back_the_same(
     let shift = app.plan.shifts[0].clone();
     let end = shift.end.with_timezone(&tz);
     let ends = [
-        (end - chrono::Duration::minutes(30)).format("%H:%M").to_string(),
+        (end - chrono::Duration::minutes(30))
+            .format("%H:%M")
+            .to_string(),
         end.format("%H:%M").to_string(),
     ];
     let edits = peakplan::store::SNAPSHOT_EVERY as usize + 3;
