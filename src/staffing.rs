@@ -292,11 +292,12 @@ impl ServiceCurve {
         volume: f64,
         max_agents: u32,
     ) -> ServiceCurve {
-        let points = (0..=max_agents)
-            .map(|n| {
-                let sl = queue
-                    .evaluate(n, answer_within)
-                    .map_or(0.0, |m| m.service_level);
+        // One pass over the agents (`queueing::sweep`), not a chain solved per point.
+        let points = crate::queueing::sweep::sweep(queue, answer_within, 0, max_agents)
+            .into_iter()
+            .zip(0..)
+            .map(|(m, n)| {
+                let sl = m.map_or(0.0, |m| m.service_level);
                 CurvePoint {
                     agents: n,
                     service_level: sl,

@@ -21,7 +21,7 @@
 //! log-concave, so adaptive Gauss–Legendre quadrature split at its peak reaches 1e−12 relative accuracy.
 //! `scripts/reference_values.py` checks this against the per-`j` Beta sum at 50 digits.
 
-use super::{MAX_AGENTS, Queue, QueueError, QueueMetrics, QueueModel, Seconds, StaffingTarget};
+use super::{Queue, QueueError, QueueMetrics, QueueModel, Seconds};
 use std::sync::OnceLock;
 
 /// Above this a running weight is rescaled, so products of many ratios never overflow.
@@ -29,19 +29,19 @@ const RESCALE_ABOVE: f64 = 1e250;
 
 /// The chain's parameters for one number of agents.
 #[derive(Debug, Clone, Copy)]
-struct Chain {
-    lambda: f64,
+pub(super) struct Chain {
+    pub(super) lambda: f64,
     /// Service slots: agents for voice, agents × sessions for chat.
-    slots: u32,
+    pub(super) slots: u32,
     /// Completion rate with every slot busy.
-    full_rate: f64,
+    pub(super) full_rate: f64,
     /// Abandonment rate per waiting contact (0 = infinitely patient).
-    theta: f64,
-    kind: SlotKind,
+    pub(super) theta: f64,
+    pub(super) kind: SlotKind,
 }
 
 #[derive(Debug, Clone, Copy)]
-enum SlotKind {
+pub(super) enum SlotKind {
     /// One contact per agent at rate `mu` each.
     Single { mu: f64 },
     /// Sessions spread evenly over `agents`; `aht` at one session, `slowdown` per extra session.
@@ -53,7 +53,7 @@ enum SlotKind {
 }
 
 impl Chain {
-    fn for_queue(queue: &Queue, agents: u32) -> Chain {
+    pub(super) fn for_queue(queue: &Queue, agents: u32) -> Chain {
         let lambda = queue.arrivals_per_second();
         let aht = queue.aht().get();
         match queue.model() {
@@ -94,7 +94,7 @@ impl Chain {
 
     /// Completion rate with `m ≤ slots` contacts in service.
     #[inline]
-    fn service_rate(&self, m: u32) -> f64 {
+    pub(super) fn service_rate(&self, m: u32) -> f64 {
         match self.kind {
             SlotKind::Single { mu } => f64::from(m) * mu,
             SlotKind::Concurrent {
@@ -118,7 +118,7 @@ impl Chain {
 
     /// Where the weights start to matter: for single-slot agents the weights below the load follow a
     /// Poisson shape, and those more than `10√A + 10` below it weigh less than `e^{−50}` of the peak.
-    fn first_relevant_state(&self) -> u32 {
+    pub(super) fn first_relevant_state(&self) -> u32 {
         match self.kind {
             SlotKind::Single { mu } => {
                 let a = self.lambda / mu;
@@ -290,6 +290,18 @@ impl WaitKernel {
     }
 }
 
+/// `P(wait, answered within t) = π_S·R·∫₀ᵗ exp(x(1−e^{−θv}) − (R+θ)v) dv` by adaptive quadrature,
+/// with `ln π_S = ln_full` (for [`super::sweep`] where its closed form would cancel).
+pub(super) fn wait_integral(chain: &Chain, ln_full: f64, t: f64) -> f64 {
+    let kernel = WaitKernel {
+        ln_front: ln_full + chain.full_rate.ln(),
+        lambda: chain.lambda,
+        full_rate: chain.full_rate,
+        theta: chain.theta,
+    };
+    kernel.integral(0.0, t.min(kernel.negligible_after()), false)
+}
+
 /// Metrics for `agents` agents on a queue with patience or concurrency.
 pub fn evaluate(
     queue: &Queue,
@@ -386,86 +398,6 @@ fn evaluate_with(
     })
 }
 
-/// The fewest agents that meet `target`. Service level and abandonment improve and occupancy falls
-/// with every added agent, so the answer is bracketed by galloping from a first guess and then found
-/// by bisection. For Erlang A the guess is the Erlang C answer (one cheap recursion), which is usually
-/// within a few agents, so a search costs a handful of chain evaluations.
-pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMetrics, QueueError> {
-    let meets = |n: u32| -> bool {
-        evaluate_with(queue, n, target.answer_within, false).is_ok_and(|m| target.is_met_by(&m))
-    };
-    let a = queue.offered_load().0;
-    let guess = match queue.model() {
-        QueueModel::Chat { max_sessions, .. } => (a / f64::from(max_sessions)).ceil() as u32,
-        _ => {
-            let erlang_c = Queue::new(
-                queue.arrivals_per_second(),
-                queue.aht(),
-                QueueModel::ErlangC,
-            )?;
-            let without_abandon_cap = StaffingTarget {
-                max_abandon: None,
-                ..*target
-            };
-            super::erlang::required_agents(&erlang_c, &without_abandon_cap)
-                .map_or(a.ceil() as u32, |m| m.agents)
-        }
-    }
-    .clamp(1, MAX_AGENTS);
-
-    // Invariant after bracketing: `lo` fails (or is `None`: nothing below `hi` was tried), `hi` meets.
-    let (mut lo, mut hi): (Option<u32>, u32);
-    if meets(guess) {
-        hi = guess;
-        lo = None;
-        let mut step = 1;
-        while hi > 0 {
-            let probe = hi.saturating_sub(step);
-            if meets(probe) {
-                hi = probe;
-                step = step.saturating_mul(2);
-            } else {
-                lo = Some(probe);
-                break;
-            }
-        }
-    } else {
-        let mut failed = guess;
-        let mut step = 1_u32;
-        loop {
-            if failed >= MAX_AGENTS {
-                let m = evaluate(queue, MAX_AGENTS, target.answer_within)?;
-                return Err(QueueError::TargetUnreachable {
-                    limit: MAX_AGENTS,
-                    reason: format!(
-                        "service level {:.4}, abandonment {:.4}, occupancy {:.4}",
-                        m.service_level, m.p_abandon, m.occupancy
-                    ),
-                });
-            }
-            let probe = failed.saturating_add(step).min(MAX_AGENTS);
-            if meets(probe) {
-                hi = probe;
-                lo = Some(failed);
-                break;
-            }
-            failed = probe;
-            step = step.saturating_mul(2);
-        }
-    }
-    if let Some(mut lo) = lo {
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if meets(mid) {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-    }
-    evaluate(queue, hi, target.answer_within)
-}
-
 /// Gauss–Legendre nodes and weights on [−1, 1], by Newton's method on the Legendre polynomial.
 fn gauss_legendre_rule() -> &'static [(f64, f64)] {
     const ORDER: usize = 12;
@@ -542,7 +474,7 @@ fn refine(f: &dyn Fn(f64) -> f64, a: f64, b: f64, whole: f64, tolerance: f64, de
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queueing::{erlang, reference};
+    use crate::queueing::{StaffingTarget, erlang, reference};
     use proptest::prelude::*;
 
     fn secs(v: f64) -> Seconds {
@@ -580,14 +512,14 @@ mod tests {
             .unwrap();
             let m = evaluate(&q, r.agents, secs(r.target_seconds)).unwrap();
             let ctx = format!("{r:?} → {m:?}");
-            assert!(rel_err(m.p_wait, r.p_wait) < 1e-6, "p_wait {ctx}");
-            assert!(rel_err(m.p_abandon, r.p_abandon) < 1e-6, "p_abandon {ctx}");
+            assert!(rel_err(m.p_wait, r.p_wait) < 1e-9, "p_wait {ctx}");
+            assert!(rel_err(m.p_abandon, r.p_abandon) < 1e-9, "p_abandon {ctx}");
             assert!(
-                rel_err(m.service_level, r.service_level) < 1e-6,
+                rel_err(m.service_level, r.service_level) < 1e-9,
                 "service level {ctx}"
             );
             assert!(
-                rel_err(m.asa_seconds.unwrap(), r.asa_seconds) < 1e-6,
+                rel_err(m.asa_seconds.unwrap(), r.asa_seconds) < 1e-9,
                 "asa {ctx}"
             );
         }
@@ -696,7 +628,7 @@ mod tests {
         )
         .unwrap();
         let nc = erlang::required_agents(&c, &target).unwrap().agents;
-        let na = required_agents(&a, &target).unwrap().agents;
+        let na = a.required_agents(&target).unwrap().agents;
         assert!(na < nc, "Erlang A {na} vs Erlang C {nc}");
         assert!(evaluate(&a, na - 1, secs(20.0)).unwrap().service_level < 0.8);
     }
@@ -730,7 +662,7 @@ mod tests {
             for per_hour in [3.0, 40.0, 360.0, 2400.0] {
                 let q = Queue::per_hour(per_hour, secs(300.0), model).unwrap();
                 for target in &targets {
-                    let got = required_agents(&q, target).unwrap();
+                    let got = q.required_agents(target).unwrap();
                     let first = (0..)
                         .find(|&n| {
                             evaluate(&q, n, target.answer_within)
@@ -754,8 +686,8 @@ mod tests {
         };
         let one = Queue::per_hour(600.0, secs(480.0), model(1)).unwrap();
         let three = Queue::per_hour(600.0, secs(480.0), model(3)).unwrap();
-        let n1 = required_agents(&one, &target).unwrap().agents;
-        let n3 = required_agents(&three, &target).unwrap().agents;
+        let n1 = one.required_agents(&target).unwrap().agents;
+        let n3 = three.required_agents(&target).unwrap().agents;
         assert!(n3 < n1, "{n3} vs {n1}");
         // Slowdown makes concurrency worth less than a factor of three.
         assert!(f64::from(n3) > f64::from(n1) / 3.0, "{n3} vs {n1}");

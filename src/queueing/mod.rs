@@ -18,6 +18,7 @@ pub mod erlang;
 #[cfg(test)]
 #[allow(clippy::excessive_precision)] // reference values keep every digit the generator printed
 pub(crate) mod reference;
+pub mod sweep;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -203,7 +204,7 @@ impl Queue {
     ) -> Result<QueueMetrics, QueueError> {
         match self.model {
             QueueModel::ErlangC => erlang::erlang_c(self, agents, answer_within),
-            _ => birth_death::evaluate(self, agents, answer_within),
+            _ => sweep::Sweep::new(self, agents).metrics_with(agents, answer_within, true),
         }
     }
 
@@ -211,7 +212,7 @@ impl Queue {
     pub fn required_agents(&self, target: &StaffingTarget) -> Result<QueueMetrics, QueueError> {
         match self.model {
             QueueModel::ErlangC => erlang::required_agents(self, target),
-            _ => birth_death::required_agents(self, target),
+            _ => sweep::required_agents(self, target),
         }
     }
 }
