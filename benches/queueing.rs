@@ -94,5 +94,65 @@ fn required(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, required);
+/// Every service curve of the sample peak: 14 days × 3 channels × 30-minute intervals (the live
+/// channels' open intervals), as the roster program reads them (from the interval floor's agents
+/// up), and whole (from no agents, as `staff --curves` writes them).
+fn horizon_curves(c: &mut Criterion) {
+    use peakplan::scenario::Scenario;
+    use peakplan::staffing::{self, LoadMethod};
+    use peakplan::volumes::VolumeSeries;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = Scenario::load(root.join("models/promo-peak.toml")).expect("the sample");
+    let grid = scenario.grid();
+    let volumes = VolumeSeries::read(
+        root.join("forecasts/promo-peak-forecast.csv"),
+        scenario.time_zone,
+    )
+    .expect("its forecast")
+    .on_grid(&scenario, &grid)
+    .expect("on the grid");
+    let requirements =
+        staffing::requirements(&scenario, &grid, &volumes, LoadMethod::ModifiedOfferedLoad)
+            .expect("staffed");
+    let cells: Vec<(usize, usize)> = (0..scenario.channels.len())
+        .flat_map(|ch| (0..grid.len()).map(move |i| (ch, i)))
+        .collect();
+    let curves = cells
+        .iter()
+        .filter(|&&(ch, i)| requirements.service_curve(&scenario, ch, i).is_some())
+        .count();
+    let mut group = c.benchmark_group("service_curves");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(curves as u64));
+    let floor = peakplan::roster::Options::default().interval_floor;
+    group.bench_function(
+        format!(
+            "the sample's horizon: {} cells, {curves} curves from the floor",
+            cells.len()
+        ),
+        |b| {
+            b.iter(|| {
+                for &(ch, i) in &cells {
+                    black_box(requirements.service_curve_above(&scenario, ch, i, floor));
+                }
+            })
+        },
+    );
+    group.bench_function(
+        format!(
+            "the sample's horizon: {} cells, {curves} curves from 0 agents",
+            cells.len()
+        ),
+        |b| {
+            b.iter(|| {
+                for &(ch, i) in &cells {
+                    black_box(requirements.service_curve(&scenario, ch, i));
+                }
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, required, horizon_curves);
 criterion_main!(benches);

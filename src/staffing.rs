@@ -20,7 +20,7 @@
 //! (Koole & van der Sluis 2003).
 
 use crate::queueing::backlog::{self, BacklogError, BacklogInterval};
-use crate::queueing::{Queue, QueueError, QueueMetrics, Seconds};
+use crate::queueing::{Queue, QueueError, QueueMetrics, Seconds, StaffingTarget};
 use crate::scenario::{Channel, ChannelId, ChannelKind, Scenario};
 use crate::time_grid::TimeGrid;
 use crate::volumes::GridVolumes;
@@ -275,6 +275,11 @@ pub struct CurvePoint {
     pub service_level: f64,
     /// Expected contacts answered within target: volume × service level.
     pub answered_in_time: f64,
+    /// Expected contacts abandoning: volume × P(abandon) (an unstable queue loses them all).
+    pub abandoned: f64,
+    /// Busy agents on average: occupancy × agents (for chat, busy session slots over sessions
+    /// per agent).
+    pub busy: f64,
 }
 
 /// Expected contacts answered within target as a function of agents, for one live interval.
@@ -284,74 +289,116 @@ pub struct ServiceCurve {
 }
 
 impl ServiceCurve {
-    /// The curve for `0..=max_agents` agents. An unstable queue (Erlang C at or below the load)
+    /// The curve for `from..=to` agents. An unstable queue (Erlang C at or below the load)
     /// answers a vanishing share in time, so it counts as zero.
     pub fn new(
         queue: &Queue,
         answer_within: Seconds,
         volume: f64,
-        max_agents: u32,
+        from: u32,
+        to: u32,
     ) -> ServiceCurve {
         // One pass over the agents (`queueing::sweep`), not a chain solved per point.
-        let points = crate::queueing::sweep::sweep(queue, answer_within, 0, max_agents)
+        let points = crate::queueing::sweep::sweep(queue, answer_within, from, to)
             .into_iter()
-            .zip(0..)
+            .zip(from..)
             .map(|(m, n)| {
-                let sl = m.map_or(0.0, |m| m.service_level);
+                let (sl, ab, occupancy) = m.map_or((0.0, 1.0, 1.0), |m| {
+                    (m.service_level, m.p_abandon, m.occupancy)
+                });
                 CurvePoint {
                     agents: n,
                     service_level: sl,
                     answered_in_time: volume * sl,
+                    abandoned: volume * ab,
+                    busy: occupancy * f64::from(n),
                 }
             })
             .collect();
         ServiceCurve { points }
     }
 
-    /// The fewest agents whose service level reaches `level`; one past the curve's end when none does.
+    /// The fewest agents of the curve whose service level reaches `level`; one past the curve's
+    /// end when none does.
     pub fn fewest_agents_for(&self, level: f64) -> u32 {
         self.points
             .iter()
             .find(|p| p.service_level >= level)
-            .map_or(self.points.len() as u32, |p| p.agents)
+            .map_or_else(
+                || self.points.last().map_or(0, |p| p.agents + 1),
+                |p| p.agents,
+            )
     }
 
-    /// The least concave majorant of the curve: what a linear program may use as a concave
-    /// piecewise-linear service function. Returns the points that stay on the hull.
+    /// The least concave majorant of the answered-in-time contacts: what a linear program may use
+    /// as a concave piecewise-linear service function. Returns the points that stay on the hull.
     pub fn concave_envelope(&self) -> Vec<CurvePoint> {
-        let mut hull: Vec<CurvePoint> = Vec::new();
-        for &p in &self.points {
-            while hull.len() >= 2 {
-                let (a, b) = (hull[hull.len() - 2], hull[hull.len() - 1]);
-                // Drop b when it lies on or below the chord from a to p.
-                let cross = (f64::from(b.agents) - f64::from(a.agents))
-                    * (p.answered_in_time - a.answered_in_time)
-                    - (b.answered_in_time - a.answered_in_time)
-                        * (f64::from(p.agents) - f64::from(a.agents));
-                if cross >= 0.0 {
-                    hull.pop();
-                } else {
-                    break;
-                }
-            }
-            hull.push(p);
-        }
-        hull
+        hull(&self.points, |p| p.answered_in_time)
+    }
+
+    /// The greatest convex minorant of the abandoned contacts: a program bounding abandonment from
+    /// below by its segments never asks more of a roster than the curve does.
+    pub fn abandon_envelope(&self) -> Vec<CurvePoint> {
+        hull(&self.points, |p| -p.abandoned)
     }
 }
 
+/// The upper hull of the points by `value`: the least concave majorant.
+fn hull(points: &[CurvePoint], value: impl Fn(&CurvePoint) -> f64) -> Vec<CurvePoint> {
+    let mut hull: Vec<CurvePoint> = Vec::new();
+    for &p in points {
+        while hull.len() >= 2 {
+            let (a, b) = (hull[hull.len() - 2], hull[hull.len() - 1]);
+            // Drop b when it lies on or below the chord from a to p.
+            let cross = (f64::from(b.agents) - f64::from(a.agents)) * (value(&p) - value(&a))
+                - (value(&b) - value(&a)) * (f64::from(p.agents) - f64::from(a.agents));
+            if cross >= 0.0 {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(p);
+    }
+    hull
+}
+
 impl Requirements {
-    /// The service curve of a live channel in interval `i`, up to 1.5 × the requirement + 3 agents.
+    /// The service curve of a live channel in interval `i`, from no agents up to 1.5 × the
+    /// requirement + 3.
     pub fn service_curve(&self, scenario: &Scenario, c: usize, i: usize) -> Option<ServiceCurve> {
+        self.service_curve_above(scenario, c, i, 0.0)
+    }
+
+    /// As [`Requirements::service_curve`], from the fewest agents whose service level reaches
+    /// `floor`: the part a roster may use (below its floor an interval is short anyway).
+    pub fn service_curve_above(
+        &self,
+        scenario: &Scenario,
+        c: usize,
+        i: usize,
+        floor: f64,
+    ) -> Option<ServiceCurve> {
         let queue = self.queue(scenario, c, i)?;
         let r = &self.channels[c].intervals[i];
         let max = (f64::from(r.required) * 1.5).ceil() as u32 + 3;
-        Some(ServiceCurve::new(
-            &queue,
-            scenario.channels[c].target.horizon(),
-            r.volume,
-            max,
-        ))
+        let within = scenario.channels[c].target.horizon();
+        let from = self
+            .floor_agents(scenario, c, i, floor)
+            .unwrap_or(0)
+            .min(max);
+        Some(ServiceCurve::new(&queue, within, r.volume, from, max))
+    }
+
+    /// The fewest agents on the phone whose service level in interval `i` reaches `floor`.
+    pub fn floor_agents(&self, scenario: &Scenario, c: usize, i: usize, floor: f64) -> Option<u32> {
+        let queue = self.queue(scenario, c, i)?;
+        if floor <= 0.0 {
+            return Some(0);
+        }
+        let target =
+            StaffingTarget::new(scenario.channels[c].target.horizon(), floor, None, None).ok()?;
+        queue.required_agents(&target).ok().map(|m| m.agents)
     }
 
     /// The queue a live channel faces in open interval `i`, at the load staffing used.
@@ -458,7 +505,7 @@ mod tests {
     #[test]
     fn concave_envelope_is_concave_and_above() {
         let q = Queue::per_hour(360.0, Seconds::new(240.0).unwrap(), QueueModel::ErlangC).unwrap();
-        let curve = ServiceCurve::new(&q, Seconds::new(20.0).unwrap(), 180.0, 40);
+        let curve = ServiceCurve::new(&q, Seconds::new(20.0).unwrap(), 180.0, 0, 40);
         // Below the load the queue is unstable: nothing answered in time.
         assert_eq!(curve.points[24].answered_in_time, 0.0);
         assert!(curve.points[40].service_level > 0.99);

@@ -349,19 +349,7 @@ fn awkward_agent_names_round_trip_through_the_roster_file() {
     let scenario = dir.path().join("names.toml");
     std::fs::write(&scenario, text).unwrap();
     let out = dir.path().join("out");
-    ok(&[
-        "schedule",
-        "--scenario",
-        scenario.to_str().unwrap(),
-        "--forecast",
-        root.join(FORECAST).to_str().unwrap(),
-        "--mode",
-        "coverage",
-        "--time-limit",
-        "60",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    schedule_file(&scenario, "coverage", &out);
     let mut reader = csv::Reader::from_path(out.join("roster.csv")).unwrap();
     let mut names = std::collections::BTreeSet::new();
     for row in reader.records() {
@@ -372,4 +360,134 @@ fn awkward_agent_names_round_trip_through_the_roster_file() {
         }
     }
     assert!(names.contains("Li, \"Wei\" Zoë\nØdegård 001"), "{names:?}");
+}
+
+/// Schedules a variant of the small scenario (each `(from, to)` replaced in its text) in service
+/// mode; returns summary.json.
+fn schedule_variant(dir: &Path, replacements: &[(&str, &str)]) -> serde_json::Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = std::fs::read_to_string(root.join(SCENARIO)).unwrap();
+    for (from, to) in replacements {
+        assert!(text.contains(from), "the small scenario has no `{from}`");
+        text = text.replace(from, to);
+    }
+    let scenario = dir.join("variant.toml");
+    std::fs::write(&scenario, text).unwrap();
+    serde_json::from_str(&schedule_file(&scenario, "service", &dir.join("out")))
+        .expect("summary JSON")
+}
+
+/// Runs `schedule` on a scenario file with the small forecast; returns summary.json.
+fn schedule_file(scenario: &Path, mode: &str, out: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ok(&[
+        "schedule",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--forecast",
+        root.join(FORECAST).to_str().unwrap(),
+        "--mode",
+        mode,
+        "--time-limit",
+        "60",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ])
+}
+
+#[test]
+fn service_mode_holds_the_abandonment_and_occupancy_caps() {
+    // A low share with tight caps: the share alone would leave too many callers hanging up.
+    let dir = tempfile::tempdir().unwrap();
+    let v = schedule_variant(
+        dir.path(),
+        &[(
+            "service_target = { answered_within_seconds = 20, share = 0.80 }",
+            "service_target = { answered_within_seconds = 20, share = 0.50, max_abandon = 0.015, max_occupancy = 0.80 }",
+        )],
+    );
+    let mut judged = 0;
+    for day in v["service"].as_array().unwrap() {
+        if day["channel"] != "voice" || day["volume"].as_f64().unwrap() <= 0.0 {
+            continue;
+        }
+        judged += 1;
+        let abandon = day["projected_abandon_rate"].as_f64().unwrap();
+        let occupancy = day["projected_occupancy"].as_f64().unwrap();
+        let sl = day["projected_service_level"].as_f64().unwrap();
+        assert_eq!(day["max_abandon"], 0.015, "{day}");
+        assert_eq!(day["max_occupancy"], 0.8, "{day}");
+        // summary.json rounds to 4 digits.
+        assert!(abandon <= 0.015 + 5e-5, "abandonment above its cap: {day}");
+        assert!(occupancy <= 0.80 + 5e-5, "occupancy above its cap: {day}");
+        assert!(sl + 5e-5 >= 0.5, "{day}");
+        assert_eq!(day["meets_abandon"], true, "{day}");
+        assert_eq!(day["meets_occupancy"], true, "{day}");
+        assert_eq!(day["meets_target"], true, "{day}");
+    }
+    assert_eq!(judged, 3);
+}
+
+#[test]
+fn meets_target_is_false_when_any_part_of_the_target_fails() {
+    // No vendors and a handful of agents: the caps cannot hold, and the summary must say so.
+    let dir = tempfile::tempdir().unwrap();
+    let v = schedule_variant(
+        dir.path(),
+        &[
+            (
+                "service_target = { answered_within_seconds = 20, share = 0.80 }",
+                "service_target = { answered_within_seconds = 20, share = 0.50, max_abandon = 0.01 }",
+            ),
+            ("id = \"voice\"\ncount = 16", "id = \"voice\"\ncount = 3"),
+            ("max_heads = { voice = 15 }", "max_heads = { voice = 1 }"),
+            (
+                "max_heads = { voice = 10, email = 6 }",
+                "max_heads = { voice = 1, email = 6 }",
+            ),
+        ],
+    );
+    let mut failed = 0;
+    for day in v["service"].as_array().unwrap() {
+        if day["channel"] != "voice" {
+            continue;
+        }
+        let abandon = day["projected_abandon_rate"].as_f64().unwrap();
+        let sl = day["projected_service_level"].as_f64().unwrap();
+        let every_part = abandon <= 0.01 + 1e-4 && sl + 1e-4 >= 0.5;
+        assert_eq!(day["meets_target"], every_part, "{day}");
+        assert_eq!(day["meets_abandon"], abandon <= 0.01 + 1e-4, "{day}");
+        failed += usize::from(!every_part);
+    }
+    assert!(failed > 0, "the variant was meant to fall short: {v}");
+    // Short of capacity, the bound still holds for this roster: it is a bound on every roster.
+    let bound = v["lower_bound"].as_f64().unwrap();
+    let objective = v["objective"].as_f64().unwrap();
+    let gap = v["gap"].as_f64().unwrap();
+    assert!(
+        bound <= objective * (1.0 + 1e-9),
+        "bound {bound} above {objective}"
+    );
+    assert!(gap >= -1e-9, "negative gap {gap}");
+}
+
+#[test]
+fn no_paid_time_on_a_closed_channel_where_open_hours_would_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = schedule(dir.path(), "service");
+    let idle = v["idle_paid_hours"].as_array().unwrap();
+    assert_eq!(idle.len(), 2, "{v}");
+    for channel in idle {
+        assert_eq!(channel["core_hours"], 0.0, "{channel}");
+        assert_eq!(channel["vendor_hours"], 0.0, "{channel}");
+    }
+    // Read back: no email shift runs past email's 20:00 close.
+    let roster = std::fs::read_to_string(dir.path().join("roster.csv")).unwrap();
+    for line in roster.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[6] == "email" {
+            assert!(&f[5][11..16] <= "20:00", "{line}");
+        }
+    }
 }

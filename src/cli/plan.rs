@@ -62,6 +62,8 @@ impl RosterArgs {
             interval_floor: self.floor,
             service_margin: self.margin,
             solver_log,
+            deadline: None,
+            tighten: Default::default(),
         }
     }
 }
@@ -234,7 +236,9 @@ pub fn print_plan(p: &Plan) {
         "projected SL",
         "simulated SL (95% CI)",
         "target",
-        "abandoned",
+        "abandoned projected (cap)",
+        "abandoned simulated",
+        "occupancy (cap)",
     ]);
     for d in &sum.service {
         if d.volume <= 0.0 {
@@ -270,8 +274,10 @@ pub fn print_plan(p: &Plan) {
                 )
             }),
             table::pct(d.target),
+            table::against_cap(d.projected_abandon_rate, d.max_abandon),
             sim.and_then(|s| s.stats.abandon_rate)
                 .map_or("–".into(), |a| table::pct(a.mean)),
+            table::against_cap(d.projected_occupancy, d.max_occupancy),
         ]);
     }
     println!("{t}");

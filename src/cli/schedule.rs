@@ -58,6 +58,8 @@ pub fn print_summary(run: &Plan) {
         "elastic h",
         "projected SL",
         "target",
+        "abandoned (cap)",
+        "occupancy (cap)",
     ]);
     for d in &e.days {
         if d.volume <= 0.0 {
@@ -78,6 +80,8 @@ pub fn print_summary(run: &Plan) {
             format!("{:.0}", d.elastic_hours),
             format!("{sl}{mark}"),
             table::pct(d.target),
+            table::against_cap(d.projected_abandon_rate, d.max_abandon),
+            table::against_cap(d.projected_occupancy, d.max_occupancy),
         ]);
     }
     println!("{t}");
@@ -111,6 +115,12 @@ pub fn print_summary(run: &Plan) {
     ));
     if e.penalty > 0.0 {
         rows.push(("shortfall penalty".into(), thousands(e.penalty)));
+    }
+    for d in &e.idle {
+        rows.push((
+            format!("idle on {} (closed)", d.channel),
+            format!("{:.1} h core, {:.1} h vendor", d.core_hours, d.vendor_hours),
+        ));
     }
     rows.push((
         "lower bound / gap".into(),

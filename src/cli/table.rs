@@ -29,6 +29,16 @@ pub fn opt_pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), pct)
 }
 
+/// A projected figure against its cap: `4.1% ≤ 5%`, or `5.3% > 5% over` when it breaks it.
+pub fn against_cap(value: Option<f64>, cap: Option<f64>) -> String {
+    match (value, cap) {
+        (None, _) => "–".to_string(),
+        (Some(v), None) => pct(v),
+        (Some(v), Some(c)) if v <= c + 1e-9 => format!("{} ≤ {}", pct(v), pct(c)),
+        (Some(v), Some(c)) => format!("{} > {} over", pct(v), pct(c)),
+    }
+}
+
 /// A two-column table of labelled values, without a header.
 pub fn pairs(rows: Vec<(String, String)>) -> Table {
     let mut t = Table::new();

@@ -656,9 +656,9 @@ fn project_channel(
                 continue;
             };
             if let Ok(queue) = Queue::new(d.offered_load / d.aht_seconds, aht, model) {
-                let (sl, ab) = queue.service_at(within, effective[i]);
-                service[i] = Some(sl);
-                abandon[i] = Some(ab);
+                let at = queue.service_at(within, effective[i]);
+                service[i] = Some(at.service_level);
+                abandon[i] = Some(at.p_abandon);
             }
         }
     }

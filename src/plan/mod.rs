@@ -84,6 +84,12 @@ pub enum PlanError {
 
 /// Runs the main job.
 pub fn run(request: &PlanRequest, progress: &dyn Progress) -> Result<Plan, PlanError> {
+    // The time limit covers the whole job: forecast, staffing and the roster share it.
+    let mut roster_options = request.roster.clone();
+    roster_options.deadline = Some(roster_options.deadline.unwrap_or_else(|| {
+        std::time::Instant::now()
+            + std::time::Duration::from_secs_f64(request.roster.time_limit_seconds.max(0.0))
+    }));
     let scenario = &request.scenario;
     let (forecast, forecast_origin, forecast_detail, history) = match &request.demand {
         Demand::History(series) => {
@@ -117,7 +123,7 @@ pub fn run(request: &PlanRequest, progress: &dyn Progress) -> Result<Plan, PlanE
         requirements: &requirements,
     };
     let solver_progress = |line: &str| progress.update(Stage::Roster, line);
-    let roster = roster::schedule(&input, &request.roster, &solver_progress)?;
+    let roster = roster::schedule(&input, &roster_options, &solver_progress)?;
     let summary = RosterSummary::new(scenario, &forecast_origin, &roster);
 
     let simulation = match &request.simulation {

@@ -99,21 +99,36 @@ pub struct Queue {
 }
 
 impl Queue {
-    /// Service level and abandonment share at a fractional number of agents (a roster's
-    /// average over an interval): linear between the whole numbers around it.
-    pub fn service_at(&self, within: Seconds, agents: f64) -> (f64, f64) {
+    /// Service level, abandonment share and busy agents at a fractional number of agents (a
+    /// roster's average over an interval): linear between the whole numbers around it.
+    pub fn service_at(&self, within: Seconds, agents: f64) -> ServiceAt {
         let lo = agents.floor().max(0.0);
         let at = |n: f64| {
-            self.evaluate(n as u32, within)
-                .map_or((0.0, 1.0), |m| (m.service_level, m.p_abandon))
+            self.evaluate(n as u32, within).map_or(
+                ServiceAt {
+                    service_level: 0.0,
+                    p_abandon: 1.0,
+                    busy: n,
+                },
+                |m| ServiceAt {
+                    service_level: m.service_level,
+                    p_abandon: m.p_abandon,
+                    busy: m.occupancy * n,
+                },
+            )
         };
-        let (sl0, ab0) = at(lo);
+        let low = at(lo);
         let frac = agents - lo;
         if frac < 1e-9 {
-            return (sl0, ab0);
+            return low;
         }
-        let (sl1, ab1) = at(lo + 1.0);
-        (sl0 + frac * (sl1 - sl0), ab0 + frac * (ab1 - ab0))
+        let high = at(lo + 1.0);
+        let mix = |a: f64, b: f64| a + frac * (b - a);
+        ServiceAt {
+            service_level: mix(low.service_level, high.service_level),
+            p_abandon: mix(low.p_abandon, high.p_abandon),
+            busy: mix(low.busy, high.busy),
+        }
     }
 
     /// A queue with `arrivals_per_second` contacts per second, each taking `aht` on average.
@@ -191,6 +206,23 @@ impl Queue {
         self.model
     }
 
+    /// The most agents any staffing keeps busy on average: every contact answered, each taking its
+    /// longest handling (for chat, a session at full concurrency, in agents' worth of sessions).
+    pub fn busy_ceiling(&self) -> f64 {
+        let load = self.offered_load().0;
+        match self.model {
+            QueueModel::Chat {
+                max_sessions,
+                slowdown,
+                ..
+            } => {
+                let k = f64::from(max_sessions);
+                load * (1.0 + slowdown * (k - 1.0)) / k
+            }
+            _ => load,
+        }
+    }
+
     /// Offered load A = λ · AHT.
     pub fn offered_load(&self) -> Erlangs {
         Erlangs(self.arrivals_per_second * self.aht.get())
@@ -204,7 +236,7 @@ impl Queue {
     ) -> Result<QueueMetrics, QueueError> {
         match self.model {
             QueueModel::ErlangC => erlang::erlang_c(self, agents, answer_within),
-            _ => sweep::Sweep::new(self, agents).metrics_with(agents, answer_within, true),
+            _ => sweep::Sweep::new(self, agents).metrics(agents, answer_within),
         }
     }
 
@@ -288,6 +320,15 @@ pub struct QueueMetrics {
     pub occupancy: f64,
     /// Share of offered contacts that abandon before being answered (0 for Erlang C).
     pub p_abandon: f64,
+}
+
+/// Service at a fractional number of agents ([`Queue::service_at`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServiceAt {
+    pub service_level: f64,
+    pub p_abandon: f64,
+    /// Busy agents on average: occupancy × agents (an unstable queue keeps every agent busy).
+    pub busy: f64,
 }
 
 /// Why a queue has no answer.

@@ -41,7 +41,8 @@ struct Confluent {
 }
 
 impl Confluent {
-    fn new(a: f64, z: f64) -> Confluent {
+    /// The sums; `Σ tₙHₙ` only `with_harmonic` (it costs a second division per term).
+    fn new(a: f64, z: f64, with_harmonic: bool) -> Confluent {
         let mut out = Confluent {
             sum: 0.0,
             weighted: 0.0,
@@ -55,10 +56,14 @@ impl Confluent {
         loop {
             out.sum += term;
             out.weighted += n * term;
-            out.harmonic += h * term;
+            if with_harmonic {
+                out.harmonic += h * term;
+            }
             n += 1.0;
             term *= z / (a + n);
-            h += 1.0 / (a + n);
+            if with_harmonic {
+                h += 1.0 / (a + n);
+            }
             if term > RESCALE_ABOVE {
                 term /= RESCALE_ABOVE;
                 out.sum /= RESCALE_ABOVE;
@@ -74,6 +79,25 @@ impl Confluent {
                     && n * term <= out.weighted.max(out.sum) * 1e-18)
             {
                 return out;
+            }
+        }
+    }
+
+    /// `ln S(a, z)` alone, for where only the sum is needed.
+    fn ln_sum_only(a: f64, z: f64) -> f64 {
+        let peak = (z - a).max(0.0);
+        let (mut sum, mut term, mut n, mut ln_scale) = (0.0_f64, 1.0_f64, 0.0_f64, 0.0_f64);
+        loop {
+            sum += term;
+            n += 1.0;
+            term *= z / (a + n);
+            if term > RESCALE_ABOVE {
+                term /= RESCALE_ABOVE;
+                sum /= RESCALE_ABOVE;
+                ln_scale += RESCALE_ABOVE.ln();
+            }
+            if term == 0.0 || (n > peak && term <= sum * 1e-18) {
+                return sum.ln() + ln_scale;
             }
         }
     }
@@ -183,16 +207,17 @@ impl Sweep {
         }
     }
 
-    /// Service level (answered within `within`, over offered), P(wait), P(abandon) and occupancy
-    /// with `agents` agents (`agents ≥` the sweep's lowest); no mean wait (`asa_seconds` is
-    /// `None`), which a curve does not need.
-    pub fn metrics(&mut self, agents: u32, within: Seconds) -> Result<QueueMetrics, QueueError> {
-        self.metrics_with(agents, within, false)
-    }
-
-    /// As [`Sweep::metrics`], with the mean wait of answered contacts when `with_asa`:
+    /// Service level (answered within `within`, over offered), P(wait), P(abandon), occupancy and
+    /// the mean wait of answered contacts with `agents` agents (`agents ≥` the sweep's lowest):
+    /// the same figures as the chain ([`super::birth_death::evaluate`]). The mean wait is
     /// `E[W; answered] = π_S·R·∫₀^∞ v·e^{x(1−e^{−θv}) − (R+θ)v} dv = π_S·R/θ²·Σ τₙHₙ`, the
     /// derivative in `c` of the series of the whole wait integral.
+    pub fn metrics(&mut self, agents: u32, within: Seconds) -> Result<QueueMetrics, QueueError> {
+        self.metrics_with(agents, within, true)
+    }
+
+    /// As [`Sweep::metrics`]; without `with_asa` the mean wait is left out (`None`), which a
+    /// search for the required agents does not need.
     pub fn metrics_with(
         &mut self,
         agents: u32,
@@ -216,12 +241,33 @@ impl Sweep {
             SlotKind::Single { .. } => self.prefix.at(chain.slots),
             SlotKind::Concurrent { .. } => self.prefix.at(agents.min(chain.slots)),
         };
-        if let SlotKind::Concurrent { .. } = chain.kind {
+        if let SlotKind::Concurrent { aht, slowdown, .. } = chain.kind {
+            // Sessions spread evenly: with m = q·N + r, r agents hold q + 1 sessions and the
+            // others q; the completion rate is r·f(q+1) + (N−r)·f(q), f(s) = s/AHT(s).
+            let k = chain.slots / agents.max(1);
+            let f: Vec<f64> = (0..=k + 1)
+                .map(|s| {
+                    if s == 0 {
+                        0.0
+                    } else {
+                        f64::from(s) / (aht * (1.0 + slowdown * f64::from(s - 1)))
+                    }
+                })
+                .collect();
+            let nf = f64::from(agents);
             let mut w = w_full;
+            let (mut q, mut r) = (1_usize, 0_u32);
             for m in agents..chain.slots {
                 below += w;
                 in_service += f64::from(m) * w;
-                w *= lambda / chain.service_rate(m + 1);
+                // The rate at m + 1 sessions.
+                r += 1;
+                if r == agents {
+                    q += 1;
+                    r = 0;
+                }
+                let rate = f64::from(r) * f[q + 1] + (nf - f64::from(r)) * f[q];
+                w *= lambda / rate;
                 if w > RESCALE_ABOVE {
                     // Only ratios of the three are used: scale them together.
                     w /= RESCALE_ABOVE;
@@ -253,12 +299,24 @@ impl Sweep {
         let ln_below = below.ln() - w_full.ln();
         let ln_in_service = in_service.ln() - w_full.ln();
         // Queued mass and length over π_S.
-        let (ln_queued, ln_length) = if chain.theta == 0.0 {
-            let rho = lambda / chain.full_rate;
-            (-(1.0 - rho).ln(), rho.ln() - 2.0 * (1.0 - rho).ln())
-        } else {
-            let q = Confluent::new(chain.full_rate / chain.theta, lambda / chain.theta);
-            (q.ln_sum(), q.ln_weighted())
+        // One series serves the queue, the wait integral and the mean wait: with `S⁺ = S(c+1, x)`
+        // and its weighted sum `W⁺`, `S(c, x) = 1 + x/(c+1)·S⁺` and `Σ j·t_j = x/(c+1)·(W⁺ + S⁺)`.
+        let whole = (chain.theta > 0.0).then(|| {
+            let (a, z) = (chain.full_rate / chain.theta + 1.0, lambda / chain.theta);
+            Confluent::new(a, z, with_asa)
+        });
+        let (ln_queued, ln_length) = match &whole {
+            None => {
+                let rho = lambda / chain.full_rate;
+                (-(1.0 - rho).ln(), rho.ln() - 2.0 * (1.0 - rho).ln())
+            }
+            Some(w) => {
+                let ln_step = (lambda / (chain.full_rate + chain.theta)).ln();
+                (
+                    ln_add(0.0, ln_step + w.ln_sum()),
+                    ln_step + ln_add(w.ln_weighted(), w.ln_sum()),
+                )
+            }
         };
         let ln_full = -ln_add(ln_below, ln_queued);
         let p_wait = (ln_queued + ln_full).exp().clamp(0.0, 1.0);
@@ -273,8 +331,6 @@ impl Sweep {
             0.0
         };
         let at_once = (ln_below + ln_full).exp();
-        let whole = (chain.theta > 0.0)
-            .then(|| Confluent::new(chain.full_rate / chain.theta + 1.0, lambda / chain.theta));
         let late = self.late_in_time(&chain, ln_full, within.get(), whole.as_ref());
         let asa_seconds = with_asa.then(|| {
             let (r, theta) = (chain.full_rate, chain.theta);
@@ -319,10 +375,12 @@ impl Sweep {
             return ln_full.exp() * r * -(-gap * t).exp_m1() / gap;
         }
         let (c, x) = (r / theta, lambda / theta);
-        let whole = whole.copied().unwrap_or_else(|| Confluent::new(c + 1.0, x));
+        let whole = whole
+            .copied()
+            .unwrap_or_else(|| Confluent::new(c + 1.0, x, false));
         let ln_e = -(c + 1.0) * theta * t - x * (-theta * t).exp_m1();
-        let beyond = Confluent::new(c + 1.0, x * (-theta * t).exp());
-        let ratio = (ln_e + beyond.ln_sum() - whole.ln_sum()).exp();
+        let beyond = Confluent::ln_sum_only(c + 1.0, x * (-theta * t).exp());
+        let ratio = (ln_e + beyond - whole.ln_sum()).exp();
         if ratio < 0.999 {
             (ln_full + (c / (c + 1.0)).ln() + whole.ln_sum()).exp() * (1.0 - ratio)
         } else {
@@ -339,7 +397,15 @@ impl Sweep {
 pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMetrics, QueueError> {
     let a = queue.offered_load().0;
     let guess = match queue.model() {
-        QueueModel::Chat { max_sessions, .. } => (a / f64::from(max_sessions)).ceil() as u32,
+        // The load in agents at full concurrency, each session slowed by the others.
+        QueueModel::Chat {
+            max_sessions,
+            slowdown,
+            ..
+        } => {
+            let k = f64::from(max_sessions);
+            (a * (1.0 + slowdown * (k - 1.0)) / k).ceil() as u32
+        }
         _ => {
             let erlang_c = Queue::new(
                 queue.arrivals_per_second(),
@@ -356,34 +422,86 @@ pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMe
     }
     .clamp(1, MAX_AGENTS);
     let mut sweep = Sweep::new(queue, guess.saturating_sub(8));
+    let mut seen: Vec<(u32, QueueMetrics)> = Vec::new();
+    // A better start: the unmet share `1 − SL` falls about exponentially with the agents above
+    // the load, so one secant step on `ln(1 − SL)` from the guess lands within an agent or two
+    // of where the service level crosses the target.
+    let start = {
+        let d = ((a.sqrt() / 2.0).ceil() as u32).max(1);
+        let mut at = |n: u32| {
+            if n < sweep.lowest {
+                sweep = Sweep::new(queue, n);
+            }
+            let m = sweep.metrics_with(n, target.answer_within, false).ok();
+            if let Some(m) = m {
+                seen.push((n, m));
+            }
+            m
+        };
+        let y = |m: &QueueMetrics| (1.0 - m.service_level).max(1e-300).ln();
+        let goal = (1.0 - target.service_level).ln();
+        let mut points = match (at(guess), at(guess.saturating_sub(d).max(1))) {
+            (Some(g), Some(h)) if g.service_level > h.service_level && guess > d => {
+                Some([(f64::from(guess), y(&g)), (f64::from(guess - d), y(&h))])
+            }
+            _ => None,
+        };
+        let mut start = guess;
+        // A few secant steps, each from the two latest points.
+        for _ in 0..3 {
+            let Some([(n1, y1), (n2, y2)]) = points else {
+                break;
+            };
+            let next = n2 + (goal - y2) * (n2 - n1) / (y2 - y1);
+            if !next.is_finite() {
+                break;
+            }
+            let next = next.round().clamp(1.0, f64::from(guess) + f64::from(4 * d));
+            start = next as u32;
+            if (next - n2).abs() <= 1.0 {
+                break;
+            }
+            points = at(start).map(|m| [(n2, y2), (next, y(&m))]);
+        }
+        start.clamp(1, MAX_AGENTS)
+    };
     let mut meets = |n: u32| -> bool {
+        if let Some((_, m)) = seen.iter().find(|(k, _)| *k == n) {
+            return target.is_met_by(m);
+        }
         if n < sweep.lowest {
             sweep = Sweep::new(queue, n);
         }
-        sweep
-            .metrics(n, target.answer_within)
-            .is_ok_and(|m| target.is_met_by(&m))
+        match sweep.metrics_with(n, target.answer_within, false) {
+            Ok(m) => {
+                let ok = target.is_met_by(&m);
+                seen.push((n, m));
+                ok
+            }
+            Err(_) => false,
+        }
     };
-
-    // Invariant after bracketing: `lo` fails (or is `None`: nothing below `hi` was tried), `hi` meets.
+    // Steps of one from there (the answer is usually that close), then galloping; invariant after
+    // bracketing: `lo` fails (or is `None`: nothing below `hi` fails), `hi` meets.
+    let step_after = |k: u32| if k < 3 { 1 } else { 1_u32 << (k - 2).min(30) };
     let (mut lo, mut hi): (Option<u32>, u32);
-    if meets(guess) {
-        hi = guess;
+    if meets(start) {
+        hi = start;
         lo = None;
-        let mut step = 1;
+        let mut k = 0;
         while hi > 0 {
-            let probe = hi.saturating_sub(step);
+            let probe = hi.saturating_sub(step_after(k));
             if meets(probe) {
                 hi = probe;
-                step = step.saturating_mul(2);
+                k += 1;
             } else {
                 lo = Some(probe);
                 break;
             }
         }
     } else {
-        let mut failed = guess;
-        let mut step = 1_u32;
+        let mut failed = start;
+        let mut k = 0;
         loop {
             if failed >= MAX_AGENTS {
                 let m = queue.evaluate(MAX_AGENTS, target.answer_within)?;
@@ -395,14 +513,14 @@ pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMe
                     ),
                 });
             }
-            let probe = failed.saturating_add(step).min(MAX_AGENTS);
+            let probe = failed.saturating_add(step_after(k)).min(MAX_AGENTS);
             if meets(probe) {
                 hi = probe;
                 lo = Some(failed);
                 break;
             }
             failed = probe;
-            step = step.saturating_mul(2);
+            k += 1;
         }
     }
     if let Some(mut lo) = lo {
@@ -418,7 +536,7 @@ pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMe
     if hi < sweep.lowest {
         sweep = Sweep::new(queue, hi);
     }
-    sweep.metrics_with(hi, target.answer_within, true)
+    sweep.metrics(hi, target.answer_within)
 }
 
 /// Metrics for every number of agents in `from..=to` (unstable queues as errors), in one pass.
@@ -434,7 +552,9 @@ pub fn sweep(
             .collect(),
         _ => {
             let mut s = Sweep::new(queue, from);
-            (from..=to).map(|n| s.metrics(n, within)).collect()
+            (from..=to)
+                .map(|n| s.metrics_with(n, within, false))
+                .collect()
         }
     }
 }
@@ -457,7 +577,7 @@ mod tests {
 
     fn agree(queue: &Queue, n: u32, within: Seconds, tolerance: f64) -> Result<(), String> {
         let exact = birth_death::evaluate(queue, n, within);
-        let fast = Sweep::new(queue, n.saturating_sub(3)).metrics_with(n, within, true);
+        let fast = Sweep::new(queue, n.saturating_sub(3)).metrics(n, within);
         match (exact, fast) {
             (Ok(e), Ok(f)) => {
                 for (name, a, b) in [
@@ -496,7 +616,7 @@ mod tests {
             )
             .unwrap();
             let m = Sweep::new(&q, r.agents)
-                .metrics_with(r.agents, secs(r.target_seconds), true)
+                .metrics(r.agents, secs(r.target_seconds))
                 .unwrap();
             for (name, got, want) in [
                 ("p_wait", m.p_wait, r.p_wait),

@@ -2,7 +2,7 @@
 //! again, and its gap to the stage-1 bound.
 
 use super::model::{prices, prorated_min, weeks};
-use super::slots::{grid_minute, spread};
+use super::slots::{grid_minute, idle_hours, spread};
 use super::{Input, Mode, Options, Shift, VendorBlock};
 use crate::queueing::backlog;
 use crate::scenario::ChannelKind;
@@ -21,9 +21,53 @@ pub struct DayService {
     pub projected_service_level: Option<f64>,
     /// Expected share of offered contacts abandoning (patient queues report 0).
     pub projected_abandon_rate: Option<f64>,
+    /// Busy agent time over agent time on the channel, over the intervals with contacts.
+    pub projected_occupancy: Option<f64>,
+    /// The target share.
     pub target: f64,
+    pub max_abandon: Option<f64>,
+    pub max_occupancy: Option<f64>,
     pub core_hours: f64,
     pub elastic_hours: f64,
+}
+
+impl DayService {
+    /// Whether the projected service level reaches the target share.
+    pub fn meets_service_level(&self) -> Option<bool> {
+        self.projected_service_level
+            .map(|v| v + 1e-9 >= self.target)
+    }
+
+    /// Whether projected abandonment stays within its cap (`None` without a cap or contacts).
+    pub fn meets_abandon(&self) -> Option<bool> {
+        Some(self.projected_abandon_rate? <= self.max_abandon? + 1e-9)
+    }
+
+    /// Whether projected occupancy stays within its cap (`None` without a cap or contacts).
+    pub fn meets_occupancy(&self) -> Option<bool> {
+        Some(self.projected_occupancy? <= self.max_occupancy? + 1e-9)
+    }
+
+    /// Whether every part of the target holds (`None`: no contacts to judge).
+    pub fn meets_target(&self) -> Option<bool> {
+        let sl = self.meets_service_level()?;
+        Some(sl && self.meets_abandon() != Some(false) && self.meets_occupancy() != Some(false))
+    }
+}
+
+/// One channel-day's sums over its intervals.
+#[derive(Debug, Default)]
+struct DayTotals {
+    volume: f64,
+    in_time: f64,
+    /// Volume of the intervals with a projected service level.
+    judged: f64,
+    abandoned: f64,
+    busy: f64,
+    busy_ceiling: f64,
+    on_phone: f64,
+    core_hours: f64,
+    elastic_hours: f64,
 }
 
 /// A contract rule or vendor limit the roster breaks.
@@ -71,6 +115,18 @@ pub struct Evaluation {
     /// (objective − lower bound) / objective.
     pub gap: f64,
     pub violations: Vec<Violation>,
+    /// Per channel: hours on it while it is closed, core and vendor.
+    pub idle: Vec<IdleHours>,
+}
+
+/// Paid time on a channel outside its opening hours.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct IdleHours {
+    pub channel: String,
+    pub core_hours: f64,
+    pub vendor_hours: f64,
+    /// The shifts (agent id and date) and vendor blocks (vendor id and date) with idle time.
+    pub who: Vec<String>,
 }
 
 /// Evaluates a roster.
@@ -88,9 +144,39 @@ pub fn evaluate(
     let hours_per_interval = dt / 3600.0;
     let mut core = vec![vec![0.0; n]; s.channels.len()];
     let mut elastic = vec![vec![0.0; n]; s.channels.len()];
+    let mut idle: Vec<IdleHours> = s
+        .channels
+        .iter()
+        .map(|c| IdleHours {
+            channel: c.id.to_string(),
+            core_hours: 0.0,
+            vendor_hours: 0.0,
+            who: Vec::new(),
+        })
+        .collect();
+    // Idle hours of one shift or block (`heads` of them), noted for its channel.
+    let mut note_idle = |channel: usize, presence: &[(usize, f64)], vendor_heads: u32, who| {
+        let hours = idle_hours(input, channel, presence) * f64::from(vendor_heads.max(1));
+        if hours > 1e-9 {
+            let d = &mut idle[channel];
+            if vendor_heads > 0 {
+                d.vendor_hours += hours;
+            } else {
+                d.core_hours += hours;
+            }
+            d.who.push(who);
+        }
+    };
     for sh in shifts {
         let from = grid_minute(input, sh.date, sh.start);
-        for (i, f) in spread(input, from, from + i64::from(sh.end - sh.start)) {
+        let presence = spread(input, from, from + i64::from(sh.end - sh.start));
+        note_idle(
+            sh.channel,
+            &presence,
+            0,
+            format!("{} {}", s.agents[sh.agent].id, sh.date),
+        );
+        for (i, f) in presence {
             core[sh.channel][i] += f;
         }
         for &(at, minutes, _) in &sh.breaks {
@@ -102,16 +188,27 @@ pub fn evaluate(
     }
     for b in blocks {
         let from = grid_minute(input, b.date, b.start);
-        for (i, f) in spread(input, from, from + i64::from(b.end - b.start)) {
+        let presence = spread(input, from, from + i64::from(b.end - b.start));
+        note_idle(
+            b.channel,
+            &presence,
+            b.heads,
+            format!("{} {}", s.vendors[b.vendor].id, b.date),
+        );
+        for (i, f) in presence {
             elastic[b.channel][i] += f * f64::from(b.heads);
         }
     }
+    let idle_total: f64 = idle.iter().map(|d| d.core_hours + d.vendor_hours).sum();
 
     let prices = prices(input);
-    let mut penalty = 0.0;
+    // Idle time is priced as the program prices it, so that the bound holds for this objective.
+    let mut penalty = idle_total * prices.idle_per_hour;
     let mut on_phone = vec![vec![0; n]; s.channels.len()];
     let mut projected = vec![vec![None; n]; s.channels.len()];
     let mut abandon = vec![vec![None; n]; s.channels.len()];
+    // Busy agents per interval, as projected and at the ceiling the program prices occupancy by.
+    let mut busy = vec![vec![None; n]; s.channels.len()];
     for (c, channel) in s.channels.iter().enumerate() {
         let req = &input.requirements.channels[c];
         let within = channel.target.horizon();
@@ -136,9 +233,10 @@ pub fn evaluate(
                     continue;
                 }
                 if let Some(queue) = input.requirements.queue(s, c, i) {
-                    let (sl, ab) = queue.service_at(within, eff[i]);
-                    projected[c][i] = Some(sl);
-                    abandon[c][i] = Some(ab);
+                    let at = queue.service_at(within, eff[i]);
+                    projected[c][i] = Some(at.service_level);
+                    abandon[c][i] = Some(at.p_abandon);
+                    busy[c][i] = Some((at.busy, queue.busy_ceiling()));
                 }
             }
         }
@@ -153,11 +251,8 @@ pub fn evaluate(
             let need = if by_service {
                 input
                     .requirements
-                    .service_curve(s, c, i)
-                    .map_or(0.0, |curve| {
-                        f64::from(curve.fewest_agents_for(options.interval_floor))
-                            / (1.0 - r.shrinkage)
-                    })
+                    .floor_agents(s, c, i, options.interval_floor)
+                    .map_or(0.0, |n| f64::from(n) / (1.0 - r.shrinkage))
             } else {
                 f64::from(r.scheduled)
             };
@@ -169,42 +264,61 @@ pub fn evaluate(
     let mut days: Vec<DayService> = Vec::new();
     for (c, channel) in s.channels.iter().enumerate() {
         let req = &input.requirements.channels[c];
-        // volume, in time, abandoned, core h, elastic h, judged volume
-        let mut by_day: BTreeMap<NaiveDate, (f64, f64, f64, f64, f64, f64)> = BTreeMap::new();
+        let live = !matches!(channel.kind, ChannelKind::Email);
+        let target = channel.target.staffing_target();
+        let (max_abandon, max_occupancy) =
+            target.map_or((None, None), |t| (t.max_abandon, t.max_occupancy));
+        let mut by_day: BTreeMap<NaiveDate, DayTotals> = BTreeMap::new();
         for i in 0..n {
             let r = &req.intervals[i];
-            let e = by_day
-                .entry(grid.local_clock(i).date)
-                .or_insert((0.0, 0.0, 0.0, 0.0, 0.0, 0.0));
-            e.0 += r.volume;
+            let e = by_day.entry(grid.local_clock(i).date).or_default();
+            e.volume += r.volume;
             if let Some(sl) = projected[c][i] {
-                e.1 += sl * r.volume;
-                e.5 += r.volume;
+                e.in_time += sl * r.volume;
+                e.judged += r.volume;
             }
-            e.2 += abandon[c][i].unwrap_or(0.0) * r.volume;
-            e.3 += core[c][i] * hours_per_interval;
-            e.4 += elastic[c][i] * hours_per_interval;
+            e.abandoned += abandon[c][i].unwrap_or(0.0) * r.volume;
+            if let Some((now, ceiling)) = busy[c][i] {
+                let on_phone = (core[c][i] + elastic[c][i]) * (1.0 - r.shrinkage);
+                e.busy += now;
+                e.busy_ceiling += ceiling;
+                e.on_phone += on_phone;
+            }
+            e.core_hours += core[c][i] * hours_per_interval;
+            e.elastic_hours += elastic[c][i] * hours_per_interval;
         }
         let share = channel.target.share();
-        for (date, (volume, in_time, abandoned, core_h, elastic_h, judged)) in by_day {
-            let sl = (judged > 0.0).then(|| in_time / judged);
-            if options.mode == Mode::Service
-                && !matches!(channel.kind, ChannelKind::Email)
-                && volume > 0.0
-            {
-                penalty += (share * volume - in_time).max(0.0) * prices.late_per_contact;
+        for (date, t) in by_day {
+            let sl = (t.judged > 0.0).then(|| t.in_time / t.judged);
+            if options.mode == Mode::Service && live && t.volume > 0.0 {
+                // As the program prices it: contacts below the target share dear, those below
+                // target + margin cheap, abandonment above its cap as contacts below the target,
+                // and busy time above the occupancy cap (at the busy ceiling) as agents missing.
+                let planned = (share + options.service_margin).min(1.0);
+                let below_target = (share * t.volume - t.in_time).max(0.0);
+                let below_planned = (planned * t.volume - t.in_time).max(0.0) - below_target;
+                penalty += below_target * prices.late_per_contact
+                    + below_planned.min((planned - share) * t.volume) * prices.cushion_per_contact;
+                if let Some(cap) = max_abandon {
+                    penalty += (t.abandoned - cap * t.volume).max(0.0) * prices.late_per_contact;
+                }
+                if let Some(cap) = max_occupancy {
+                    penalty += (t.busy_ceiling - cap * t.on_phone).max(0.0)
+                        * prices.short_per_agent_interval;
+                }
             }
             days.push(DayService {
                 channel: channel.id.to_string(),
                 date,
-                volume,
+                volume: t.volume,
                 projected_service_level: sl,
-                projected_abandon_rate: (volume > 0.0
-                    && !matches!(channel.kind, ChannelKind::Email))
-                .then(|| abandoned / volume),
+                projected_abandon_rate: (t.volume > 0.0 && live).then(|| t.abandoned / t.volume),
+                projected_occupancy: (t.on_phone > 0.0).then(|| t.busy / t.on_phone),
                 target: share,
-                core_hours: core_h,
-                elastic_hours: elastic_h,
+                max_abandon,
+                max_occupancy,
+                core_hours: t.core_hours,
+                elastic_hours: t.elastic_hours,
             });
         }
     }
@@ -213,8 +327,9 @@ pub fn evaluate(
     violations.extend(vendor_rules(input, blocks));
     let total = cost.total();
     let objective = total + penalty;
+    // A valid bound never exceeds a roster's objective: a negative gap is a bug, shown as it is.
     let gap = if objective > 0.0 {
-        ((objective - lower_bound) / objective).max(0.0)
+        (objective - lower_bound) / objective
     } else {
         0.0
     };
@@ -231,6 +346,7 @@ pub fn evaluate(
         lower_bound,
         gap,
         violations,
+        idle,
     }
 }
 

@@ -35,7 +35,7 @@ mod slots;
 pub mod solve;
 pub mod summary;
 
-use crate::scenario::Scenario;
+use crate::scenario::{ChannelKind, Scenario};
 use crate::staffing::Requirements;
 use crate::time_grid::TimeGrid;
 use crate::volumes::GridVolumes;
@@ -82,6 +82,24 @@ pub struct Options {
     pub service_margin: f64,
     /// Where HiGHS writes its log; progress lines are read from it while it solves.
     pub solver_log: Option<PathBuf>,
+    /// When the whole job must be done (its start plus its time limit); without one, the roster's
+    /// own start plus `time_limit_seconds`. Every phase of the solve, the assignment and any
+    /// explanation fit before it.
+    pub deadline: Option<std::time::Instant>,
+    /// Service mode: what a channel-day (channel index, local date) must hold beyond its target
+    /// in the program, after a check found it short (a repair round asks this much more of it).
+    pub tighten: std::collections::BTreeMap<(usize, NaiveDate), Tighten>,
+}
+
+/// How much more the program asks of one channel-day than its target.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tighten {
+    /// Added to the planned share answered in time.
+    pub share: f64,
+    /// Taken off the abandonment cap.
+    pub abandon: f64,
+    /// Taken off the occupancy cap.
+    pub occupancy: f64,
 }
 
 impl Default for Options {
@@ -93,6 +111,8 @@ impl Default for Options {
             interval_floor: 0.5,
             service_margin: 0.02,
             solver_log: None,
+            deadline: None,
+            tighten: Default::default(),
         }
     }
 }
@@ -164,6 +184,8 @@ pub struct SolveReport {
     pub rows: usize,
     /// Each solver run: what it was, seconds, objective of its roster, its bound.
     pub phases: Vec<Phase>,
+    /// Repair rounds run after a check found channel-days short of their target.
+    pub repair_rounds: u32,
 }
 
 /// One solver run of stage 1.
@@ -173,6 +195,41 @@ pub struct Phase {
     pub seconds: f64,
     pub objective: Option<f64>,
     pub bound: f64,
+}
+
+/// At most this many repair rounds follow the solve.
+const MAX_REPAIR_ROUNDS: u32 = 4;
+
+/// Channel-days short of a part of their target, with how much more to ask of each part: the
+/// deficit and a little more, so that the rounding of the next answer does not fall short again.
+fn shortfalls(input: &Input, evaluation: &Evaluation) -> Vec<((usize, NaiveDate), Tighten)> {
+    let s = input.scenario;
+    evaluation
+        .days
+        .iter()
+        .filter(|d| d.meets_target() == Some(false))
+        .filter_map(|d| {
+            let c = s.channels.iter().position(|c| c.id.as_str() == d.channel)?;
+            if matches!(s.channels[c].kind, ChannelKind::Email) {
+                return None;
+            }
+            let over = |v: Option<f64>, cap: Option<f64>| match (v, cap) {
+                (Some(v), Some(cap)) if v > cap => v - cap + 0.001,
+                _ => 0.0,
+            };
+            let share = d.projected_service_level.map_or(0.0, |v| {
+                (d.target - v).max(0.0) + if v < d.target { 0.002 } else { 0.0 }
+            });
+            Some((
+                (c, d.date),
+                Tighten {
+                    share,
+                    abandon: over(d.projected_abandon_rate, d.max_abandon),
+                    occupancy: over(d.projected_occupancy, d.max_occupancy),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// A roster and everything known about it.
@@ -221,6 +278,11 @@ pub fn schedule(
     if scenario.agents.is_empty() && scenario.vendors.is_empty() {
         return Err(RosterError::Missing("agents or vendors"));
     }
+    let mut options = options.clone();
+    options.deadline = Some(options.deadline.unwrap_or_else(|| {
+        std::time::Instant::now() + std::time::Duration::from_secs_f64(options.time_limit_seconds)
+    }));
+    let options = &options;
     let conflicts = explain::precheck(input);
     if !conflicts.is_empty() {
         return Err(RosterError::Infeasible(conflicts));
@@ -238,13 +300,57 @@ pub fn schedule(
         }
     };
     let assigned = assign::assign(input, &solved);
-    let evaluation = evaluate::evaluate(
+    let mut solved = solved;
+    let mut evaluation = evaluate::evaluate(
         input,
         options,
         &assigned.shifts,
         &solved.blocks,
         solved.report.lower_bound,
     );
+    // Repair: a channel-day short of any part of its target in the projection asks that much more
+    // of its day, and the vendor heads are bought again with the shifts fixed.
+    if options.mode == Mode::Service {
+        let mut tightened = options.clone();
+        for round in 1..=MAX_REPAIR_ROUNDS {
+            let short = shortfalls(input, &evaluation);
+            if short.is_empty() {
+                break;
+            }
+            progress(&format!(
+                "repair round {round}: {} channel-day(s) short of their target",
+                short.len()
+            ));
+            for (key, more) in short {
+                let t = tightened.tighten.entry(key).or_default();
+                t.share += more.share;
+                t.abandon += more.abandon;
+                t.occupancy += more.occupancy;
+            }
+            let Some(repaired) = solve::repair(input, &tightened, &solved, progress)? else {
+                break;
+            };
+            let candidate = evaluate::evaluate(
+                input,
+                options,
+                &assigned.shifts,
+                &repaired.blocks,
+                solved.report.lower_bound,
+            );
+            let missed = |e: &Evaluation| {
+                e.days
+                    .iter()
+                    .filter(|d| d.meets_target() == Some(false))
+                    .count()
+            };
+            if missed(&candidate) > missed(&evaluation) {
+                break;
+            }
+            solved = repaired;
+            solved.report.repair_rounds = round;
+            evaluation = candidate;
+        }
+    }
     Ok(Roster {
         mode: options.mode,
         shifts: assigned.shifts,

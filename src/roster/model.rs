@@ -15,8 +15,9 @@
 
 use super::slots::{self, BlockSlot, Pool, ShiftSlot};
 use super::{Input, Mode, Options};
+use crate::queueing::StaffingTarget;
 use crate::scenario::ChannelKind;
-use crate::staffing::{CurvePoint, ServiceCurve};
+use crate::staffing::CurvePoint;
 use chrono::Datelike;
 use good_lp::solvers::highs::{HighsProblem, highs};
 use good_lp::{
@@ -103,6 +104,9 @@ pub struct Prices {
     pub cushion_per_contact: f64,
     /// Per hour of a contract minimum not met (elastic program only).
     pub rule_slack_per_unit: f64,
+    /// Per paid hour on a channel while it is closed: idle time, priced so that a shift inside the
+    /// opening hours is chosen wherever one would do.
+    pub idle_per_hour: f64,
 }
 
 pub fn prices(input: &Input) -> Prices {
@@ -119,6 +123,7 @@ pub fn prices(input: &Input) -> Prices {
         late_per_contact: dearest * 4.0,
         cushion_per_contact: dearest * 0.25,
         rule_slack_per_unit: dearest * 1000.0,
+        idle_per_hour: dearest * 0.05,
     }
 }
 
@@ -196,9 +201,15 @@ impl Relaxed {
     }
 }
 
-/// Thins a concave envelope: drops points the chord of their neighbours misses by less than `tol`
-/// contacts, keeping the first and last.
+/// Thins a concave envelope of answered contacts: drops points the chord of their neighbours
+/// misses by less than `tol` contacts, keeping the first and last.
 fn thin(hull: &[CurvePoint], tol: f64) -> Vec<CurvePoint> {
+    thin_by(hull, tol, |p| p.answered_in_time)
+}
+
+/// Thins the upper hull of `value`: drops points the chord of their neighbours misses by less than
+/// `tol`, keeping the first and last.
+fn thin_by(hull: &[CurvePoint], tol: f64, value: impl Fn(&CurvePoint) -> f64) -> Vec<CurvePoint> {
     let mut out: Vec<CurvePoint> = Vec::new();
     for (j, &p) in hull.iter().enumerate() {
         if j == 0 || j + 1 == hull.len() {
@@ -208,8 +219,8 @@ fn thin(hull: &[CurvePoint], tol: f64) -> Vec<CurvePoint> {
         let a = *out.last().expect("the first point is kept");
         let next = hull[j + 1];
         let t = f64::from(p.agents - a.agents) / f64::from(next.agents - a.agents);
-        let chord = a.answered_in_time + t * (next.answered_in_time - a.answered_in_time);
-        if p.answered_in_time - chord > tol {
+        let chord = value(&a) + t * (value(&next) - value(&a));
+        if value(&p) - chord > tol {
             out.push(p);
         }
     }
@@ -251,6 +262,7 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
     let blocks = slots::block_slots(input);
     let n_int = grid.len();
     let day_count = s.horizon.day_count();
+    let dates: Vec<chrono::NaiveDate> = s.horizon.days().collect();
     let day_of: Vec<usize> = {
         let first = s.horizon.start;
         (0..n_int)
@@ -308,6 +320,7 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
                 net.into_iter().collect()
             }
         };
+        let idle = slots::idle_hours(input, slot.channel, &slot.presence);
         let mut vars_here = Vec::new();
         for p in workers {
             let agent = &s.agents[pools[p].agents[0]];
@@ -316,7 +329,10 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
                 def = boxed(def, relaxed.shifts[keys.shifts.len()]);
             }
             let (x, col) = cols.add(def, true);
-            objective.add_mul(agent.cost_per_hour * slot.paid_hours, x);
+            objective.add_mul(
+                agent.cost_per_hour * slot.paid_hours + prices.idle_per_hour * idle,
+                x,
+            );
             for &(i, f) in &net {
                 coverage[slot.channel][i].push((x, f));
             }
@@ -366,7 +382,11 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             };
         }
         let (h, col) = cols.add(def, true);
-        objective.add_mul(vendor.cost_per_hour * f64::from(block.length) / 60.0, h);
+        let idle = slots::idle_hours(input, block.channel, &block.presence);
+        objective.add_mul(
+            vendor.cost_per_hour * f64::from(block.length) / 60.0 + prices.idle_per_hour * idle,
+            h,
+        );
         if vendor.fixed_cost_per_block > 0.0 {
             let (z, _) = cols.add(variable().binary(), true);
             objective.add_mul(vendor.fixed_cost_per_block, z);
@@ -545,6 +565,16 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
         let mut daily: Vec<(Expression, f64)> = (0..day_count)
             .map(|_| (Expression::default(), 0.0))
             .collect();
+        let target = channel.target.staffing_target().unwrap_or(StaffingTarget {
+            answer_within: channel.target.horizon(),
+            service_level: channel.target.share(),
+            max_occupancy: None,
+            max_abandon: None,
+        });
+        let mut abandoned: Vec<Expression> = vec![Expression::default(); day_count];
+        let mut occupied: Vec<(f64, Expression)> = (0..day_count)
+            .map(|_| (0.0, Expression::default()))
+            .collect();
         for i in 0..n_int {
             let r = &req.intervals[i];
             if !r.open || coverage[c][i].is_empty() && r.scheduled == 0 {
@@ -567,7 +597,11 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             if r.volume <= 0.0 {
                 continue;
             }
-            let Some(curve) = input.requirements.service_curve(s, c, i) else {
+            let Some(curve) =
+                input
+                    .requirements
+                    .service_curve_above(s, c, i, options.interval_floor)
+            else {
                 continue;
             };
             let on_phone = 1.0 - r.shrinkage;
@@ -588,11 +622,8 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             // shortfall already stands for that region. `a` is free below, so an interval under its
             // floor simply counts its (extrapolated) loss against the day.
             let (a, _) = cols.add(variable().max(r.volume), false);
-            let upper = ServiceCurve {
-                points: curve.points[floor_agents.min(curve.points.len() as u32 - 1) as usize..]
-                    .to_vec(),
-            };
-            let hull = thin(&upper.concave_envelope(), 2e-3 * r.volume.max(1.0));
+            // The curve starts at the floor already.
+            let hull = thin(&curve.concave_envelope(), 2e-3 * r.volume.max(1.0));
             if hull.len() == 1 {
                 let mut e = Expression::from(a);
                 e.add_mul(0.0, n);
@@ -609,16 +640,47 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             let d = day_of[i].min(day_count - 1);
             daily[d].0.add_mul(1.0, a);
             daily[d].1 += r.volume;
+            // Abandoned, above the convex minorant of the curve: a roster is never asked for less
+            // abandonment than the curve gives it.
+            if target.max_abandon.is_some() {
+                let (ab, _) = cols.add(variable().min(0).max(r.volume), false);
+                let envelope = thin_by(&curve.abandon_envelope(), 1e-3 * r.volume.max(1.0), |p| {
+                    -p.abandoned
+                });
+                for w in envelope.windows(2) {
+                    let slope =
+                        (w[1].abandoned - w[0].abandoned) / f64::from(w[1].agents - w[0].agents);
+                    // ab ≥ ab₀ + slope · (on_phone · n − agents₀)
+                    let mut e = Expression::from(ab);
+                    e.add_mul(-slope * on_phone, n);
+                    service_rows.push(e.geq(w[0].abandoned - slope * f64::from(w[0].agents)));
+                }
+                abandoned[d].add_mul(1.0, ab);
+            }
+            // Occupancy: the interval's busy agents, at most its busy ceiling, over its agents.
+            if target.max_occupancy.is_some() {
+                let busy = input
+                    .requirements
+                    .queue(s, c, i)
+                    .map_or(0.0, |q| q.busy_ceiling());
+                occupied[d].0 += busy;
+                occupied[d].1.add_mul(on_phone, n);
+            }
         }
         if by_service {
             let share = channel.target.share();
-            for (e, volume) in daily {
+            for (d, (e, volume)) in daily.into_iter().enumerate() {
                 if volume <= 0.0 {
                     continue;
                 }
+                let more = options
+                    .tighten
+                    .get(&(c, dates[d]))
+                    .copied()
+                    .unwrap_or_default();
                 // Below target + margin: the margin's contacts are cheap to give up, any below the
                 // target itself dear.
-                let planned = (share + options.service_margin).min(1.0);
+                let planned = (share + options.service_margin + more.share).min(1.0);
                 let (cushion, _) =
                     cols.add(variable().min(0).max((planned - share) * volume), false);
                 objective.add_mul(prices.cushion_per_contact, cushion);
@@ -628,6 +690,24 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
                 e.add_mul(1.0, cushion);
                 e.add_mul(1.0, late);
                 service_rows.push(e.geq(planned * volume));
+                if let Some(cap) = target.max_abandon.map(|c| (c - more.abandon).max(0.0)) {
+                    // Abandoned contacts above the cap, priced as contacts below the target share.
+                    let (over, _) = cols.add(variable().min(0), false);
+                    objective.add_mul(prices.late_per_contact, over);
+                    let mut e = std::mem::take(&mut abandoned[d]);
+                    e.add_mul(-1.0, over);
+                    service_rows.push(e.leq(cap * volume));
+                }
+                if let Some(cap) = target.max_occupancy.map(|c| (c - more.occupancy).max(0.01)) {
+                    // Busy agent-intervals beyond the cap's share of the agents, priced as agents
+                    // missing.
+                    let (busy, agents) = std::mem::take(&mut occupied[d]);
+                    let (over, _) = cols.add(variable().min(0), false);
+                    objective.add_mul(prices.short_per_agent_interval, over);
+                    let mut e = agents * cap;
+                    e.add_mul(1.0, over);
+                    service_rows.push(e.geq(busy));
+                }
             }
         }
     }
@@ -699,6 +779,8 @@ mod tests {
             agents,
             service_level: 0.0,
             answered_in_time: ans,
+            abandoned: 0.0,
+            busy: 0.0,
         }
     }
 

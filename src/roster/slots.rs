@@ -63,6 +63,16 @@ pub fn spread(input: &Input, from: i64, to: i64) -> Presence {
     out
 }
 
+/// Hours of `presence` that fall on intervals where `channel` is closed.
+pub fn idle_hours(input: &Input, channel: usize, presence: &[(usize, f64)]) -> f64 {
+    let hours = input.grid.length().seconds() / 3600.0;
+    presence
+        .iter()
+        .filter(|&&(i, _)| !input.volumes.open[channel].get(i).copied().unwrap_or(false))
+        .map(|&(_, f)| f * hours)
+        .sum()
+}
+
 /// One place a break can go.
 #[derive(Debug, Clone)]
 pub struct BreakOption {
@@ -104,21 +114,24 @@ pub fn shift_slots(input: &Input) -> Vec<ShiftSlot> {
     let step = break_step(input) as usize;
     let mut out = Vec::new();
     for (t, template) in s.shift_templates.iter().enumerate() {
+        let placements = template
+            .break_placements()
+            .expect("templates are checked at load for breaks that fit");
         for (d, &date) in days.iter().enumerate() {
             for start in template.starts() {
                 let from = grid_minute(input, date, start);
                 let presence = spread(input, from, from + i64::from(template.length_minutes));
-                let breaks: Vec<Vec<BreakOption>> = template
-                    .breaks
+                let breaks: Vec<Vec<BreakOption>> = placements
                     .iter()
-                    .map(|b| {
-                        (b.after..=b.before.saturating_sub(b.minutes))
+                    .zip(&template.breaks)
+                    .map(|(b, rule)| {
+                        (b.0..=b.1)
                             .step_by(step)
                             .map(|offset| {
                                 let at = from + i64::from(offset);
                                 BreakOption {
                                     offset,
-                                    removal: spread(input, at, at + i64::from(b.minutes)),
+                                    removal: spread(input, at, at + i64::from(rule.minutes)),
                                 }
                             })
                             .collect()

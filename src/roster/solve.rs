@@ -31,6 +31,8 @@ pub struct Solved {
     pub blocks: Vec<VendorBlock>,
     pub columns: Vec<f64>,
     pub row_activity: Vec<f64>,
+    /// The shifts of this roster fixed, for a repair that buys vendor heads again.
+    pub fixed: Option<model::Relaxed>,
 }
 
 /// One progress line of the HiGHS branch-and-bound log, made readable.
@@ -156,7 +158,7 @@ fn run_highs(
         ),
         (
             "time_limit",
-            highs_option::Value::Float(time_limit.max(1.0)),
+            highs_option::Value::Float(time_limit.max(0.01)),
         ),
         (
             "mip_rel_gap",
@@ -251,7 +253,16 @@ pub fn solve(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Option<Solved>, RosterError> {
     let started = Instant::now();
-    let left = || (options.time_limit_seconds - started.elapsed().as_secs_f64()).max(1.0);
+    let deadline = options
+        .deadline
+        .unwrap_or_else(|| started + Duration::from_secs_f64(options.time_limit_seconds.max(0.0)));
+    // What follows the solve (assignment, evaluation) gets a share of the limit kept back.
+    let reserve = Duration::from_secs_f64((options.time_limit_seconds * 0.04).clamp(0.2, 10.0));
+    let left = || {
+        deadline
+            .saturating_duration_since(Instant::now() + reserve)
+            .as_secs_f64()
+    };
     let with_phase = |phase: &'static str| move |line: &str| progress(&format!("{phase}: {line}"));
     if let Some(path) = &options.solver_log {
         let _ = std::fs::remove_file(path);
@@ -296,64 +307,162 @@ pub fn solve(
     let mut best = (!near.values.is_empty()).then_some((near, near_keys));
 
     // With the shifts of that roster fixed, buy the vendor heads again: vendors are the flexible
-    // capacity that absorbs what rounding the shifts cost in service. The heads of the relaxed
-    // top-up are rounded up where the caps allow (more heads only add service), at a few
-    // thresholds; each rounding is completed by the solver and the cheapest kept.
-    if let Some((near, near_keys)) = &best {
+    // capacity that absorbs what rounding the shifts cost in service.
+    let fixed = best.as_ref().map(|(near, near_keys)| model::Relaxed {
+        shifts: near_keys
+            .shifts
+            .iter()
+            .map(|&(_, _, col)| near.values[col].round())
+            .collect(),
+        heads: vec![0.0; near_keys.heads.len()],
+        heads_box: model::HeadsBox::UpToCap,
+        break_shares: relaxed.break_shares.clone(),
+    });
+    // Worth starting only with time for its runs.
+    if let Some(fixed) = fixed.as_ref().filter(|_| left() > 0.5) {
         progress("topping up with vendor heads");
-        let mut fixed = model::Relaxed {
-            shifts: near_keys
-                .shifts
-                .iter()
-                .map(|&(_, _, col)| near.values[col].round())
-                .collect(),
-            heads: vec![0.0; near_keys.heads.len()],
-            heads_box: model::HeadsBox::UpToCap,
-            break_shares: relaxed.break_shares.clone(),
-        };
-        let topped = model::build(input, options, elastic, Some(&fixed));
-        let (lp_top, top_keys) =
-            run_highs(topped, options, true, left(), &with_phase("vendor top-up"))?;
-        let mut top_best: Option<(Run, Keys)> = None;
-        if !lp_top.values.is_empty() {
-            let heads: Vec<f64> = top_keys
-                .heads
-                .iter()
-                .map(|&(_, col)| lp_top.values[col])
-                .collect();
-            for threshold in [0.05, 0.35, 0.65] {
-                fixed.heads = round_heads(input, &top_keys, &heads, threshold);
-                fixed.heads_box = model::HeadsBox::Around;
-                let program = model::build(input, options, elastic, Some(&fixed));
-                let (run, keys) = run_highs(
-                    program,
-                    options,
-                    false,
-                    left(),
-                    &with_phase("vendor top-up"),
-                )?;
-                if !run.values.is_empty()
-                    && top_best
-                        .as_ref()
-                        .is_none_or(|(b, _)| run.objective < b.objective - 1e-9)
-                {
-                    top_best = Some((run, keys));
-                }
-            }
-        }
+        let (top_best, lp_bound) = top_up(
+            input,
+            options,
+            elastic,
+            fixed,
+            &left,
+            &with_phase("vendor top-up"),
+        )?;
         phases.push(Phase {
             name: "vendor top-up".into(),
             seconds: elapsed(&phases),
             objective: top_best.as_ref().map(|(b, _)| b.objective),
-            bound: lp_top.bound,
+            bound: lp_bound,
         });
         if let Some((run, keys)) = top_best
-            && run.objective < near.objective - 1e-9
+            && best
+                .as_ref()
+                .is_some_and(|(near, _)| run.objective < near.objective - 1e-9)
         {
             best = Some((run, keys));
         }
     }
 
+    let Some((best, keys)) = best else {
+        return Err(RosterError::Solver(format!(
+            "no roster was found within the time limit of {} s; raise --time-limit",
+            options.time_limit_seconds
+        )));
+    };
+    let report = SolveReport {
+        status: SolveStatus::Optimal,
+        objective: best.objective,
+        lower_bound,
+        seconds: started.elapsed().as_secs_f64(),
+        columns,
+        integer_columns,
+        rows,
+        phases,
+        repair_rounds: 0,
+    };
+    Ok(Some(solved(options, best, keys, report, fixed, left())))
+}
+
+/// The vendor top-up: with the shifts of `fixed` fixed, vendor heads relaxed again, rounded up
+/// within the caps at a few thresholds (more heads only add service) and each rounding completed
+/// by the solver; the cheapest roster, and the relaxed top-up's bound.
+fn top_up(
+    input: &Input,
+    options: &Options,
+    elastic: bool,
+    fixed: &model::Relaxed,
+    left: &dyn Fn() -> f64,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<(Option<(Run, Keys)>, f64), RosterError> {
+    let mut fixed = fixed.clone();
+    let topped = model::build(input, options, elastic, Some(&fixed));
+    let (lp_top, top_keys) = run_highs(topped, options, true, left(), progress)?;
+    let mut top_best: Option<(Run, Keys)> = None;
+    if !lp_top.values.is_empty() {
+        let heads: Vec<f64> = top_keys
+            .heads
+            .iter()
+            .map(|&(_, col)| lp_top.values[col])
+            .collect();
+        let thresholds = [0.05, 0.35, 0.65];
+        for (t, threshold) in thresholds.into_iter().enumerate() {
+            let share = left() / (thresholds.len() - t) as f64;
+            if share < 0.05 {
+                break;
+            }
+            fixed.heads = round_heads(input, &top_keys, &heads, threshold);
+            fixed.heads_box = model::HeadsBox::Around;
+            let program = model::build(input, options, elastic, Some(&fixed));
+            let (run, keys) = run_highs(program, options, false, share, progress)?;
+            if !run.values.is_empty()
+                && top_best
+                    .as_ref()
+                    .is_none_or(|(b, _)| run.objective < b.objective - 1e-9)
+            {
+                top_best = Some((run, keys));
+            }
+        }
+    }
+    Ok((top_best, lp_top.bound))
+}
+
+/// Buys the vendor heads of `previous` again, its shifts fixed, under `options` (whose per-day
+/// tightening asks more of the days that fell short). `None` when no time is left or no roster
+/// came out.
+pub fn repair(
+    input: &Input,
+    options: &Options,
+    previous: &Solved,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Option<Solved>, RosterError> {
+    let started = Instant::now();
+    let Some(fixed) = &previous.fixed else {
+        return Ok(None);
+    };
+    let deadline = options.deadline.unwrap_or(started);
+    let reserve = Duration::from_secs_f64((options.time_limit_seconds * 0.04).clamp(0.2, 10.0));
+    let left = || {
+        deadline
+            .saturating_duration_since(Instant::now() + reserve)
+            .as_secs_f64()
+    };
+    if left() < 0.5 {
+        return Ok(None);
+    }
+    let phase = |line: &str| progress(&format!("repair, vendor top-up: {line}"));
+    let (best, bound) = top_up(input, options, false, fixed, &left, &phase)?;
+    let Some((run, keys)) = best else {
+        return Ok(None);
+    };
+    let mut report = previous.report.clone();
+    report.phases.push(Phase {
+        name: "repair".into(),
+        seconds: started.elapsed().as_secs_f64(),
+        objective: Some(run.objective),
+        bound,
+    });
+    report.objective = run.objective;
+    report.seconds += started.elapsed().as_secs_f64();
+    Ok(Some(solved(
+        options,
+        run,
+        keys,
+        report,
+        Some(fixed.clone()),
+        left(),
+    )))
+}
+
+/// Reads a run's answer back through its keys.
+fn solved(
+    options: &Options,
+    best: Run,
+    keys: Keys,
+    mut report: SolveReport,
+    fixed: Option<model::Relaxed>,
+    left: f64,
+) -> Solved {
     let gap_of = |objective: f64, bound: f64| {
         if objective.abs() < 1e-9 {
             0.0
@@ -361,18 +470,12 @@ pub fn solve(
             (objective - bound) / objective.abs()
         }
     };
-    let Some((best, keys)) = best else {
-        return Err(RosterError::Solver(format!(
-            "no roster was found within the time limit of {} s; raise --time-limit",
-            options.time_limit_seconds
-        )));
-    };
-    let gap = gap_of(best.objective, lower_bound);
+    let gap = gap_of(best.objective, report.lower_bound);
     let status = if gap <= 1e-6 {
         SolveStatus::Optimal
     } else if gap <= options.relative_gap {
         SolveStatus::GapReached
-    } else if started.elapsed().as_secs_f64() >= 0.95 * options.time_limit_seconds {
+    } else if left <= 0.05 * options.time_limit_seconds {
         SolveStatus::TimeLimit
     } else {
         SolveStatus::GapAboveTarget
@@ -426,24 +529,17 @@ pub fn solve(
             })
         })
         .collect();
-    Ok(Some(Solved {
-        report: SolveReport {
-            status,
-            objective: best.objective,
-            lower_bound,
-            seconds: started.elapsed().as_secs_f64(),
-            columns,
-            integer_columns,
-            rows,
-            phases,
-        },
+    report.status = status;
+    Solved {
+        report,
         shift_counts,
         break_values,
         blocks,
         row_activity: best.rows,
         columns: values,
         keys,
-    }))
+        fixed,
+    }
 }
 
 #[cfg(test)]

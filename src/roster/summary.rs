@@ -3,7 +3,7 @@
 //! the CLI, the report and the API — every reader gets the same fields, checked by the compiler.
 
 use super::assign::Unassigned;
-use super::evaluate::{DayService, Split, Violation};
+use super::evaluate::{DayService, IdleHours, Split, Violation};
 use super::{Mode, Roster, SolveStatus};
 use crate::scenario::Scenario;
 use chrono::NaiveDate;
@@ -68,6 +68,8 @@ pub struct SolverSummary {
     pub integer_columns: usize,
     pub rows: usize,
     pub phases: Vec<super::Phase>,
+    /// Rounds of vendor heads bought again for channel-days the projection found short.
+    pub repair_rounds: u32,
 }
 
 /// One channel on one local day.
@@ -78,8 +80,19 @@ pub struct DaySummary {
     pub volume: f64,
     pub projected_service_level: Option<f64>,
     pub projected_abandon_rate: Option<f64>,
+    /// Busy agent time over agent time, over the intervals with contacts.
+    pub projected_occupancy: Option<f64>,
+    /// The target share.
     pub target: f64,
-    /// Whether the projected service level reaches the target (`None`: no contacts to judge).
+    pub max_abandon: Option<f64>,
+    pub max_occupancy: Option<f64>,
+    /// Whether the projected service level reaches the target share.
+    pub meets_service_level: Option<bool>,
+    /// Whether projected abandonment stays within `max_abandon` (`None` without a cap).
+    pub meets_abandon: Option<bool>,
+    /// Whether projected occupancy stays within `max_occupancy` (`None` without a cap).
+    pub meets_occupancy: Option<bool>,
+    /// Whether every part of the target holds (`None`: no contacts to judge).
     pub meets_target: Option<bool>,
     pub core_hours: f64,
     pub elastic_hours: f64,
@@ -93,8 +106,14 @@ impl DaySummary {
             volume: round(d.volume, 1),
             projected_service_level: d.projected_service_level.map(|v| round(v, 4)),
             projected_abandon_rate: d.projected_abandon_rate.map(|v| round(v, 4)),
+            projected_occupancy: d.projected_occupancy.map(|v| round(v, 4)),
             target: d.target,
-            meets_target: d.projected_service_level.map(|v| v + 1e-9 >= d.target),
+            max_abandon: d.max_abandon,
+            max_occupancy: d.max_occupancy,
+            meets_service_level: d.meets_service_level(),
+            meets_abandon: d.meets_abandon(),
+            meets_occupancy: d.meets_occupancy(),
+            meets_target: d.meets_target(),
             core_hours: round(d.core_hours, 2),
             elastic_hours: round(d.elastic_hours, 2),
         }
@@ -127,6 +146,8 @@ pub struct RosterSummary {
     pub vendor_blocks: usize,
     pub unassigned_shifts: Vec<Unassigned>,
     pub rule_violations: Vec<Violation>,
+    /// Per channel, paid hours while it is closed (idle), and whose.
+    pub idle_paid_hours: Vec<IdleHours>,
     pub service: Vec<DaySummary>,
 }
 
@@ -164,12 +185,23 @@ impl RosterSummary {
                 integer_columns: roster.solve.integer_columns,
                 rows: roster.solve.rows,
                 phases: roster.solve.phases.clone(),
+                repair_rounds: roster.solve.repair_rounds,
             },
             shifts: roster.shifts.len(),
             agents_rostered: agents_rostered(roster),
             vendor_blocks: roster.blocks.len(),
             unassigned_shifts: roster.unassigned.clone(),
             rule_violations: e.violations.clone(),
+            idle_paid_hours: e
+                .idle
+                .iter()
+                .map(|d| IdleHours {
+                    channel: d.channel.clone(),
+                    core_hours: round(d.core_hours, 2),
+                    vendor_hours: round(d.vendor_hours, 2),
+                    who: d.who.clone(),
+                })
+                .collect(),
             service: e.days.iter().map(DaySummary::from_day).collect(),
         }
     }

@@ -643,6 +643,20 @@ service_target = { answered_within_hours = 24, share = 0.95 }
         );
         // Every error points at a line of the file.
         assert!(e.starts_with("t.toml:"), "{e}");
+        // Two breaks in one 30-minute window cannot both be taken without overlapping.
+        let e = error_for(&SAMPLE.replace(
+            r#"{ minutes = 15, paid = true, after = "01:30", before = "03:00" },"#,
+            r#"{ minutes = 30, paid = true, after = "03:30", before = "04:00" },"#,
+        ).replace(
+            r#"{ minutes = 30, paid = false, after = "03:30", before = "05:30" },  # lunch"#,
+            r#"{ minutes = 30, paid = false, after = "03:30", before = "04:00" },  # lunch"#,
+        ));
+        assert!(
+            e.starts_with("t.toml:")
+                && e.contains("shift_templates[early].breaks")
+                && e.contains("without overlapping"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -56,6 +56,26 @@ impl ShiftTemplate {
         (self.earliest_start..=self.latest_start).step_by(self.start_step_minutes as usize)
     }
 
+    /// Per break rule, the first and last minute after the shift start its break may begin at, such
+    /// that breaks placed anywhere in their ranges never overlap: where two windows overlap, the
+    /// shared part is split between them. `None` when the breaks cannot all fit without overlapping.
+    pub fn break_placements(&self) -> Option<Vec<(u32, u32)>> {
+        let n = self.breaks.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&r| (self.breaks[r].after, self.breaks[r].before));
+        if let Some(p) = placements_in_order(&self.breaks, &order) {
+            return Some(p);
+        }
+        // Nested windows may need another order; templates have a handful of breaks at most.
+        let mut found = None;
+        permutations(&mut order, 0, &mut |o| {
+            if found.is_none() {
+                found = placements_in_order(&self.breaks, o);
+            }
+        });
+        found
+    }
+
     /// Paid minutes: the length less unpaid breaks.
     pub fn paid_minutes(&self) -> u32 {
         self.length_minutes
@@ -77,6 +97,60 @@ pub struct BreakRule {
     pub after: u32,
     /// … and ends no later than this many minutes after it.
     pub before: u32,
+}
+
+/// Break ranges when the breaks are taken in `order`: earliest starts forward, latest starts
+/// backward, then a boundary between neighbours in the middle of their overlap.
+fn placements_in_order(rules: &[BreakRule], order: &[usize]) -> Option<Vec<(u32, u32)>> {
+    let n = order.len();
+    let rule = |i: usize| rules[order[i]];
+    let mut earliest = vec![0u32; n];
+    for i in 0..n {
+        earliest[i] = if i == 0 {
+            rule(0).after
+        } else {
+            rule(i).after.max(earliest[i - 1] + rule(i - 1).minutes)
+        };
+    }
+    let mut latest = vec![0u32; n];
+    for i in (0..n).rev() {
+        let own = rule(i).before.checked_sub(rule(i).minutes)?;
+        latest[i] = if i + 1 == n {
+            own
+        } else {
+            own.min(latest[i + 1].checked_sub(rule(i).minutes)?)
+        };
+        if earliest[i] > latest[i] {
+            return None;
+        }
+    }
+    let mut out = vec![(0, 0); rules.len()];
+    let mut boundary = 0;
+    for i in 0..n {
+        let lo = rule(i).after.max(boundary);
+        let hi = if i + 1 == n {
+            latest[i]
+        } else {
+            let middle = (rule(i).before + rule(i + 1).after) / 2;
+            boundary = middle.clamp(lo + rule(i).minutes, latest[i + 1]);
+            latest[i].min(boundary - rule(i).minutes)
+        };
+        out[order[i]] = (lo, hi);
+    }
+    Some(out)
+}
+
+/// Calls `f` with every ordering of `items[k..]` after `items[..k]`.
+fn permutations(items: &mut [usize], k: usize, f: &mut dyn FnMut(&[usize])) {
+    if k + 1 >= items.len() {
+        f(items);
+        return;
+    }
+    for i in k..items.len() {
+        items.swap(k, i);
+        permutations(items, k + 1, f);
+        items.swap(k, i);
+    }
 }
 
 /// Contract limits of a core agent.
@@ -128,14 +202,32 @@ impl Agent {
     /// midnight).
     pub fn available(&self, day: NaiveDate, from: u32, to: u32) -> bool {
         use chrono::Datelike;
-        self.unavailable.iter().all(|u| match u {
-            Unavailable::Dates(dates) => !dates.contains(&day),
-            Unavailable::Weekly {
-                weekdays,
-                from: f,
-                to: t,
-            } => !weekdays.contains(&day.weekday()) || to <= *f || from >= *t,
-        })
+        const DAY: u32 = 24 * 60;
+        // Every calendar day the span touches, with the part of the span on it in that day's minutes.
+        let mut offset = 0;
+        let mut date = day;
+        while offset < to.max(from + 1) {
+            let (lo, hi) = (from.saturating_sub(offset), (to - offset.min(to)).min(DAY));
+            if lo < DAY && hi > lo {
+                let free = self.unavailable.iter().all(|u| match u {
+                    Unavailable::Dates(dates) => !dates.contains(&date),
+                    Unavailable::Weekly {
+                        weekdays,
+                        from: f,
+                        to: t,
+                    } => !weekdays.contains(&date.weekday()) || hi <= *f || lo >= *t,
+                });
+                if !free {
+                    return false;
+                }
+            }
+            offset += DAY;
+            match date.succ_opt() {
+                Some(next) => date = next,
+                None => return false,
+            }
+        }
+        true
     }
 }
 
@@ -278,6 +370,15 @@ pub(super) fn shift_template(
         return Err(field_error(
             "breaks",
             "breaks take more than half of the shift",
+        ));
+    }
+    if template.breaks.len() > 6 {
+        return Err(field_error("breaks", "a template has at most 6 breaks"));
+    }
+    if template.break_placements().is_none() {
+        return Err(field_error(
+            "breaks",
+            "the breaks cannot all be placed in their windows without overlapping; widen a window or shorten a break",
         ));
     }
     Ok(template)
@@ -550,4 +651,133 @@ pub(super) fn vendor(
         fixed_cost_per_block: raw.fixed_cost_per_block,
         notice_hours: raw.notice_hours,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(unavailable: Vec<Unavailable>) -> Agent {
+        Agent {
+            id: "a".into(),
+            name: "A".into(),
+            group: "g".into(),
+            channels: vec![0],
+            templates: vec![0],
+            cost_per_hour: 20.0,
+            contract: Contract {
+                min_hours_week: 0.0,
+                max_hours_week: 40.0,
+                max_shifts_week: 5,
+                max_consecutive_days: 5,
+                min_rest_hours: 11.0,
+            },
+            overtime: None,
+            unavailable,
+        }
+    }
+
+    fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    fn template(breaks: &[(u32, bool, u32, u32)]) -> ShiftTemplate {
+        ShiftTemplate {
+            id: "t".into(),
+            length_minutes: 510,
+            earliest_start: 480,
+            latest_start: 480,
+            start_step_minutes: 30,
+            channels: vec![0],
+            breaks: breaks
+                .iter()
+                .map(|&(minutes, paid, after, before)| BreakRule {
+                    minutes,
+                    paid,
+                    after,
+                    before,
+                })
+                .collect(),
+        }
+    }
+
+    /// Every combination of starts in the ranges, on a 15-minute step, never overlaps.
+    fn never_overlap(t: &ShiftTemplate) -> bool {
+        let ranges = t.break_placements().unwrap();
+        let mut picks = vec![vec![]];
+        for (r, &(lo, hi)) in ranges.iter().enumerate() {
+            assert!(lo >= t.breaks[r].after && hi + t.breaks[r].minutes <= t.breaks[r].before);
+            picks = picks
+                .into_iter()
+                .flat_map(|p: Vec<(u32, u32)>| {
+                    (lo..=hi).step_by(15).map(move |s| {
+                        let mut q = p.clone();
+                        q.push((s, s + t.breaks[r].minutes));
+                        q
+                    })
+                })
+                .collect();
+        }
+        picks.iter().all(|p| {
+            p.iter()
+                .enumerate()
+                .all(|(i, a)| p[i + 1..].iter().all(|b| a.1 <= b.0 || b.1 <= a.0))
+        })
+    }
+
+    #[test]
+    fn breaks_of_one_shift_never_overlap() {
+        // The same window twice: split in the middle.
+        let same = template(&[(30, false, 750 - 480, 780 - 480), (30, true, 270, 300)]);
+        assert!(same.break_placements().is_none());
+        let shared = template(&[(30, false, 210, 330), (15, true, 210, 330)]);
+        assert!(never_overlap(&shared));
+        // Windows that do not overlap are left as they are.
+        let apart = template(&[
+            (15, true, 90, 150),
+            (30, false, 210, 330),
+            (15, true, 360, 450),
+        ]);
+        assert_eq!(
+            apart.break_placements().unwrap(),
+            vec![(90, 135), (210, 300), (360, 435)]
+        );
+        // A short break nested inside a long break's window.
+        let nested = template(&[(60, false, 60, 400), (15, true, 120, 150)]);
+        assert!(never_overlap(&nested));
+        let crowded = template(&[(60, false, 100, 200), (60, false, 100, 200)]);
+        assert!(crowded.break_placements().is_none());
+    }
+
+    #[test]
+    fn a_night_shift_is_checked_on_every_day_it_touches() {
+        // Friday 13 November 17:30 to Saturday 02:00.
+        let (from, to) = (17 * 60 + 30, 26 * 60);
+        let saturday_morning = agent(vec![Unavailable::Weekly {
+            weekdays: vec![Weekday::Sat],
+            from: 0,
+            to: 12 * 60,
+        }]);
+        assert!(!saturday_morning.available(date(13), from, to));
+        assert!(saturday_morning.available(date(13), from, 24 * 60));
+        assert!(saturday_morning.available(date(14), 12 * 60, 20 * 60));
+        let saturday_date = agent(vec![Unavailable::Dates(vec![date(14)])]);
+        assert!(!saturday_date.available(date(13), from, to));
+        assert!(saturday_date.available(date(13), from, 24 * 60));
+        let friday_evening = agent(vec![Unavailable::Weekly {
+            weekdays: vec![Weekday::Fri],
+            from: 23 * 60,
+            to: 24 * 60,
+        }]);
+        assert!(!friday_evening.available(date(13), from, to));
+        assert!(friday_evening.available(date(14), 22 * 60 + 30, 31 * 60));
+        // A window ending where the shift begins on the next day does not touch it.
+        let saturday_early = agent(vec![Unavailable::Weekly {
+            weekdays: vec![Weekday::Sat],
+            from: 0,
+            to: 2 * 60,
+        }]);
+        assert!(!saturday_early.available(date(13), from, to));
+        assert!(saturday_early.available(date(13), from, 24 * 60));
+    }
 }
