@@ -64,6 +64,50 @@ pub fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     }
 }
 
+/// A wall-clock time of a local day as the time zone has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WallClock {
+    /// The time happens once.
+    Exact(DateTime<Utc>),
+    /// Clocks went back over it: it happens twice; the earlier instant.
+    Repeated(DateTime<Utc>),
+    /// Clocks went forward over it: it never happens; the instant the clocks jumped to.
+    Skipped(DateTime<Utc>),
+}
+
+impl WallClock {
+    /// `minute` minutes of clock time after midnight of `date` (past 24:00 for the next days).
+    pub fn at(tz: Tz, date: NaiveDate, minute: u32) -> WallClock {
+        let naive = date.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minute));
+        match tz.from_local_datetime(&naive) {
+            chrono::LocalResult::Single(t) => WallClock::Exact(t.with_timezone(&Utc)),
+            chrono::LocalResult::Ambiguous(first, _) => {
+                WallClock::Repeated(first.with_timezone(&Utc))
+            }
+            chrono::LocalResult::None => WallClock::Skipped(
+                (1..=180)
+                    .find_map(|m| {
+                        tz.from_local_datetime(&(naive + Duration::minutes(m)))
+                            .earliest()
+                    })
+                    .expect("a daylight-saving gap is shorter than three hours")
+                    .with_timezone(&Utc),
+            ),
+        }
+    }
+
+    /// The instant: the earlier of a repeated time, the end of the jump for a skipped one.
+    pub fn instant(self) -> DateTime<Utc> {
+        match self {
+            WallClock::Exact(t) | WallClock::Repeated(t) | WallClock::Skipped(t) => t,
+        }
+    }
+
+    pub fn is_exact(self) -> bool {
+        matches!(self, WallClock::Exact(_))
+    }
+}
+
 impl TimeGrid {
     /// Intervals from local midnight of `first_day` to local midnight after `last_day` (inclusive).
     pub fn new(tz: Tz, first_day: NaiveDate, last_day: NaiveDate, length: IntervalLength) -> Self {

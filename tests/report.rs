@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::Command;
+mod checker;
 
 const SCENARIO: &str = "tests/data/roster-small.toml";
 const MORE_CORE: &str = "tests/data/roster-small-more-core.toml";
@@ -37,6 +38,15 @@ fn plan(dir: &Path, extra: &[&str]) -> String {
         "plan failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // With --compare the plans are in a/ and b/.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    match extra.iter().position(|a| *a == "--compare") {
+        Some(k) => {
+            checker::assert_roster_holds(&root.join(SCENARIO), &out.join("a"));
+            checker::assert_roster_holds(&root.join(extra[k + 1]), &out.join("b"));
+        }
+        None => checker::assert_roster_holds(&root.join(SCENARIO), &out),
+    }
     String::from_utf8(o.stdout).expect("UTF-8")
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+mod checker;
 mod common;
 use common::{ok, peakplan};
 
@@ -25,6 +26,7 @@ fn schedule(out: &Path, mode: &str) -> serde_json::Value {
         out.to_str().expect("UTF-8 path"),
         "--json",
     ]);
+    checker::assert_roster_holds(&Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO), out);
     serde_json::from_str(&text).expect("summary JSON")
 }
 
@@ -379,13 +381,18 @@ fn schedule_variant(dir: &Path, replacements: &[(&str, &str)]) -> serde_json::Va
 
 /// Runs `schedule` on a scenario file with the small forecast; returns summary.json.
 fn schedule_file(scenario: &Path, mode: &str, out: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ok(&[
+    let forecast = Path::new(env!("CARGO_MANIFEST_DIR")).join(FORECAST);
+    schedule_with(scenario, &forecast, mode, out)
+}
+
+/// Runs `schedule` and the independent checker on its outputs; returns summary.json.
+fn schedule_with(scenario: &Path, forecast: &Path, mode: &str, out: &Path) -> String {
+    let summary = ok(&[
         "schedule",
         "--scenario",
         scenario.to_str().unwrap(),
         "--forecast",
-        root.join(FORECAST).to_str().unwrap(),
+        forecast.to_str().unwrap(),
         "--mode",
         mode,
         "--time-limit",
@@ -393,7 +400,9 @@ fn schedule_file(scenario: &Path, mode: &str, out: &Path) -> String {
         "--out",
         out.to_str().unwrap(),
         "--json",
-    ])
+    ]);
+    checker::assert_roster_holds(scenario, out);
+    summary
 }
 
 #[test]
@@ -490,4 +499,118 @@ fn no_paid_time_on_a_closed_channel_where_open_hours_would_do() {
             assert!(&f[5][11..16] <= "20:00", "{line}");
         }
     }
+}
+
+/// A forecast for the edge scenario: every 15 minutes from local midnight of the first day to
+/// local midnight after the last, as instants (the 25-hour day has 100 intervals).
+fn edge_forecast(path: &Path) {
+    use chrono::{NaiveDate, TimeZone};
+    let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let at = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+            .unwrap()
+    };
+    let mut t = at(NaiveDate::from_ymd_opt(2026, 10, 23).unwrap());
+    let end = at(NaiveDate::from_ymd_opt(2026, 10, 27).unwrap());
+    let mut text = String::from("timestamp,channel,volume,aht_seconds\n");
+    while t < end {
+        let local = t.with_timezone(&tz);
+        let hour = chrono::Timelike::hour(&local);
+        // Busy days, quiet nights, enough to need the vendors.
+        let voice = if (8..20).contains(&hour) { 75.0 } else { 12.0 };
+        let email = if (8..18).contains(&hour) { 20.0 } else { 0.0 };
+        text.push_str(&format!("{},voice,{voice},300\n", t.to_rfc3339()));
+        text.push_str(&format!("{},email,{email},420\n", t.to_rfc3339()));
+        t += chrono::Duration::minutes(15);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn edge_cases_hold_under_the_independent_checker() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("tests/data/roster-edges.toml");
+    let forecast = dir.path().join("forecast.csv");
+    edge_forecast(&forecast);
+    for mode in ["service", "coverage"] {
+        let out = dir.path().join(mode);
+        let text = schedule_with(&scenario, &forecast, mode, &out);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(v["gap"].as_f64().unwrap() >= -1e-9, "{v}");
+        let roster = std::fs::read_to_string(out.join("roster.csv")).unwrap();
+        // Night shifts are used, and none starts on a Friday for the Saturday-morning group.
+        assert!(roster.contains(",night,"), "{roster}");
+        for line in roster.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            assert!(
+                !(f[2] == "night" && f[3] == "2026-10-23" && f[7] == "night"),
+                "a Friday night shift runs into the Saturday morning the group is away: {line}"
+            );
+        }
+        // The checker sees a day-group shift moved onto 25 October, a date the group is away.
+        let moved = dir.path().join(format!("{mode}-moved"));
+        std::fs::create_dir_all(&moved).unwrap();
+        for file in std::fs::read_dir(&out).unwrap() {
+            let file = file.unwrap().path();
+            std::fs::copy(&file, moved.join(file.file_name().unwrap())).unwrap();
+        }
+        let line = roster
+            .lines()
+            .find(|l| l.starts_with("day-") && l.contains(",2026-10-24,"))
+            .expect("a day-group shift on 24 October");
+        std::fs::write(
+            moved.join("roster.csv"),
+            roster.replace(line, &line.replace("2026-10-24", "2026-10-25")),
+        )
+        .unwrap();
+        let found = checker::problems(&scenario, &moved);
+        assert!(found.iter().any(|p| p.contains("unavailable")), "{found:?}");
+        // The vendor with 72 h notice from 21 October has nothing before 24 October.
+        let late = std::fs::read_to_string(out.join("vendor_late-notice.csv")).unwrap();
+        assert!(!late.contains("\n2026-10-23,"), "{late}");
+        // The 25-hour day: 100 intervals per channel in coverage.csv.
+        let coverage = std::fs::read_to_string(out.join("coverage.csv")).unwrap();
+        let on_sunday = coverage
+            .lines()
+            .filter(|l| l.starts_with("2026-10-25T") && l.contains(",voice,"))
+            .count();
+        assert_eq!(on_sunday, 100);
+    }
+}
+
+#[test]
+fn the_checker_catches_a_broken_roster() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    schedule(out, "service");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
+    let roster = std::fs::read_to_string(out.join("roster.csv")).unwrap();
+    let mut lines: Vec<String> = roster.lines().map(str::to_string).collect();
+    // An early shift whose two breaks are put on top of each other.
+    let i = lines
+        .iter()
+        .position(|l| l.split(',').nth(7) == Some("early"))
+        .expect("an early shift");
+    let mut f: Vec<String> = lines[i].split(',').map(str::to_string).collect();
+    let start = &f[4][11..16];
+    let at = |m: i64| {
+        let t = start[..2].parse::<i64>().unwrap() * 60 + start[3..].parse::<i64>().unwrap() + m;
+        format!("{:02}:{:02}", t / 60, t % 60)
+    };
+    f[9] = format!(
+        "{}-{} unpaid; {}-{} paid",
+        at(210),
+        at(240),
+        at(210),
+        at(225)
+    );
+    lines[i] = f.join(",");
+    std::fs::write(out.join("roster.csv"), lines.join("\n") + "\n").unwrap();
+    let found = checker::problems(&scenario, out);
+    assert!(
+        found.iter().any(|p| p.contains("breaks overlap")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|p| p.starts_with("coverage")), "{found:?}");
 }

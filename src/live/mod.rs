@@ -20,7 +20,7 @@ use crate::queueing::backlog;
 use crate::roster::Roster;
 use crate::scenario::{ChannelKind, Scenario, ServiceTarget};
 use crate::staffing::Requirements;
-use crate::time_grid::{TimeGrid, local_midnight};
+use crate::time_grid::{TimeGrid, WallClock, local_midnight};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -154,9 +154,9 @@ pub struct LivePlan {
 }
 
 /// A time, given as local clock minutes after midnight of `date` (past 24:00 for the next day), as
-/// an instant: elapsed minutes from local midnight, as the roster counts them on DST days.
+/// an instant: the wall-clock time the agents are told, in the scenario's time zone.
 pub fn instant(tz: Tz, date: NaiveDate, minute: u32) -> DateTime<Utc> {
-    local_midnight(tz, date) + Duration::minutes(i64::from(minute))
+    WallClock::at(tz, date, minute).instant()
 }
 
 impl LivePlan {

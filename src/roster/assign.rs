@@ -267,12 +267,11 @@ fn assign_ranked(input: &Input, solved: &Solved, rank: &[usize]) -> (Assigned, u
         .collect();
     let placed_of = |q: &Pending| {
         let sl = &keys.slots[q.slot];
-        let start = sl.day as i64 * 1440 + i64::from(sl.start);
         Placed {
             day: sl.day,
             week: week_of[sl.day],
-            start,
-            end: start + i64::from(s.shift_templates[sl.template].length_minutes),
+            start: sl.grid_start(input),
+            end: sl.grid_end(input),
             paid_hours: sl.paid_hours,
         }
     };
@@ -364,7 +363,7 @@ fn assign_ranked(input: &Input, solved: &Solved, rank: &[usize]) -> (Assigned, u
                 template: sl.template,
                 channel: sl.channel,
                 breaks,
-                paid_minutes: template.paid_minutes(),
+                paid_minutes: (sl.paid_hours * 60.0).round() as u32,
             }
         })
         .collect();

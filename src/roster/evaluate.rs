@@ -169,7 +169,7 @@ pub fn evaluate(
     };
     for sh in shifts {
         let from = grid_minute(input, sh.date, sh.start);
-        let presence = spread(input, from, from + i64::from(sh.end - sh.start));
+        let presence = spread(input, from, grid_minute(input, sh.date, sh.end));
         note_idle(
             sh.channel,
             &presence,
@@ -181,14 +181,14 @@ pub fn evaluate(
         }
         for &(at, minutes, _) in &sh.breaks {
             let b = grid_minute(input, sh.date, at);
-            for (i, f) in spread(input, b, b + i64::from(minutes)) {
+            for (i, f) in spread(input, b, grid_minute(input, sh.date, at + minutes)) {
                 core[sh.channel][i] -= f;
             }
         }
     }
     for b in blocks {
         let from = grid_minute(input, b.date, b.start);
-        let presence = spread(input, from, from + i64::from(b.end - b.start));
+        let presence = spread(input, from, grid_minute(input, b.date, b.end));
         note_idle(
             b.channel,
             &presence,
@@ -402,8 +402,8 @@ fn costs_and_rules(
             }
         }
         for w in mine.windows(2) {
-            let end = day_index(w[0].date) * 1440 + i64::from(w[0].end);
-            let start = day_index(w[1].date) * 1440 + i64::from(w[1].start);
+            let end = grid_minute(input, w[0].date, w[0].end);
+            let start = grid_minute(input, w[1].date, w[1].start);
             if w[0].date == w[1].date {
                 flag("one shift a day", format!("two shifts on {}", w[0].date));
             }
@@ -469,9 +469,14 @@ fn costs_and_rules(
     }
     for (v, vendor) in s.vendors.iter().enumerate() {
         let mine = blocks.iter().filter(|b| b.vendor == v);
+        // Hours as they pass: a block over a clock change is an hour longer or shorter.
         let h: f64 = mine
             .clone()
-            .map(|b| f64::from(b.heads) * f64::from(b.end - b.start) / 60.0)
+            .map(|b| {
+                let elapsed =
+                    grid_minute(input, b.date, b.end) - grid_minute(input, b.date, b.start);
+                f64::from(b.heads) * elapsed as f64 / 60.0
+            })
             .sum();
         let fixed = mine.count() as f64 * vendor.fixed_cost_per_block;
         hours.vendors.push((vendor.id.clone(), h));
@@ -511,7 +516,7 @@ fn vendor_rules(input: &Input, blocks: &[VendorBlock]) -> Vec<Violation> {
                 });
             }
             let line = heads.entry(b.channel).or_insert_with(|| vec![0; n]);
-            for (i, _) in spread(input, from, from + i64::from(b.end - b.start)) {
+            for (i, _) in spread(input, from, grid_minute(input, b.date, b.end)) {
                 line[i] += b.heads;
             }
         }

@@ -384,7 +384,7 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
         let (h, col) = cols.add(def, true);
         let idle = slots::idle_hours(input, block.channel, &block.presence);
         objective.add_mul(
-            vendor.cost_per_hour * f64::from(block.length) / 60.0 + prices.idle_per_hour * idle,
+            vendor.cost_per_hour * block.hours + prices.idle_per_hour * idle,
             h,
         );
         if vendor.fixed_cost_per_block > 0.0 {
@@ -527,20 +527,20 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
         }
         // Rest: no agent works both a shift of day d ending at or after T and one of day d + 1
         // starting before T + rest, for every end time T of day d.
+        // Times on the grid, as they pass: rest over a clock change is an hour longer or shorter.
         let rest = (contract.min_rest_hours * 60.0).round() as i64;
         for d in 0..day_count.saturating_sub(1) {
             let mut ends: Vec<i64> = mine
                 .iter()
                 .filter(|&&(k, _)| kept[k].day == d)
-                .map(|&(k, _)| i64::from(kept[k].end(input)))
+                .map(|&(k, _)| kept[k].grid_end(input))
                 .collect();
             ends.sort_unstable();
             ends.dedup();
             let mut last_pair = (usize::MAX, usize::MAX);
             for t in ends {
-                let late = |sl: &ShiftSlot| sl.day == d && i64::from(sl.end(input)) >= t;
-                let early =
-                    |sl: &ShiftSlot| sl.day == d + 1 && i64::from(sl.start) + 1440 < t + rest;
+                let late = |sl: &ShiftSlot| sl.day == d && sl.grid_end(input) >= t;
+                let early = |sl: &ShiftSlot| sl.day == d + 1 && sl.grid_start(input) < t + rest;
                 let pair = (
                     mine.iter().filter(|&&(k, _)| late(&kept[k])).count(),
                     mine.iter().filter(|&&(k, _)| early(&kept[k])).count(),
@@ -623,7 +623,10 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             // floor simply counts its (extrapolated) loss against the day.
             let (a, _) = cols.add(variable().max(r.volume), false);
             // The curve starts at the floor already.
-            let hull = thin(&curve.concave_envelope(), 2e-3 * r.volume.max(1.0));
+            // Thinning lowers the envelope by at most `tol`: each row is raised by it, so that it
+            // stays above the curve and the relaxation's bound stays a bound.
+            let tol = 2e-3 * r.volume.max(1.0);
+            let hull = thin(&curve.concave_envelope(), tol);
             if hull.len() == 1 {
                 let mut e = Expression::from(a);
                 e.add_mul(0.0, n);
@@ -635,7 +638,8 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
                 // a ≤ ans₀ + slope · (on_phone · n − agents₀)
                 let mut e = Expression::from(a);
                 e.add_mul(-slope * on_phone, n);
-                service_rows.push(e.leq(w[0].answered_in_time - slope * f64::from(w[0].agents)));
+                service_rows
+                    .push(e.leq(w[0].answered_in_time + tol - slope * f64::from(w[0].agents)));
             }
             let d = day_of[i].min(day_count - 1);
             daily[d].0.add_mul(1.0, a);
@@ -644,16 +648,15 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             // abandonment than the curve gives it.
             if target.max_abandon.is_some() {
                 let (ab, _) = cols.add(variable().min(0).max(r.volume), false);
-                let envelope = thin_by(&curve.abandon_envelope(), 1e-3 * r.volume.max(1.0), |p| {
-                    -p.abandoned
-                });
+                let tol = 1e-3 * r.volume.max(1.0);
+                let envelope = thin_by(&curve.abandon_envelope(), tol, |p| -p.abandoned);
                 for w in envelope.windows(2) {
                     let slope =
                         (w[1].abandoned - w[0].abandoned) / f64::from(w[1].agents - w[0].agents);
                     // ab ≥ ab₀ + slope · (on_phone · n − agents₀)
                     let mut e = Expression::from(ab);
                     e.add_mul(-slope * on_phone, n);
-                    service_rows.push(e.geq(w[0].abandoned - slope * f64::from(w[0].agents)));
+                    service_rows.push(e.geq(w[0].abandoned - tol - slope * f64::from(w[0].agents)));
                 }
                 abandoned[d].add_mul(1.0, ab);
             }

@@ -1,8 +1,8 @@
 //! Where shifts and vendor blocks can go: every candidate laid on the scenario's interval grid.
 
 use super::Input;
-use crate::time_grid::local_midnight;
-use chrono::{Duration, NaiveDate};
+use crate::time_grid::WallClock;
+use chrono::NaiveDate;
 
 /// Agents of one `[[agents]]` entry: same skills, contract and availability.
 #[derive(Debug, Clone)]
@@ -36,11 +36,17 @@ pub fn pools(input: &Input) -> Vec<Pool> {
 /// Share of each grid interval covered: `(interval, fraction)`.
 pub type Presence = Vec<(usize, f64)>;
 
-/// Minutes from the grid's first instant to `minute` after local midnight of `date`.
+/// Minutes from the grid's first instant to the wall-clock time `minute` minutes after midnight
+/// of `date` (see [`WallClock`] for the hours a clock change repeats or skips).
 pub fn grid_minute(input: &Input, date: NaiveDate, minute: u32) -> i64 {
-    let midnight = local_midnight(input.scenario.time_zone, date);
-    let at = midnight + Duration::minutes(i64::from(minute));
+    let at = WallClock::at(input.scenario.time_zone, date, minute).instant();
     (at - input.grid.start_of(0)).num_minutes()
+}
+
+/// Whether the wall-clock time happens exactly once (not inside an hour a clock change repeats or
+/// skips): shifts and blocks start and end only at such times.
+pub fn clock_exists(input: &Input, date: NaiveDate, minute: u32) -> bool {
+    WallClock::at(input.scenario.time_zone, date, minute).is_exact()
 }
 
 /// The intervals `[from, to)` (grid minutes) overlaps, with the share of each.
@@ -99,6 +105,16 @@ impl ShiftSlot {
     pub fn end(&self, input: &Input) -> u32 {
         self.start + input.scenario.shift_templates[self.template].length_minutes
     }
+
+    /// The start in grid minutes.
+    pub fn grid_start(&self, input: &Input) -> i64 {
+        grid_minute(input, self.date, self.start)
+    }
+
+    /// The end in grid minutes.
+    pub fn grid_end(&self, input: &Input) -> i64 {
+        grid_minute(input, self.date, self.end(input))
+    }
 }
 
 /// Breaks are placed on the interval grid (every 15 minutes at most): finer placement changes
@@ -119,8 +135,23 @@ pub fn shift_slots(input: &Input) -> Vec<ShiftSlot> {
             .expect("templates are checked at load for breaks that fit");
         for (d, &date) in days.iter().enumerate() {
             for start in template.starts() {
+                // On a clock-change day a shift starting or ending in the changed hour is not
+                // offered; one over the change lasts its clock length ± the change, paid as
+                // worked.
+                let end = start + template.length_minutes;
+                if !clock_exists(input, date, start) || !clock_exists(input, date, end) {
+                    continue;
+                }
                 let from = grid_minute(input, date, start);
-                let presence = spread(input, from, from + i64::from(template.length_minutes));
+                let to = grid_minute(input, date, end);
+                let presence = spread(input, from, to);
+                let unpaid: u32 = template
+                    .breaks
+                    .iter()
+                    .filter(|b| !b.paid)
+                    .map(|b| b.minutes)
+                    .sum();
+                let paid_hours = ((to - from) as f64 - f64::from(unpaid)) / 60.0;
                 let breaks: Vec<Vec<BreakOption>> = placements
                     .iter()
                     .zip(&template.breaks)
@@ -128,10 +159,11 @@ pub fn shift_slots(input: &Input) -> Vec<ShiftSlot> {
                         (b.0..=b.1)
                             .step_by(step)
                             .map(|offset| {
-                                let at = from + i64::from(offset);
+                                let at = grid_minute(input, date, start + offset);
+                                let until = grid_minute(input, date, start + offset + rule.minutes);
                                 BreakOption {
                                     offset,
-                                    removal: spread(input, at, at + i64::from(rule.minutes)),
+                                    removal: spread(input, at, until),
                                 }
                             })
                             .collect()
@@ -149,7 +181,7 @@ pub fn shift_slots(input: &Input) -> Vec<ShiftSlot> {
                         channel: c,
                         presence: presence.clone(),
                         breaks: breaks.clone(),
-                        paid_hours: f64::from(template.paid_minutes()) / 60.0,
+                        paid_hours,
                     });
                 }
             }
@@ -167,7 +199,10 @@ pub struct BlockSlot {
     pub day: usize,
     pub date: NaiveDate,
     pub start: u32,
+    /// Clock minutes from start to end.
     pub length: u32,
+    /// Hours from start to end as they pass (a clock change adds or takes one).
+    pub hours: f64,
     pub presence: Presence,
 }
 
@@ -200,11 +235,15 @@ pub fn block_slots(input: &Input) -> Vec<BlockSlot> {
             for (d, date) in s.horizon.days().enumerate() {
                 for start in (0..1440).step_by(vendor.start_step_minutes.max(1) as usize) {
                     let from = grid_minute(input, date, start);
-                    if from < earliest.saturating_add(notice) {
+                    if from < earliest.saturating_add(notice) || !clock_exists(input, date, start) {
                         continue;
                     }
                     for length in block_lengths(vendor.min_block_minutes) {
-                        let presence = spread(input, from, from + i64::from(length));
+                        if !clock_exists(input, date, start + length) {
+                            continue;
+                        }
+                        let to = grid_minute(input, date, start + length);
+                        let presence = spread(input, from, to);
                         let (Some(&(first, _)), Some(&(last, _))) =
                             (presence.first(), presence.last())
                         else {
@@ -221,6 +260,7 @@ pub fn block_slots(input: &Input) -> Vec<BlockSlot> {
                             date,
                             start,
                             length,
+                            hours: (to - from) as f64 / 60.0,
                             presence,
                         });
                     }

@@ -430,8 +430,17 @@ pub fn repair(
     if left() < 0.5 {
         return Ok(None);
     }
+    // Heads may only be added to the previous roster's: the repair asks more of a few days.
+    let mut fixed = fixed.clone();
+    fixed.heads = previous
+        .keys
+        .heads
+        .iter()
+        .map(|&(_, col)| previous.columns[col].round().max(0.0))
+        .collect();
+    fixed.heads_box = model::HeadsBox::UpToCap;
     let phase = |line: &str| progress(&format!("repair, vendor top-up: {line}"));
-    let (best, bound) = top_up(input, options, false, fixed, &left, &phase)?;
+    let (best, bound) = top_up(input, options, false, &fixed, &left, &phase)?;
     let Some((run, keys)) = best else {
         return Ok(None);
     };
