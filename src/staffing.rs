@@ -286,15 +286,7 @@ pub struct CurvePoint {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceCurve {
     pub points: Vec<CurvePoint>,
-    /// Below the first point, a few agent counts each with the figures of the next one sampled
-    /// (answered in time rises and abandonment falls with agents, so these bound the curve from
-    /// the right side between samples): what keeps the envelopes valid where the curve was not
-    /// computed.
-    pub bounds_below: Vec<CurvePoint>,
 }
-
-/// Samples below the first point of a curve that starts above 0.
-const SAMPLES_BELOW: u32 = 8;
 
 impl ServiceCurve {
     /// The curve for `from..=to` agents. An unstable queue (Erlang C at or below the load)
@@ -306,54 +298,24 @@ impl ServiceCurve {
         from: u32,
         to: u32,
     ) -> ServiceCurve {
-        // One pass over the agents (`queueing::sweep`), not a chain solved per point; below
-        // `from`, a few samples only.
-        let point = |n: u32, m: Option<QueueMetrics>| {
-            let (sl, ab, occupancy) = m.map_or((0.0, 1.0, 1.0), |m| {
-                (m.service_level, m.p_abandon, m.occupancy)
-            });
-            CurvePoint {
-                agents: n,
-                service_level: sl,
-                answered_in_time: volume * sl,
-                abandoned: volume * ab,
-                busy: occupancy * f64::from(n),
-            }
-        };
-        let samples: Vec<u32> = if from == 0 {
-            Vec::new()
-        } else {
-            let mut v: Vec<u32> = (0..SAMPLES_BELOW)
-                .map(|j| from * j / SAMPLES_BELOW)
-                .collect();
-            v.dedup();
-            v
-        };
-        let wanted: Vec<u32> = samples.iter().copied().chain(from..=to).collect();
-        let all: Vec<CurvePoint> = crate::queueing::sweep::sweep_at(queue, answer_within, &wanted)
+        // One pass over the agents (`queueing::sweep`), not a chain solved per point.
+        let points = crate::queueing::sweep::sweep(queue, answer_within, from, to)
             .into_iter()
-            .zip(&wanted)
-            .map(|(m, &n)| point(n, m.ok()))
-            .collect();
-        let (below, points) = all.split_at(samples.len());
-        let bounds_below = below
-            .iter()
-            .enumerate()
-            .map(|(j, p)| {
-                let next = below.get(j + 1).unwrap_or(&points[0]);
+            .zip(from..)
+            .map(|(m, n)| {
+                let (sl, ab, occupancy) = m.map_or((0.0, 1.0, 1.0), |m| {
+                    (m.service_level, m.p_abandon, m.occupancy)
+                });
                 CurvePoint {
-                    agents: p.agents,
-                    service_level: next.service_level,
-                    answered_in_time: next.answered_in_time,
-                    abandoned: next.abandoned,
-                    busy: next.busy,
+                    agents: n,
+                    service_level: sl,
+                    answered_in_time: volume * sl,
+                    abandoned: volume * ab,
+                    busy: occupancy * f64::from(n),
                 }
             })
             .collect();
-        ServiceCurve {
-            points: points.to_vec(),
-            bounds_below,
-        }
+        ServiceCurve { points }
     }
 
     /// The fewest agents of the curve whose service level reaches `level`; one past the curve's
@@ -371,22 +333,13 @@ impl ServiceCurve {
     /// The least concave majorant of the answered-in-time contacts: what a linear program may use
     /// as a concave piecewise-linear service function. Returns the points that stay on the hull.
     pub fn concave_envelope(&self) -> Vec<CurvePoint> {
-        hull(&self.with_bounds(), |p| p.answered_in_time)
-    }
-
-    /// The bounds below the curve, then the curve.
-    fn with_bounds(&self) -> Vec<CurvePoint> {
-        self.bounds_below
-            .iter()
-            .chain(&self.points)
-            .copied()
-            .collect()
+        hull(&self.points, |p| p.answered_in_time)
     }
 
     /// The greatest convex minorant of the abandoned contacts: a program bounding abandonment from
     /// below by its segments never asks more of a roster than the curve does.
     pub fn abandon_envelope(&self) -> Vec<CurvePoint> {
-        hull(&self.with_bounds(), |p| -p.abandoned)
+        hull(&self.points, |p| -p.abandoned)
     }
 }
 

@@ -470,6 +470,17 @@ fn meets_target_is_false_when_any_part_of_the_target_fails() {
         failed += usize::from(!every_part);
     }
     assert!(failed > 0, "the variant was meant to fall short: {v}");
+    // Each day below target says why: here both vendors sit at their cap of one head.
+    let shortfalls = v["shortfalls"].as_array().unwrap();
+    assert_eq!(shortfalls.len(), failed, "{v}");
+    for f in shortfalls {
+        let cause = f["cause"].as_str().unwrap();
+        assert!(
+            cause.contains("bpo-a is at its cap of 1 heads on voice"),
+            "{f}"
+        );
+        assert!(f["fix"].as_str().unwrap().contains("max_heads"), "{f}");
+    }
     // Short of capacity, the bound still holds for this roster: it is a bound on every roster.
     let bound = v["lower_bound"].as_f64().unwrap();
     let objective = v["objective"].as_f64().unwrap();
@@ -538,6 +549,24 @@ fn edge_cases_hold_under_the_independent_checker() {
         let text = schedule_with(&scenario, &forecast, mode, &out);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert!(v["gap"].as_f64().unwrap() >= -1e-9, "{v}");
+        // The first day is short, and the summary names the vendor notice that keeps help away.
+        let friday = v["shortfalls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["channel"] == "voice" && f["date"] == "2026-10-23")
+            .unwrap_or_else(|| panic!("no shortfall named for voice on 23 October: {v}"));
+        let cause = friday["cause"].as_str().unwrap();
+        assert!(
+            cause.contains(
+                "vendor late-notice's 72 h notice from 2026-10-21 excludes the whole day"
+            ),
+            "{friday}"
+        );
+        assert!(
+            cause.contains("vendor small is at its cap of 3"),
+            "{friday}"
+        );
         let roster = std::fs::read_to_string(out.join("roster.csv")).unwrap();
         // Night shifts are used, and none starts on a Friday for the Saturday-morning group.
         assert!(roster.contains(",night,"), "{roster}");

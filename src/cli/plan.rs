@@ -281,6 +281,7 @@ pub fn print_plan(p: &Plan) {
         ]);
     }
     println!("{t}");
+    super::schedule::print_shortfalls(&sum.shortfalls);
     let mut c = table::new(&["cost", "amount", "paid hours"]);
     for (name, amount) in sum.cost.items() {
         c.add_row(vec![

@@ -39,6 +39,24 @@ pub struct ScheduleArgs {
     pub json: bool,
 }
 
+/// One line per channel-day below its target: what fails, why, and the fix.
+pub fn print_shortfalls(shortfalls: &[crate::roster::shortfall::Shortfall]) {
+    if shortfalls.is_empty() {
+        return;
+    }
+    println!("{} channel-day(s) below target:", shortfalls.len());
+    for f in shortfalls {
+        println!(
+            "  {} {} ({}): {}. Fix: {}.",
+            f.channel,
+            f.date,
+            f.missed.join(", "),
+            f.cause,
+            f.fix
+        );
+    }
+}
+
 pub fn print_summary(run: &Plan) {
     let r = &run.roster;
     let e = &r.evaluation;
@@ -85,6 +103,7 @@ pub fn print_summary(run: &Plan) {
         ]);
     }
     println!("{t}");
+    print_shortfalls(&r.shortfalls);
     let mut rows = vec![
         (
             "core".to_string(),

@@ -546,25 +546,14 @@ pub fn sweep(
     from: u32,
     to: u32,
 ) -> Vec<Result<QueueMetrics, QueueError>> {
-    sweep_at(queue, within, &(from..=to).collect::<Vec<_>>())
-}
-
-/// As [`sweep`], at the given agent counts (ascending) only: one pass up to the last.
-pub fn sweep_at(
-    queue: &Queue,
-    within: Seconds,
-    agents: &[u32],
-) -> Vec<Result<QueueMetrics, QueueError>> {
     match queue.model() {
-        QueueModel::ErlangC => agents
-            .iter()
-            .map(|&n| super::erlang::erlang_c(queue, n, within))
+        QueueModel::ErlangC => (from..=to)
+            .map(|n| super::erlang::erlang_c(queue, n, within))
             .collect(),
         _ => {
-            let mut s = Sweep::new(queue, agents.first().copied().unwrap_or(0));
-            agents
-                .iter()
-                .map(|&n| s.metrics_with(n, within, false))
+            let mut s = Sweep::new(queue, from);
+            (from..=to)
+                .map(|n| s.metrics_with(n, within, false))
                 .collect()
         }
     }

@@ -31,6 +31,7 @@ pub mod assign;
 pub mod evaluate;
 pub mod explain;
 pub mod model;
+pub mod shortfall;
 mod slots;
 pub mod solve;
 pub mod summary;
@@ -242,6 +243,8 @@ pub struct Roster {
     pub unassigned: Vec<assign::Unassigned>,
     pub solve: SolveReport,
     pub evaluation: Evaluation,
+    /// Every channel-day below its target, with the cause and the fix.
+    pub shortfalls: Vec<shortfall::Shortfall>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -351,8 +354,10 @@ pub fn schedule(
             evaluation = candidate;
         }
     }
+    let shortfalls = shortfall::explain(input, &evaluation, &assigned.shifts, &solved.blocks);
     Ok(Roster {
         mode: options.mode,
+        shortfalls,
         shifts: assigned.shifts,
         blocks: solved.blocks.clone(),
         unassigned: assigned.unassigned,

@@ -597,11 +597,18 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
             if r.volume <= 0.0 {
                 continue;
             }
-            let Some(curve) =
+            // The relaxation, whose optimum is the reported lower bound, takes the curve from no
+            // agents up: its envelope lies above the curve everywhere, so the bound holds for
+            // rosters below their floors too. The rounding programs take it from the floor up,
+            // where rosters are held by the floor's price: tighter, and true above the floor.
+            let curve = if around.is_none() {
+                input.requirements.service_curve(s, c, i)
+            } else {
                 input
                     .requirements
                     .service_curve_above(s, c, i, options.interval_floor)
-            else {
+            };
+            let Some(curve) = curve else {
                 continue;
             };
             let on_phone = 1.0 - r.shrinkage;
@@ -617,12 +624,8 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
                 e.add_mul(1.0, short);
                 service_rows.push(e.geq(f64::from(floor_agents) / on_phone));
             }
-            // Answered in time, under the concave envelope of the curve from the floor up: below
-            // the floor the queue is barely stable and its curve convex, and the floor's priced
-            // shortfall already stands for that region. `a` is free below, so an interval under its
-            // floor simply counts its (extrapolated) loss against the day.
+            // Answered in time, under the concave envelope of the curve.
             let (a, _) = cols.add(variable().max(r.volume), false);
-            // The curve starts at the floor already.
             // Thinning lowers the envelope by at most `tol`: each row is raised by it, so that it
             // stays above the curve and the relaxation's bound stays a bound.
             let tol = 2e-3 * r.volume.max(1.0);

@@ -148,6 +148,8 @@ pub struct RosterSummary {
     pub rule_violations: Vec<Violation>,
     /// Per channel, paid hours while it is closed (idle), and whose.
     pub idle_paid_hours: Vec<IdleHours>,
+    /// Every channel-day below its target: which parts, the cause and the fix.
+    pub shortfalls: Vec<super::shortfall::Shortfall>,
     pub service: Vec<DaySummary>,
 }
 
@@ -202,6 +204,7 @@ impl RosterSummary {
                     who: d.who.clone(),
                 })
                 .collect(),
+            shortfalls: roster.shortfalls.clone(),
             service: e.days.iter().map(DaySummary::from_day).collect(),
         }
     }
