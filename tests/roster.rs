@@ -86,8 +86,13 @@ fn a_service_roster_keeps_every_rule_and_the_target() {
     assert!((0.0..0.05).contains(&gap), "gap {gap}");
     for day in v["service"].as_array().unwrap() {
         if day["volume"].as_f64().unwrap() > 0.0 {
+            let target = day["target"].as_f64().unwrap();
             let sl = day["projected_service_level"].as_f64().unwrap();
-            assert!(sl + 1e-9 >= day["target"].as_f64().unwrap(), "{day}");
+            assert!(sl + 1e-9 >= target, "{day}");
+            // The simulation check inside the solve holds the day too (no fixed margin).
+            let simulated = day["simulated_service_level"].as_f64().unwrap();
+            assert!(simulated + 5e-5 >= target, "{day}");
+            assert_eq!(day["meets_target"], true, "{day}");
         }
     }
 
@@ -305,6 +310,19 @@ fn a_clash_the_solver_finds_is_explained_too() {
     ] {
         assert!(err.contains(needle), "`{needle}` missing from:\n{err}");
     }
+    // Only the group and the rules the clash needs are named: the other groups are fine, and
+    // the email group's weekly shift and hour limits play no part.
+    for noise in [
+        "voice-0",
+        "blended",
+        "part-time",
+        "max_shifts_week",
+        "max_hours_week",
+        "min_rest_hours",
+    ] {
+        assert!(!err.contains(noise), "`{noise}` named in:\n{err}");
+    }
+    assert_eq!(err.matches("\n  - ").count(), 1, "{err}");
 }
 
 #[test]

@@ -48,9 +48,17 @@ pub struct RosterArgs {
     /// Service mode: the least service level any open interval may have.
     #[arg(long, default_value_t = roster::Options::default().interval_floor)]
     pub floor: f64,
-    /// Service mode: plan each day this share above the target, for rounding to whole agents.
+    /// Service mode: plan each day this share above the target, as a fixed cushion (0: the
+    /// simulation check repairs the days that fall short instead).
     #[arg(long, default_value_t = roster::Options::default().service_margin)]
     pub margin: f64,
+    /// Service mode: replications of the simulation check inside the solve (0: judge by the
+    /// stationary projection only).
+    #[arg(long, default_value_t = 20)]
+    pub check_replications: u32,
+    /// Seed of the simulation check inside the solve.
+    #[arg(long, default_value_t = 7)]
+    pub check_seed: u64,
 }
 
 impl RosterArgs {
@@ -64,6 +72,11 @@ impl RosterArgs {
             solver_log,
             deadline: None,
             tighten: Default::default(),
+            check: (self.check_replications > 0).then_some(crate::simulate::SimulationOptions {
+                replications: self.check_replications,
+                seed: self.check_seed,
+                handle_time: crate::simulate::HandleTime::Exponential,
+            }),
         }
     }
 }

@@ -72,11 +72,11 @@ pub struct Plan {
 pub enum PlanError {
     #[error("forecast: {0}")]
     Forecast(#[from] ForecastError),
-    #[error("{0}")]
+    #[error(transparent)]
     Volumes(#[from] VolumeError),
     #[error("staffing: {0}")]
     Staffing(#[from] StaffingError),
-    #[error("{0}")]
+    #[error(transparent)]
     Roster(#[from] RosterError),
     #[error("simulation: {0}")]
     Simulation(#[from] SimulationError),

@@ -4,16 +4,19 @@
 //! infeasible, and of those only the weekly minimum asks for work (the others cap it). Two steps:
 //! a direct check of each group's weekly minimum against what its availability, templates, shift
 //! limit and hour limit allow; then, when the solver still finds no roster (rest and consecutive
-//! days can combine against a minimum), the program is solved again with a priced slack on every
-//! minimum, and each minimum that needed slack is reported with the rules that were binding
-//! alongside it in that week.
+//! days can combine against a minimum), the contract rows alone are solved to optimality with a
+//! priced slack on every minimum, and each group that needs slack is reported with the rules a
+//! deletion filter proves the clash needs.
 
 use super::Input;
+use super::model::Scope;
 use super::model::{Rule, prorated_min, weeks};
 use super::slots::{self, Pool};
-use super::solve::Solved;
+use super::solve::{self, Proof};
+use super::{Options, RosterError};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One clash between contract rules.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -150,61 +153,102 @@ pub fn precheck(input: &Input) -> Vec<Conflict> {
     out
 }
 
-/// Reads the elastic program's answer: every weekly minimum that needed slack, with the rules of
-/// the same group that were binding in that week.
-pub fn from_slack(input: &Input, solved: &Solved) -> Vec<Conflict> {
+/// The clashes the solver proves: the contract rows alone (no demand, no vendors) are solved to
+/// optimality with a priced slack on every weekly minimum, so a minimum takes slack only where no
+/// roster can hold it. For each group that needs slack, a deletion filter over its rules — leave
+/// one rule out, solve the group's rows again, keep the rule out while they stay infeasible — leaves
+/// the rules each of which the clash needs: only those are named.
+pub fn proven(
+    input: &Input,
+    options: &Options,
+    seconds: f64,
+) -> Result<Vec<Conflict>, RosterError> {
+    let started = std::time::Instant::now();
+    let left = || (seconds - started.elapsed().as_secs_f64()).max(0.05);
+    let all = Scope {
+        contracts_only: true,
+        ..Scope::default()
+    };
+    let Proof::Solved { values, keys } = solve::prove(input, options, true, &all, left())? else {
+        return Ok(Vec::new());
+    };
     let s = input.scenario;
     let days: Vec<NaiveDate> = s.horizon.days().collect();
-    let keys = &solved.keys;
-    let week_list = weeks(input);
+    let mut named: BTreeMap<usize, Vec<Rule>> = BTreeMap::new();
     let mut out = Vec::new();
     for row in &keys.rules {
         let Some(col) = row.slack else { continue };
-        let missing = solved.columns[col];
+        let missing = values[col];
         if missing <= 1e-6 {
             continue;
         }
         let pool = &keys.pools[row.pool];
         let size = pool.size();
-        let week_days = week_list
-            .iter()
-            .find(|(f, _)| *f == row.first_day)
-            .map(|(_, d)| d.clone())
-            .unwrap_or_default();
-        let mut rules = vec![Rule::MinHoursWeek.name().to_string()];
-        for other in keys
-            .rules
-            .iter()
-            .filter(|r| r.pool == row.pool && r.rule != Rule::MinHoursWeek)
-        {
-            let in_week = week_days.contains(&other.first_day) || other.first_day == row.first_day;
-            let activity = solved.row_activity.get(other.row).copied().unwrap_or(0.0);
-            if in_week && activity >= other.bound - 1e-6 {
-                let name = other.rule.name().to_string();
-                if !rules.contains(&name) {
-                    rules.push(name);
+        if let std::collections::btree_map::Entry::Vacant(slot) = named.entry(row.pool) {
+            let mut without: Vec<Rule> = Vec::new();
+            for rule in [
+                Rule::MaxHoursWeek,
+                Rule::MaxShiftsWeek,
+                Rule::OneShiftPerDay,
+                Rule::MaxConsecutiveDays,
+                Rule::MinRest,
+            ] {
+                let mut trial = without.clone();
+                trial.push(rule);
+                let scope = Scope {
+                    contracts_only: true,
+                    pool: Some(row.pool),
+                    without: trial.clone(),
+                };
+                if matches!(
+                    solve::prove(input, options, false, &scope, left())?,
+                    Proof::Infeasible
+                ) {
+                    without = trial;
                 }
             }
+            let needed = [
+                Rule::MaxHoursWeek,
+                Rule::MaxShiftsWeek,
+                Rule::OneShiftPerDay,
+                Rule::MaxConsecutiveDays,
+                Rule::MinRest,
+            ]
+            .into_iter()
+            .filter(|r| !without.contains(r))
+            .collect();
+            slot.insert(needed);
+        }
+        let mut rules = vec![Rule::MinHoursWeek.name().to_string()];
+        rules.extend(named[&row.pool].iter().map(|r| r.name().to_string()));
+        let detail = match row.rule {
+            Rule::MinShiftsWeek => format!(
+                "the minimum takes {:.0} shifts per agent but at most {:.1} per agent fit",
+                row.bound / size,
+                (row.bound - missing) / size
+            ),
+            _ => format!(
+                "the group owes {:.1} h per agent but at most {:.1} h per agent fit",
+                row.bound / size,
+                (row.bound - missing) / size
+            ),
+        };
+        // The hours and the whole shifts of one week are one clash.
+        if let Some(same) = out
+            .iter_mut()
+            .find(|c: &&mut Conflict| c.group == pool.group && c.week == days[row.first_day])
+        {
+            same.detail = format!("{}; {detail}", same.detail);
+            continue;
         }
         out.push(Conflict {
             group: pool.group.clone(),
             agents: agent_list(input, pool),
             week: days[row.first_day],
-            detail: match row.rule {
-                Rule::MinShiftsWeek => format!(
-                    "the minimum takes {:.0} shifts per agent but at most {:.1} per agent fit",
-                    row.bound / size,
-                    (row.bound - missing) / size
-                ),
-                _ => format!(
-                    "the group owes {:.1} h per agent but at most {:.1} h per agent fit",
-                    row.bound / size,
-                    (row.bound - missing) / size
-                ),
-            },
+            detail,
             rules,
             fix: "relax one of these rules for this group, or lower min_hours_week".into(),
         });
     }
-    out
+    Ok(out)
 }

@@ -37,6 +37,9 @@ pub mod solve;
 pub mod summary;
 
 use crate::scenario::{ChannelKind, Scenario};
+use crate::simulate::{
+    self, Coverage, HandleTime, SimulationError, SimulationOptions, SimulationReport,
+};
 use crate::staffing::Requirements;
 use crate::time_grid::TimeGrid;
 use crate::volumes::GridVolumes;
@@ -78,8 +81,9 @@ pub struct Options {
     pub relative_gap: f64,
     /// Service mode: the least service level any open interval may have (a priced shortfall below).
     pub interval_floor: f64,
-    /// Service mode: plan each day this much above the target share, as a cushion for the rounding
-    /// of breaks and shifts to whole agents (priced low; below the target itself is priced high).
+    /// Service mode: plan each day this much above the target share, as a fixed cushion (priced
+    /// low; below the target itself is priced high). 0 by default: the simulation check repairs the
+    /// days that fall short instead.
     pub service_margin: f64,
     /// Where HiGHS writes its log; progress lines are read from it while it solves.
     pub solver_log: Option<PathBuf>,
@@ -90,6 +94,10 @@ pub struct Options {
     /// Service mode: what a channel-day (channel index, local date) must hold beyond its target
     /// in the program, after a check found it short (a repair round asks this much more of it).
     pub tighten: std::collections::BTreeMap<(usize, NaiveDate), Tighten>,
+    /// Service mode: simulate the roster after the solve and repair the channel-days that miss a
+    /// part of their target in the simulation (in place of a fixed margin); `None` judges by the
+    /// stationary projection alone.
+    pub check: Option<SimulationOptions>,
 }
 
 /// How much more the program asks of one channel-day than its target.
@@ -110,10 +118,15 @@ impl Default for Options {
             time_limit_seconds: 120.0,
             relative_gap: 0.01,
             interval_floor: 0.5,
-            service_margin: 0.02,
+            service_margin: 0.0,
             solver_log: None,
             deadline: None,
             tighten: Default::default(),
+            check: Some(SimulationOptions {
+                replications: 20,
+                seed: 7,
+                handle_time: HandleTime::Exponential,
+            }),
         }
     }
 }
@@ -201,36 +214,78 @@ pub struct Phase {
 /// At most this many repair rounds follow the solve.
 const MAX_REPAIR_ROUNDS: u32 = 4;
 
-/// Channel-days short of a part of their target, with how much more to ask of each part: the
-/// deficit and a little more, so that the rounding of the next answer does not fall short again.
-fn shortfalls(input: &Input, evaluation: &Evaluation) -> Vec<((usize, NaiveDate), Tighten)> {
+/// Channel-days short of a part of their target in the projection or in the simulation check,
+/// with how much more to ask of each part: the larger deficit and a little more, so that the
+/// rounding of the next answer does not fall short again.
+fn shortfalls(
+    input: &Input,
+    evaluation: &Evaluation,
+    check: Option<&SimulationReport>,
+) -> Vec<((usize, NaiveDate), Tighten)> {
     let s = input.scenario;
+    let above = |v: Option<f64>, cap: Option<f64>, pad: f64| match (v, cap) {
+        (Some(v), Some(cap)) if v > cap + 1e-9 => v - cap + pad,
+        _ => 0.0,
+    };
     evaluation
         .days
         .iter()
-        .filter(|d| d.meets_target() == Some(false))
         .filter_map(|d| {
             let c = s.channels.iter().position(|c| c.id.as_str() == d.channel)?;
-            if matches!(s.channels[c].kind, ChannelKind::Email) {
+            if matches!(s.channels[c].kind, ChannelKind::Email) || d.volume <= 0.0 {
                 return None;
             }
-            let over = |v: Option<f64>, cap: Option<f64>| match (v, cap) {
-                (Some(v), Some(cap)) if v > cap => v - cap + 0.001,
-                _ => 0.0,
+            let simulated = check
+                .and_then(|r| r.channels.iter().find(|ch| ch.channel == d.channel))
+                .and_then(|ch| ch.days.iter().find(|x| x.date == d.date))
+                .map(|x| &x.stats);
+            // Judged at the pessimistic end of half its 95 % interval, so that another seed's
+            // simulation agrees.
+            let half = |e: crate::simulate::Estimate| e.ci95.unwrap_or(0.0) / 2.0;
+            let sim_share = simulated
+                .and_then(|x| x.service_level)
+                .map(|e| e.mean - half(e));
+            let sim_abandon = simulated
+                .and_then(|x| x.abandon_rate)
+                .map(|e| e.mean + half(e));
+            let more = Tighten {
+                share: above(Some(d.target), d.projected_service_level, 0.002).max(above(
+                    Some(d.target),
+                    sim_share,
+                    0.002,
+                )),
+                abandon: above(d.projected_abandon_rate, d.max_abandon, 0.001).max(above(
+                    sim_abandon,
+                    d.max_abandon,
+                    0.001,
+                )),
+                occupancy: above(d.projected_occupancy, d.max_occupancy, 0.001),
             };
-            let share = d.projected_service_level.map_or(0.0, |v| {
-                (d.target - v).max(0.0) + if v < d.target { 0.002 } else { 0.0 }
-            });
-            Some((
-                (c, d.date),
-                Tighten {
-                    share,
-                    abandon: over(d.projected_abandon_rate, d.max_abandon),
-                    occupancy: over(d.projected_occupancy, d.max_occupancy),
-                },
-            ))
+            (more != Tighten::default()).then_some(((c, d.date), more))
         })
         .collect()
+}
+
+/// The simulation check of an evaluated roster, when the options ask for one.
+fn check_by_simulation(
+    input: &Input,
+    options: &Options,
+    evaluation: &Evaluation,
+) -> Result<Option<SimulationReport>, RosterError> {
+    let Some(sim) = options.check.filter(|_| options.mode == Mode::Service) else {
+        return Ok(None);
+    };
+    let coverage = Coverage {
+        agents: evaluation.on_phone.clone(),
+    };
+    Ok(Some(simulate::simulate(
+        input.scenario,
+        input.grid,
+        input.volumes,
+        &coverage,
+        &sim,
+        |_, _| {},
+    )?))
 }
 
 /// A roster and everything known about it.
@@ -245,6 +300,8 @@ pub struct Roster {
     pub evaluation: Evaluation,
     /// Every channel-day below its target, with the cause and the fix.
     pub shortfalls: Vec<shortfall::Shortfall>,
+    /// The simulation check the repair rounds judged the roster by (service mode).
+    pub check: Option<SimulationReport>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -257,6 +314,8 @@ pub enum RosterError {
     Infeasible(Vec<Conflict>),
     #[error("the solver failed: {0}")]
     Solver(String),
+    #[error("the simulation check failed: {0}")]
+    Simulation(#[from] SimulationError),
 }
 
 /// Everything the optimizer reads.
@@ -294,12 +353,14 @@ pub fn schedule(
         Some(s) => s,
         None => {
             // Every coverage and service row has a priced slack, so only the contract rules can
-            // clash: solve again with a priced slack on each of them and report those used.
-            let conflicts = match solve::solve(input, options, true, progress)? {
-                Some(s) => explain::from_slack(input, &s),
-                None => Vec::new(),
-            };
-            return Err(RosterError::Infeasible(conflicts));
+            // clash: prove which, with what time is left.
+            let left = options.deadline.map_or(options.time_limit_seconds, |d| {
+                d.saturating_duration_since(std::time::Instant::now())
+                    .as_secs_f64()
+            });
+            return Err(RosterError::Infeasible(explain::proven(
+                input, options, left,
+            )?));
         }
     };
     let assigned = assign::assign(input, &solved);
@@ -313,10 +374,15 @@ pub fn schedule(
     );
     // Repair: a channel-day short of any part of its target in the projection asks that much more
     // of its day, and the vendor heads are bought again with the shifts fixed.
+    // Repair: a channel-day short of any part of its target in the projection, or in the
+    // simulation check, asks that much more of its day, and the vendor heads are bought again with
+    // the shifts fixed; until every day holds, the rounds run out or the time does.
+    let mut check = check_by_simulation(input, options, &evaluation)?;
     if options.mode == Mode::Service {
         let mut tightened = options.clone();
+        let misses = |short: &[((usize, NaiveDate), Tighten)]| short.len();
+        let mut short = shortfalls(input, &evaluation, check.as_ref());
         for round in 1..=MAX_REPAIR_ROUNDS {
-            let short = shortfalls(input, &evaluation);
             if short.is_empty() {
                 break;
             }
@@ -324,8 +390,8 @@ pub fn schedule(
                 "repair round {round}: {} channel-day(s) short of their target",
                 short.len()
             ));
-            for (key, more) in short {
-                let t = tightened.tighten.entry(key).or_default();
+            for (key, more) in &short {
+                let t = tightened.tighten.entry(*key).or_default();
                 t.share += more.share;
                 t.abandon += more.abandon;
                 t.occupancy += more.occupancy;
@@ -340,18 +406,16 @@ pub fn schedule(
                 &repaired.blocks,
                 solved.report.lower_bound,
             );
-            let missed = |e: &Evaluation| {
-                e.days
-                    .iter()
-                    .filter(|d| d.meets_target() == Some(false))
-                    .count()
-            };
-            if missed(&candidate) > missed(&evaluation) {
+            let candidate_check = check_by_simulation(input, options, &candidate)?;
+            let candidate_short = shortfalls(input, &candidate, candidate_check.as_ref());
+            if misses(&candidate_short) > misses(&short) {
                 break;
             }
             solved = repaired;
             solved.report.repair_rounds = round;
             evaluation = candidate;
+            check = candidate_check;
+            short = candidate_short;
         }
     }
     let shortfalls = shortfall::explain(input, &evaluation, &assigned.shifts, &solved.blocks);
@@ -363,5 +427,6 @@ pub fn schedule(
         unassigned: assigned.unassigned,
         solve: solved.report.clone(),
         evaluation,
+        check,
     })
 }

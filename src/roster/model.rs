@@ -254,12 +254,39 @@ pub fn prorated_min(min_hours_week: f64, days_in_week: usize) -> f64 {
 /// numbers around its relaxed value and each slot's breaks are spread as the relaxed answer spreads
 /// them: a much smaller program whose answers are all rosters of the full one.
 pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Relaxed>) -> Built {
+    build_scoped(input, options, elastic, around, &Scope::default())
+}
+
+/// What part of the program to build: everything by default; the explanation of a clash builds
+/// one group's contract rows alone, with some rules left out, to prove which rules conflict.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Leave out coverage, service and vendors: contract rows only.
+    pub contracts_only: bool,
+    /// Only this pool's shifts.
+    pub pool: Option<usize>,
+    /// Rules whose rows are left out.
+    pub without: Vec<Rule>,
+}
+
+/// [`build`] for a part of the program.
+pub fn build_scoped(
+    input: &Input,
+    options: &Options,
+    elastic: bool,
+    around: Option<&Relaxed>,
+    scope: &Scope,
+) -> Built {
     let s = input.scenario;
     let grid = input.grid;
     let prices = prices(input);
     let pools = slots::pools(input);
     let slots_all = slots::shift_slots(input);
-    let blocks = slots::block_slots(input);
+    let blocks = if scope.contracts_only {
+        Vec::new()
+    } else {
+        slots::block_slots(input)
+    };
     let n_int = grid.len();
     let day_count = s.horizon.day_count();
     let dates: Vec<chrono::NaiveDate> = s.horizon.days().collect();
@@ -298,6 +325,7 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
     let mut kept: Vec<ShiftSlot> = Vec::new();
     for slot in &slots_all {
         let workers: Vec<usize> = (0..pools.len())
+            .filter(|&p| scope.pool.is_none_or(|only| only == p))
             .filter(|&p| slots::pool_can_work(input, &pools[p], slot))
             .collect();
         if workers.is_empty() {
@@ -559,6 +587,9 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
     // Demand: coverage rows, or service rows for live channels in service mode.
     let mut service_rows: Vec<Constraint> = Vec::new();
     for (c, channel) in s.channels.iter().enumerate() {
+        if scope.contracts_only {
+            break;
+        }
         let req = &input.requirements.channels[c];
         let live = !matches!(channel.kind, ChannelKind::Email);
         let by_service = options.mode == Mode::Service && live;
@@ -727,6 +758,9 @@ pub fn build(input: &Input, options: &Options, elastic: bool, around: Option<&Re
         n_rows += 1;
     }
     for (mut key, row) in rule_rows {
+        if scope.without.contains(&key.rule) {
+            continue;
+        }
         key.row = n_rows;
         problem.add_constraint(row);
         keys.rules.push(key);

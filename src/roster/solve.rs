@@ -237,6 +237,41 @@ fn run_highs(
     ))
 }
 
+/// Whether a part of the program has a roster, proven by the solver.
+pub enum Proof {
+    /// No roster of this part exists.
+    Infeasible,
+    /// An optimal answer: column values through the keys.
+    Solved { values: Vec<f64>, keys: Box<Keys> },
+    /// Neither proven within the time given.
+    Unknown,
+}
+
+/// Solves a part of the program to optimality (gap 0) within `seconds`.
+pub fn prove(
+    input: &Input,
+    options: &Options,
+    elastic: bool,
+    scope: &model::Scope,
+    seconds: f64,
+) -> Result<Proof, RosterError> {
+    let exact = Options {
+        relative_gap: 0.0,
+        solver_log: None,
+        ..options.clone()
+    };
+    let built = model::build_scoped(input, &exact, elastic, None, scope);
+    let (run, keys) = run_highs(built, &exact, false, seconds, &|_| {})?;
+    Ok(match run.status {
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => Proof::Infeasible,
+        HighsModelStatus::Optimal if !run.values.is_empty() => Proof::Solved {
+            values: run.values,
+            keys: Box::new(keys),
+        },
+        _ => Proof::Unknown,
+    })
+}
+
 /// Solves stage 1 within the time limit:
 ///
 /// 1. the linear relaxation, whose optimum is a lower bound on every roster;

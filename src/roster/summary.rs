@@ -6,6 +6,7 @@ use super::assign::Unassigned;
 use super::evaluate::{DayService, IdleHours, Split, Violation};
 use super::{Mode, Roster, SolveStatus};
 use crate::scenario::Scenario;
+use crate::simulate::SimulationReport;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -94,12 +95,21 @@ pub struct DaySummary {
     pub meets_occupancy: Option<bool>,
     /// Whether every part of the target holds (`None`: no contacts to judge).
     pub meets_target: Option<bool>,
+    /// The simulation check inside the solve (service mode): mean share answered in time, its
+    /// 95 % half-width, and mean abandonment.
+    pub simulated_service_level: Option<f64>,
+    pub simulated_service_level_ci95: Option<f64>,
+    pub simulated_abandon_rate: Option<f64>,
     pub core_hours: f64,
     pub elastic_hours: f64,
 }
 
 impl DaySummary {
-    fn from_day(d: &DayService) -> DaySummary {
+    fn from_day(d: &DayService, check: Option<&SimulationReport>) -> DaySummary {
+        let simulated = check
+            .and_then(|r| r.channels.iter().find(|c| c.channel == d.channel))
+            .and_then(|c| c.days.iter().find(|x| x.date == d.date))
+            .map(|x| &x.stats);
         DaySummary {
             channel: d.channel.clone(),
             date: d.date,
@@ -114,6 +124,16 @@ impl DaySummary {
             meets_abandon: d.meets_abandon(),
             meets_occupancy: d.meets_occupancy(),
             meets_target: d.meets_target(),
+            simulated_service_level: simulated
+                .and_then(|x| x.service_level)
+                .map(|e| round(e.mean, 4)),
+            simulated_service_level_ci95: simulated
+                .and_then(|x| x.service_level)
+                .and_then(|e| e.ci95)
+                .map(|h| round(h, 4)),
+            simulated_abandon_rate: simulated
+                .and_then(|x| x.abandon_rate)
+                .map(|e| round(e.mean, 4)),
             core_hours: round(d.core_hours, 2),
             elastic_hours: round(d.elastic_hours, 2),
         }
@@ -205,7 +225,11 @@ impl RosterSummary {
                 })
                 .collect(),
             shortfalls: roster.shortfalls.clone(),
-            service: e.days.iter().map(DaySummary::from_day).collect(),
+            service: e
+                .days
+                .iter()
+                .map(|d| DaySummary::from_day(d, roster.check.as_ref()))
+                .collect(),
         }
     }
 }
