@@ -78,8 +78,10 @@ fn plan_writes_the_report_and_publishes() {
         assert!(folder.join(f).exists(), "{f} missing");
     }
     let html = std::fs::read_to_string(folder.join("report.html")).expect("report");
-    // 3 charts per channel (forecast, coverage, service) × 2, the Gantt chart and the costs.
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 8);
+    // 3 charts per channel (forecast, coverage, service) × 2, the heat map of voice (email has no
+    // interval service), the Gantt chart and the costs.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 9);
+    assert!(html.contains("Where the plan is short") && html.contains("idle paid hours"));
     assert!(html.contains("href=\"vendor_bpo-a.csv\""));
     assert!(
         !html.contains("http://") && !html.contains("https://www"),
@@ -135,7 +137,7 @@ fn the_report_renders_in_a_browser() {
     let dom = String::from_utf8_lossy(&o.stdout);
     let log = String::from_utf8_lossy(&o.stderr);
     assert!(
-        dom.contains("data-charts=\"ok 8\""),
+        dom.contains("data-charts=\"ok 9\""),
         "charts did not all draw: {}\n{log}",
         dom.split("data-charts=")
             .nth(1)

@@ -78,11 +78,29 @@ pub fn print_summary(run: &Plan) {
         "target",
         "abandoned (cap)",
         "occupancy (cap)",
+        "intervals short / below floor",
     ]);
+    let grid = &run.grid;
     for d in &e.days {
         if d.volume <= 0.0 {
             continue;
         }
+        // Intervals of the day below the target share, and below the interval floor.
+        let c = run
+            .scenario
+            .channels
+            .iter()
+            .position(|ch| ch.id.as_str() == d.channel)
+            .expect("the day's channel is the scenario's");
+        let (short, floor) = (0..grid.len())
+            .filter(|&i| grid.local_clock(i).date == d.date)
+            .filter_map(|i| e.projected[c][i])
+            .fold((0, 0), |(s, f), sl| {
+                (
+                    s + usize::from(sl + 1e-9 < d.target),
+                    f + usize::from(sl + 1e-9 < r.interval_floor),
+                )
+            });
         let sl = d
             .projected_service_level
             .map_or("–".to_string(), table::pct);
@@ -100,6 +118,14 @@ pub fn print_summary(run: &Plan) {
             table::pct(d.target),
             table::against_cap(d.projected_abandon_rate, d.max_abandon),
             table::against_cap(d.projected_occupancy, d.max_occupancy),
+            if matches!(
+                run.scenario.channels[c].kind,
+                crate::scenario::ChannelKind::Email
+            ) {
+                "–".to_string()
+            } else {
+                format!("{short} / {floor}")
+            },
         ]);
     }
     println!("{t}");

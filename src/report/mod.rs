@@ -489,6 +489,26 @@ pub fn render(input: &ReportInput) -> String {
     }
     h.push_str(&service_table(input));
 
+    h.push_str("<h2>Where the plan is short</h2><p>Projected service per interval (rows are days, columns the hours of the day): green at or above the target, amber between the interval floor and the target, red below the floor; hover for the figure. Below: abandonment and occupancy per day against their caps, idle paid hours, and why each day below target falls short.</p>");
+    h.push_str(&legend(&[
+        (HEAT_OK, "at or above target"),
+        (HEAT_SHORT, "below target"),
+        (HEAT_FLOOR, "below the floor"),
+    ]));
+    for c in 0..s.channels.len() {
+        if s.channels[c].kind.queue_model().is_none() {
+            continue;
+        }
+        let _ = write!(
+            h,
+            "<h3>{} — target {}</h3>",
+            escape(s.channels[c].id.as_str()),
+            escape(&s.channels[c].target.describe())
+        );
+        h.push_str(&heat_map(input, c));
+    }
+    h.push_str(&caps_table(input));
+
     let day = busiest_day(input);
     let _ = write!(
         h,
@@ -519,6 +539,133 @@ pub fn render(input: &ReportInput) -> String {
     h.push_str("<li><a href=\"roster.csv\">roster.csv</a> — every core shift</li><li><a href=\"summary.json\">summary.json</a> — the figures of this page</li><li><a href=\"coverage.csv\">coverage.csv</a> — per interval</li></ul>");
     h.push_str("</body></html>\n");
     h
+}
+
+const HEAT_OK: &str = "#27ae60";
+const HEAT_SHORT: &str = "#f0a030";
+const HEAT_FLOOR: &str = "#c0392b";
+
+/// Days × intervals of one live channel, coloured by projected service against the target and the
+/// interval floor.
+fn heat_map(input: &ReportInput, c: usize) -> String {
+    let grid = input.grid;
+    let e = &input.roster.evaluation;
+    let target = input.scenario.channels[c].target.share();
+    let floor = input.roster.interval_floor;
+    let step = grid.length().minutes();
+    let per_day = (24 * 60 / step) as usize;
+    let days: Vec<NaiveDate> = input.scenario.horizon.days().collect();
+    let (left, cell_w, cell_h, top) = (90.0, 880.0 / per_day as f64, 14.0, 18.0);
+    let height = top + cell_h * days.len() as f64 + 4.0;
+    let mut out = format!(
+        "<svg class=\"chart\" id=\"heat-{c}\" viewBox=\"0 0 980 {height}\" width=\"100%\" role=\"img\"><title>projected service per interval</title><g class=\"series\">"
+    );
+    for hour in (0..24).step_by(3) {
+        let x = left + f64::from(hour * 60 / step) * cell_w;
+        let _ = write!(
+            out,
+            "<text class=\"tick\" x=\"{x:.1}\" y=\"12\">{hour:02}:00</text>"
+        );
+    }
+    for (row, day) in days.iter().enumerate() {
+        let y = top + row as f64 * cell_h;
+        let _ = write!(
+            out,
+            "<text class=\"tick\" x=\"0\" y=\"{:.1}\">{day}</text>",
+            y + cell_h - 3.0
+        );
+        for i in (0..grid.len()).filter(|&i| grid.local_clock(i).date == *day) {
+            let Some(sl) = e.projected[c][i] else {
+                continue;
+            };
+            let minute = grid.local_clock(i).minute_of_day;
+            let color = if sl + 1e-9 >= target {
+                HEAT_OK
+            } else if sl + 1e-9 >= floor {
+                HEAT_SHORT
+            } else {
+                HEAT_FLOOR
+            };
+            let x = left + f64::from(minute / step) * cell_w;
+            let _ = write!(
+                out,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"><title>{day} {}: {:.1}% (target {:.0}%)</title></rect>",
+                cell_w - 0.5,
+                cell_h - 1.0,
+                crate::clock::Clock::from_minutes(minute),
+                sl * 100.0,
+                target * 100.0
+            );
+        }
+    }
+    out.push_str("</g></svg>");
+    out
+}
+
+/// Per channel-day: abandonment and occupancy against their caps, every part of the target, the
+/// cause of a shortfall; then idle paid hours per channel.
+fn caps_table(input: &ReportInput) -> String {
+    let sum = input.summary;
+    let cell = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.1}%", v * 100.0));
+    let mark = |ok: Option<bool>| match ok {
+        Some(false) => " class=\"miss\"",
+        Some(true) => " class=\"ok\"",
+        None => "",
+    };
+    let mut t = String::from(
+        "<table><tr><th>channel</th><th>day</th><th>share in time</th><th>abandoned</th><th>cap</th><th>occupancy</th><th>cap</th><th>every part</th></tr>",
+    );
+    for d in sum.service.iter().filter(|d| d.volume > 0.0) {
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{}</td><td{}>{}</td><td{}>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td{}>{}</td></tr>",
+            escape(&d.channel),
+            d.date,
+            mark(d.meets_service_level),
+            cell(d.projected_service_level),
+            mark(d.meets_abandon),
+            cell(d.projected_abandon_rate),
+            cell(d.max_abandon),
+            mark(d.meets_occupancy),
+            cell(d.projected_occupancy),
+            cell(d.max_occupancy),
+            mark(d.meets_target),
+            match d.meets_target {
+                Some(true) => "met",
+                Some(false) => "short",
+                None => "—",
+            }
+        );
+    }
+    t.push_str("</table>");
+    if !sum.shortfalls.is_empty() {
+        t.push_str("<ul>");
+        for f in &sum.shortfalls {
+            let _ = write!(
+                t,
+                "<li class=\"miss\">{} {} ({}): {}. Fix: {}.</li>",
+                escape(&f.channel),
+                f.date,
+                escape(&f.missed.join(", ")),
+                escape(&f.cause),
+                escape(&f.fix)
+            );
+        }
+        t.push_str("</ul>");
+    }
+    t.push_str("<table><tr><th>channel</th><th>idle paid hours (closed)</th><th>core</th><th>vendor</th></tr>");
+    for d in &sum.idle_paid_hours {
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr>",
+            escape(&d.channel),
+            d.core_hours + d.vendor_hours,
+            d.core_hours,
+            d.vendor_hours
+        );
+    }
+    t.push_str("</table>");
+    t
 }
 
 fn service_table(input: &ReportInput) -> String {

@@ -292,6 +292,8 @@ fn check_by_simulation(
 #[derive(Debug, Clone)]
 pub struct Roster {
     pub mode: Mode,
+    /// The least service level an open interval was planned to have (service mode).
+    pub interval_floor: f64,
     pub shifts: Vec<Shift>,
     pub blocks: Vec<VendorBlock>,
     /// Shifts stage 1 planned that no agent of the group could take without breaking a rule.
@@ -421,6 +423,7 @@ pub fn schedule(
     let shortfalls = shortfall::explain(input, &evaluation, &assigned.shifts, &solved.blocks);
     Ok(Roster {
         mode: options.mode,
+        interval_floor: options.interval_floor,
         shortfalls,
         shifts: assigned.shifts,
         blocks: solved.blocks.clone(),
