@@ -661,3 +661,35 @@ fn the_checker_catches_a_broken_roster() {
     );
     assert!(found.iter().any(|p| p.starts_with("coverage")), "{found:?}");
 }
+
+#[test]
+fn the_time_limit_holds_for_the_whole_command() {
+    // The sample peak with a limit far below what the solver would like: the command returns
+    // within the limit plus 5 %, with the best roster found and its status.
+    let dir = tempfile::tempdir().unwrap();
+    let limit = 12.0;
+    let started = std::time::Instant::now();
+    let text = ok(&[
+        "schedule",
+        "--scenario",
+        "models/promo-peak.toml",
+        "--forecast",
+        "forecasts/promo-peak-forecast.csv",
+        "--time-limit",
+        &limit.to_string(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ]);
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(
+        seconds <= limit * 1.05,
+        "took {seconds:.2} s with a {limit} s limit"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(v["shifts"].as_u64().unwrap() > 0, "{v}");
+    checker::assert_roster_holds(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("models/promo-peak.toml"),
+        dir.path(),
+    );
+}

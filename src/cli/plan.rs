@@ -70,7 +70,11 @@ impl RosterArgs {
             interval_floor: self.floor,
             service_margin: self.margin,
             solver_log,
-            deadline: None,
+            // The limit counts from here: reading the inputs is part of the command.
+            deadline: Some(
+                std::time::Instant::now()
+                    + std::time::Duration::from_secs_f64(self.time_limit.max(0.0)),
+            ),
             tighten: Default::default(),
             check: (self.check_replications > 0).then_some(crate::simulate::SimulationOptions {
                 replications: self.check_replications,

@@ -132,12 +132,13 @@ pub fn run(request: &PlanRequest, progress: &dyn Progress) -> Result<Plan, PlanE
             let coverage = Coverage {
                 agents: roster.evaluation.on_phone.clone(),
             };
-            let report = simulate::simulate(
+            let report = simulate::simulate_within(
                 scenario,
                 &grid,
                 &volumes,
                 &coverage,
                 options,
+                roster_options.deadline,
                 |done, all| {
                     progress.update(Stage::Simulation, &format!("{done} of {all} replications"))
                 },

@@ -421,13 +421,14 @@ pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMe
         }
     }
     .clamp(1, MAX_AGENTS);
-    let mut sweep = Sweep::new(queue, guess.saturating_sub(8));
-    let mut seen: Vec<(u32, QueueMetrics)> = Vec::new();
     // A better start: the unmet share `1 − SL` falls about exponentially with the agents above
     // the load, so one secant step on `ln(1 − SL)` from the guess lands within an agent or two
-    // of where the service level crosses the target.
+    // of where the service level crosses the target. The sweep starts below both probes, so it
+    // is built once.
+    let d = ((a.sqrt() / 2.0).ceil() as u32).max(1);
+    let mut sweep = Sweep::new(queue, guess.saturating_sub(d + 8));
+    let mut seen: Vec<(u32, QueueMetrics)> = Vec::new();
     let start = {
-        let d = ((a.sqrt() / 2.0).ceil() as u32).max(1);
         let mut at = |n: u32| {
             if n < sweep.lowest {
                 sweep = Sweep::new(queue, n);

@@ -266,7 +266,16 @@ fn shortfalls(
         .collect()
 }
 
-/// The simulation check of an evaluated roster, when the options ask for one.
+/// Seconds left before the options' deadline.
+fn seconds_left(options: &Options) -> f64 {
+    options.deadline.map_or(f64::INFINITY, |d| {
+        d.saturating_duration_since(std::time::Instant::now())
+            .as_secs_f64()
+    })
+}
+
+/// The simulation check of an evaluated roster, when the options ask for one, with as many of
+/// its replications as fit before the deadline.
 fn check_by_simulation(
     input: &Input,
     options: &Options,
@@ -278,12 +287,13 @@ fn check_by_simulation(
     let coverage = Coverage {
         agents: evaluation.on_phone.clone(),
     };
-    Ok(Some(simulate::simulate(
+    Ok(Some(simulate::simulate_within(
         input.scenario,
         input.grid,
         input.volumes,
         &coverage,
         &sim,
+        options.deadline,
         |_, _| {},
     )?))
 }
@@ -384,10 +394,13 @@ pub fn schedule(
         let mut tightened = options.clone();
         let misses = |short: &[((usize, NaiveDate), Tighten)]| short.len();
         let mut short = shortfalls(input, &evaluation, check.as_ref());
+        // A round takes about as long as the last one (the first: the check and a top-up).
+        let mut round_seconds = 0.0;
         for round in 1..=MAX_REPAIR_ROUNDS {
-            if short.is_empty() {
+            if short.is_empty() || seconds_left(options) < round_seconds {
                 break;
             }
+            let round_started = std::time::Instant::now();
             progress(&format!(
                 "repair round {round}: {} channel-day(s) short of their target",
                 short.len()
@@ -413,6 +426,7 @@ pub fn schedule(
             if misses(&candidate_short) > misses(&short) {
                 break;
             }
+            round_seconds = round_started.elapsed().as_secs_f64();
             solved = repaired;
             solved.report.repair_rounds = round;
             evaluation = candidate;

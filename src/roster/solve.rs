@@ -237,6 +237,13 @@ fn run_highs(
     ))
 }
 
+/// The time kept back from the solver for what follows it (assignment, evaluation, the simulation
+/// check, writing the files): 4 % of the limit, 1.5 to 10 s, at most a quarter of the limit.
+fn reserve(options: &Options) -> Duration {
+    let limit = options.time_limit_seconds.max(0.0);
+    Duration::from_secs_f64((limit * 0.04).clamp(1.5, 10.0).min(limit * 0.25))
+}
+
 /// Whether a part of the program has a roster, proven by the solver.
 pub enum Proof {
     /// No roster of this part exists.
@@ -292,7 +299,7 @@ pub fn solve(
         .deadline
         .unwrap_or_else(|| started + Duration::from_secs_f64(options.time_limit_seconds.max(0.0)));
     // What follows the solve (assignment, evaluation) gets a share of the limit kept back.
-    let reserve = Duration::from_secs_f64((options.time_limit_seconds * 0.04).clamp(0.2, 10.0));
+    let reserve = reserve(options);
     let left = || {
         deadline
             .saturating_duration_since(Instant::now() + reserve)
@@ -456,7 +463,7 @@ pub fn repair(
         return Ok(None);
     };
     let deadline = options.deadline.unwrap_or(started);
-    let reserve = Duration::from_secs_f64((options.time_limit_seconds * 0.04).clamp(0.2, 10.0));
+    let reserve = reserve(options);
     let left = || {
         deadline
             .saturating_duration_since(Instant::now() + reserve)

@@ -314,6 +314,43 @@ pub enum SimulationError {
     BadCv(f64),
 }
 
+/// [`simulate`] before a deadline: two replications first, then as many of the requested ones as
+/// fit in the time left (at least those two). The report says how many ran.
+pub fn simulate_within(
+    scenario: &Scenario,
+    grid: &TimeGrid,
+    volumes: &GridVolumes,
+    coverage: &Coverage,
+    options: &SimulationOptions,
+    deadline: Option<std::time::Instant>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<SimulationReport, SimulationError> {
+    let Some(deadline) = deadline.filter(|_| options.replications > 2) else {
+        return simulate(scenario, grid, volumes, coverage, options, progress);
+    };
+    let started = std::time::Instant::now();
+    let two = SimulationOptions {
+        replications: 2,
+        ..*options
+    };
+    let probe = simulate(scenario, grid, volumes, coverage, &two, &mut progress)?;
+    let per_replication = started.elapsed().as_secs_f64() / 2.0;
+    let left = deadline
+        .saturating_duration_since(std::time::Instant::now())
+        .as_secs_f64();
+    let fit = (left / (per_replication * 1.25).max(1e-9))
+        .floor()
+        .min(f64::from(options.replications));
+    if fit < 3.0 {
+        return Ok(probe);
+    }
+    let fitted = SimulationOptions {
+        replications: fit as u32,
+        ..*options
+    };
+    simulate(scenario, grid, volumes, coverage, &fitted, progress)
+}
+
 /// Simulates every channel of `scenario` with `coverage` agents against `volumes`.
 ///
 /// `progress` is called after each replication of each channel with (done, total).
