@@ -199,6 +199,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn wall_clock_times_of_clock_change_days() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        // Spring: 02:30 on 29 March never happens; the clocks jump to 03:00 CEST (01:00 UTC).
+        let skipped = WallClock::at(berlin, day(3, 29), 150);
+        assert!(matches!(skipped, WallClock::Skipped(_)) && !skipped.is_exact());
+        assert_eq!(skipped.instant().to_rfc3339(), "2026-03-29T01:00:00+00:00");
+        // Autumn: 02:30 on 25 October happens twice; the earlier is 00:30 UTC.
+        let repeated = WallClock::at(berlin, day(10, 25), 150);
+        assert!(matches!(repeated, WallClock::Repeated(_)));
+        assert_eq!(repeated.instant().to_rfc3339(), "2026-10-25T00:30:00+00:00");
+        // 07:00 wall clock on the 25-hour day is 06:00 UTC, eight hours after midnight.
+        let seven = WallClock::at(berlin, day(10, 25), 7 * 60);
+        assert_eq!(
+            seven,
+            WallClock::Exact("2026-10-25T06:00:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            (seven.instant() - local_midnight(berlin, day(10, 25))).num_hours(),
+            8
+        );
+        // A night shift's end past midnight lands on the next day's clock.
+        assert_eq!(
+            WallClock::at(berlin, day(10, 24), 26 * 60)
+                .instant()
+                .to_rfc3339(),
+            "2026-10-25T00:00:00+00:00"
+        );
+    }
+
+    #[test]
     fn a_week_of_half_hours() {
         let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
         let grid = TimeGrid::new(

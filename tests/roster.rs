@@ -533,14 +533,20 @@ fn no_paid_time_on_a_closed_channel_where_open_hours_would_do() {
 /// A forecast for the edge scenario: every 15 minutes from local midnight of the first day to
 /// local midnight after the last, as instants (the 25-hour day has 100 intervals).
 fn edge_forecast(path: &Path) {
+    edge_forecast_from(path, (2026, 10, 23), (2026, 10, 27));
+}
+
+/// As [`edge_forecast`], from local midnight of `first` to local midnight of `end`.
+fn edge_forecast_from(path: &Path, first: (i32, u32, u32), end: (i32, u32, u32)) {
     use chrono::{NaiveDate, TimeZone};
     let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
-    let at = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+    let at = |(y, m, d): (i32, u32, u32)| {
+        let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
             .unwrap()
     };
-    let mut t = at(NaiveDate::from_ymd_opt(2026, 10, 23).unwrap());
-    let end = at(NaiveDate::from_ymd_opt(2026, 10, 27).unwrap());
+    let mut t = at(first);
+    let end = at(end);
     let mut text = String::from("timestamp,channel,volume,aht_seconds\n");
     while t < end {
         let local = t.with_timezone(&tz);
@@ -692,4 +698,43 @@ fn the_time_limit_holds_for_the_whole_command() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("models/promo-peak.toml"),
         dir.path(),
     );
+}
+
+#[test]
+fn the_spring_clock_change_holds_under_the_independent_checker() {
+    // The edge scenario moved to 27–30 March 2026: Berlin skips 02:00–03:00 on Sunday 29 March (a
+    // 23-hour day). No shift or block may start or end in the skipped hour; one over it is paid
+    // as worked.
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/data/roster-edges.toml"))
+        .unwrap()
+        .replace(
+            "start = 2026-10-23\nend = 2026-10-26",
+            "start = 2026-03-27\nend = 2026-03-30",
+        )
+        .replace("plan_date = 2026-10-21", "plan_date = 2026-03-25");
+    assert!(text.contains("start = 2026-03-27"));
+    let scenario = dir.path().join("spring.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let forecast = dir.path().join("forecast.csv");
+    edge_forecast_from(&forecast, (2026, 3, 27), (2026, 3, 31));
+    let out = dir.path().join("out");
+    schedule_with(&scenario, &forecast, "service", &out);
+    let coverage = std::fs::read_to_string(out.join("coverage.csv")).unwrap();
+    let on_sunday = coverage
+        .lines()
+        .filter(|l| l.starts_with("2026-03-29T") && l.contains(",voice,"))
+        .count();
+    assert_eq!(on_sunday, 92);
+    let roster = std::fs::read_to_string(out.join("roster.csv")).unwrap();
+    for line in roster.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        for t in [f[4], f[5]] {
+            assert!(
+                !(t.starts_with("2026-03-29T02")),
+                "a shift starts or ends in the skipped hour: {line}"
+            );
+        }
+    }
 }

@@ -128,6 +128,8 @@ pub fn small_plan() -> &'static (Plan, PathBuf) {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("api-roster-{}", std::process::id()));
         peakplan::export::write_plan(&dir, &plan).expect("the plan's files are written");
+        // The roster every API test serves holds every rule, by the independent checker.
+        crate::checker::assert_roster_holds(&path, &dir);
         (plan, dir)
     })
 }

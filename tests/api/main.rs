@@ -7,6 +7,8 @@
 
 mod app;
 mod auth;
+#[path = "../checker/mod.rs"]
+mod checker;
 mod contract;
 mod fuzz;
 mod hostile;
