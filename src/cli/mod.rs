@@ -23,7 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Plan a promotion peak end to end: forecast, roster, simulation check, store, report.
+    /// Plan a promotion peak end to end: forecast, roster, simulation check, store (DATABASE_URL,
+    /// default sqlite://peakplan.sqlite), report.
     Plan(plan::PlanArgs),
     /// Evaluate one queue, or find the fewest agents that meet a service target.
     Queue(queue::QueueArgs),
@@ -37,13 +38,16 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Simulate a coverage table or a roster against a forecast, with confidence intervals.
     Simulate(simulate::SimulateArgs),
-    /// Serve the HTTP API (routing feed, vendor plans, live edits, jobs).
+    /// Serve the HTTP API (routing feed, vendor plans, live edits, jobs) from the database
+    /// DATABASE_URL (default sqlite://peakplan.sqlite).
     Serve(serve::ServeArgs),
-    /// Store a roster written by `schedule --out DIR` and publish it.
+    /// Store a roster written by `schedule --out DIR` and publish it (DATABASE_URL, default
+    /// sqlite://peakplan.sqlite).
     Publish(serve::PublishArgs),
-    /// API tokens.
+    /// API tokens, kept in the database DATABASE_URL (default sqlite://peakplan.sqlite).
     Token(serve::TokenArgs),
-    /// Plan the bundled sample promotion peak end to end and publish it (the first command to run).
+    /// Plan the bundled sample promotion peak end to end and publish it in DATABASE_URL (default
+    /// sqlite://peakplan.sqlite): the first command to run.
     Demo(demo::DemoArgs),
 }
 
@@ -60,5 +64,47 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Publish(args) => serve::publish(args),
         Command::Token(args) => serve::token(args),
         Command::Demo(args) => demo::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command that touches the store says where it is.
+    #[test]
+    fn store_commands_name_the_database() {
+        let cli = Cli::command();
+        for name in ["plan", "serve", "publish", "token", "demo"] {
+            let sub = cli.find_subcommand(name).expect("the command exists");
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(about.contains("DATABASE_URL"), "{name}: {about}");
+        }
+    }
+
+    /// Every flag and argument of every command says what it is for in `--help`.
+    #[test]
+    fn every_flag_has_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "peakplan", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "flags without a description: {missing:?}"
+        );
     }
 }

@@ -25,6 +25,8 @@ pub enum ModelName {
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct QueueArgs {
+    /// The queueing model: Erlang C (callers wait for ever), Erlang A (callers abandon after
+    /// --patience-seconds on average) or chat (agents hold --max-sessions at once).
     #[arg(long, value_enum, default_value = "erlang-c")]
     model: ModelName,
     /// Contacts arriving per hour.

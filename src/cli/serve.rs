@@ -60,7 +60,10 @@ pub enum TokenCommand {
     /// List the tokens: id, role, label, revoked.
     List,
     /// Revoke a token by its id (`token list`); servers stop accepting it within 5 s.
-    Revoke { id: i64 },
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,7 @@ pub enum HandleTimeName {
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SimulateArgs {
+    /// The scenario TOML: channels, their queues and targets.
     #[arg(long)]
     scenario: PathBuf,
     /// Forecast volumes the coverage is checked against.
@@ -43,8 +44,10 @@ pub struct SimulateArgs {
     /// forecast.csv (or --forecast).
     #[arg(long)]
     roster: Option<PathBuf>,
+    /// Independent replications of the horizon; the figures come with their 95 % intervals.
     #[arg(long, default_value_t = 30)]
     replications: u32,
+    /// Seed of the random streams: the same seed and inputs give the same figures.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Handle-time distribution around each interval's mean.

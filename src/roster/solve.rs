@@ -42,9 +42,14 @@ fn progress_line(line: &str) -> Option<String> {
     time.trim_end_matches('s').parse::<f64>().ok()?;
     let j = tokens.iter().position(|t| t.ends_with('%'))?;
     let (bound, best, gap) = (tokens.get(j + 1)?, tokens.get(j + 2)?, tokens.get(j + 3)?);
-    bound.parse::<f64>().ok()?;
+    let bound: f64 = bound.parse().ok()?;
+    // Money rounded; both figures still move while the solver runs.
+    let best = best
+        .parse::<f64>()
+        .map_or_else(|_| "none yet".to_string(), crate::figures::thousands);
     Some(format!(
-        "solving: {time} elapsed, best roster {best}, lower bound {bound}, gap {gap}"
+        "solving: {time} elapsed, best roster so far {best}, lower bound so far {}, gap {gap} (provisional)",
+        crate::figures::thousands(bound)
     ))
 }
 
@@ -602,7 +607,7 @@ mod tests {
         let line = " T       0       0         0   0.00%   8591.5          8604.25            0.15%        0      0      0      1234     3.4s\n";
         assert_eq!(
             progress_line(line).unwrap(),
-            "solving: 3.4s elapsed, best roster 8604.25, lower bound 8591.5, gap 0.15%"
+            "solving: 3.4s elapsed, best roster so far 8,604, lower bound so far 8,592, gap 0.15% (provisional)"
         );
         assert!(progress_line("Presolving model\n").is_none());
     }

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 /// The planned days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,22 +252,26 @@ impl Scenario {
             })?;
 
         let horizon_span = raw.horizon.span();
-        let date = |field: &str, v: &toml::value::Datetime| -> Result<NaiveDate, ScenarioError> {
-            plain_date(v).ok_or_else(|| {
-                at.error(
-                    Some(horizon_span.clone()),
-                    Some(format!("horizon.{field}")),
-                    format!("expected a date such as 2026-11-09 (no time, no quotes), got {v}"),
-                )
-            })
-        };
+        let date =
+            |field: &str, v: &Spanned<toml::value::Datetime>| -> Result<NaiveDate, ScenarioError> {
+                let span = v.span();
+                let v = v.get_ref();
+                plain_date(v).ok_or_else(|| {
+                    at.error(
+                        Some(span),
+                        Some(format!("horizon.{field}")),
+                        format!("expected a date such as 2026-11-09 (no time, no quotes), got {v}"),
+                    )
+                })
+            };
         let horizon = Horizon {
             start: date("start", &raw.horizon.get_ref().start)?,
             end: date("end", &raw.horizon.get_ref().end)?,
         };
         if horizon.end < horizon.start {
+            // At the `end` line, the value that is wrong.
             return Err(at.error(
-                Some(horizon_span),
+                Some(raw.horizon.get_ref().end.span()),
                 Some("horizon.end".into()),
                 format!(
                     "the horizon ends ({}) before it starts ({})",
@@ -799,6 +804,13 @@ multiplier = { voice = 2.5 }
             e.contains("horizon.end") && e.contains("before it starts"),
             "{e}"
         );
+        // The error names the line of `end`, not the `[horizon]` header.
+        let end_line = GOOD
+            .lines()
+            .position(|l| l.starts_with("end = 2026-11-10"))
+            .expect("the good scenario has an end line")
+            + 1;
+        assert!(e.contains(&format!("t.toml:{end_line}:")), "{e}");
 
         let e = error_for(&GOOD.replace("kind = \"email\"", "kind = \"fax\""));
         assert!(e.contains("\"voice\", \"chat\" or \"email\""), "{e}");

@@ -126,8 +126,8 @@ pub struct Event {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Horizon {
-    pub start: toml::value::Datetime,
-    pub end: toml::value::Datetime,
+    pub start: Spanned<toml::value::Datetime>,
+    pub end: Spanned<toml::value::Datetime>,
 }
 
 #[derive(Debug, Deserialize)]
