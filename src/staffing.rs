@@ -429,6 +429,7 @@ impl Requirements {
                     date,
                     volume: 0.0,
                     peak_required: 0,
+                    peak_scheduled: 0,
                     scheduled_hours: 0.0,
                     service_level: None,
                     p_abandon: None,
@@ -436,6 +437,7 @@ impl Requirements {
                 });
                 d.volume += r.volume;
                 d.peak_required = d.peak_required.max(r.required);
+                d.peak_scheduled = d.peak_scheduled.max(r.scheduled);
                 d.scheduled_hours += f64::from(r.scheduled) * hours_per_interval;
                 if let Some(m) = r.metrics {
                     *d.service_level.get_or_insert(0.0) += m.service_level * r.volume;
@@ -464,7 +466,10 @@ pub struct DailySummary {
     pub channel: ChannelId,
     pub date: NaiveDate,
     pub volume: f64,
+    /// The most agents taking contacts at once (on the phones), in any interval of the day.
     pub peak_required: u32,
+    /// The most agents to schedule at once (after shrinkage), in any interval of the day.
+    pub peak_scheduled: u32,
     pub scheduled_hours: f64,
     /// Volume-weighted expected service level at the required agents (live channels).
     pub service_level: Option<f64>,

@@ -196,6 +196,7 @@ impl VolumeSeries {
 
         let mut rows = Vec::new();
         let mut seen: BTreeMap<(String, DateTime<Utc>), u64> = BTreeMap::new();
+        let mut spellings: BTreeMap<String, (String, u64)> = BTreeMap::new();
         for record in csv.records() {
             let record = record.map_err(|e| VolumeError::Row {
                 origin: origin.to_string(),
@@ -215,6 +216,19 @@ impl VolumeSeries {
             let channel = raw.channel;
             if channel.is_empty() {
                 return Err(row_error("`channel` is empty".into()));
+            }
+            // Channel ids are case-sensitive: `Voice` beside `voice` is a typo, not a channel.
+            match spellings.get(&channel.to_lowercase()) {
+                Some((first, first_line)) if *first != channel => {
+                    return Err(row_error(format!(
+                        "channel `{channel}` differs from `{first}` (line {first_line}) only in case; \
+                         channel ids are case-sensitive, write it `{first}` everywhere"
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    spellings.insert(channel.to_lowercase(), (channel.clone(), line));
+                }
             }
             let volume = parse_number("volume", &raw.volume).map_err(row_error)?;
             if volume < 0.0 {
@@ -465,6 +479,10 @@ mod tests {
             ("2026-11-09T08:00:00+08:00,voice,many\n", "must be a number"),
             ("yesterday,voice,3\n", "not a timestamp"),
             ("2026-11-09T08:00:00+08:00,,3\n", "`channel` is empty"),
+            (
+                "2026-11-09T08:00:00+08:00,Voice,3\n",
+                "channel `Voice` differs from `voice` (line 2) only in case",
+            ),
         ];
         for (row, want) in cases {
             let e = read(&format!(

@@ -203,6 +203,11 @@ fn staff_writes_every_interval_and_is_deterministic() {
         summary.contains("Wed 11 Nov") && summary.contains("modified-offered-load"),
         "{summary}"
     );
+    // Both peaks, named: on the phones, and to schedule after shrinkage.
+    assert!(
+        summary.contains("peak on the phones") && summary.contains("peak to schedule"),
+        "{summary}"
+    );
     ok(&[
         "staff",
         "--scenario",
