@@ -127,6 +127,9 @@ pub struct IdleHours {
     pub vendor_hours: f64,
     /// The shifts (agent id and date) and vendor blocks (vendor id and date) with idle time.
     pub who: Vec<String>,
+    /// Whether the idle time was avoidable: a start of the same template, the same day, that the
+    /// agent could work, covering the same open time with less time on the closed channel.
+    pub reason: String,
 }
 
 /// Evaluates a roster.
@@ -152,6 +155,7 @@ pub fn evaluate(
             core_hours: 0.0,
             vendor_hours: 0.0,
             who: Vec::new(),
+            reason: String::new(),
         })
         .collect();
     // Idle hours of one shift or block (`heads` of them), noted for its channel.
@@ -200,6 +204,7 @@ pub fn evaluate(
         }
     }
     let idle_total: f64 = idle.iter().map(|d| d.core_hours + d.vendor_hours).sum();
+    explain_idle(input, shifts, &mut idle);
 
     let prices = prices(input);
     // Idle time is priced as the program prices it, so that the bound holds for this objective.
@@ -347,6 +352,71 @@ pub fn evaluate(
         gap,
         violations,
         idle,
+    }
+}
+
+/// Says for each channel with idle core time whether a shift inside the hours would have done.
+fn explain_idle(input: &Input, shifts: &[Shift], idle: &mut [IdleHours]) {
+    let s = input.scenario;
+    let open = |c: usize, i: usize| input.volumes.open[c].get(i).copied().unwrap_or(false);
+    // Open time covered per interval, and idle hours, of a shift of `len` minutes at `start`.
+    let cover = |date: NaiveDate, c: usize, start: u32, len: u32| {
+        let presence = spread(
+            input,
+            grid_minute(input, date, start),
+            grid_minute(input, date, start + len),
+        );
+        let idle = idle_hours(input, c, &presence);
+        let open_part: BTreeMap<usize, f64> =
+            presence.into_iter().filter(|&(i, _)| open(c, i)).collect();
+        (open_part, idle)
+    };
+    for (c, d) in idle.iter_mut().enumerate() {
+        let mine: Vec<&Shift> = shifts
+            .iter()
+            .filter(|sh| sh.channel == c)
+            .filter(|sh| cover(sh.date, c, sh.start, sh.end - sh.start).1 > 1e-9)
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let avoidable = mine
+            .iter()
+            .filter(|sh| {
+                let template = &s.shift_templates[sh.template];
+                let len = template.length_minutes;
+                let (here, idle_here) = cover(sh.date, c, sh.start, len);
+                template.starts().any(|start| {
+                    let (there, idle_there) = cover(sh.date, c, start, len);
+                    idle_there + 1e-9 < idle_here
+                        && s.agents[sh.agent].available(sh.date, start, start + len)
+                        && here
+                            .iter()
+                            .all(|(i, f)| there.get(i).is_some_and(|g| g + 1e-9 >= *f))
+                })
+            })
+            .count();
+        let mut templates: Vec<&str> = mine
+            .iter()
+            .map(|sh| s.shift_templates[sh.template].id.as_str())
+            .collect();
+        templates.sort_unstable();
+        templates.dedup();
+        d.reason = if avoidable == 0 {
+            format!(
+                "forced by the templates ({}): no start of the same template that day covers the \
+                 same open time with less time after closing; a shorter template or longer opening \
+                 hours would avoid it",
+                templates.join(", ")
+            )
+        } else {
+            format!(
+                "{avoidable} of {} shifts with idle time could start inside the hours and cover the \
+                 same open time (templates {})",
+                mine.len(),
+                templates.join(", ")
+            )
+        };
     }
 }
 

@@ -222,6 +222,7 @@ impl RosterSummary {
                     core_hours: round(d.core_hours, 2),
                     vendor_hours: round(d.vendor_hours, 2),
                     who: d.who.clone(),
+                    reason: d.reason.clone(),
                 })
                 .collect(),
             shortfalls: roster.shortfalls.clone(),
