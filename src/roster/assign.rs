@@ -555,6 +555,155 @@ fn swap_longer(
     false
 }
 
+/// A shift's breaks: start minute after midnight of its day, length, paid.
+pub type Breaks = Vec<(u32, u32, bool)>;
+
+/// A start of the same template, the same day, for `shifts[k]` with less time on its closed
+/// channel: its agent can work it (availability, rest to the agent's other shifts), it keeps the
+/// paid time, and with its breaks placed inside their windows it leaves at least as many agents
+/// on every open interval the shift covered. The start and its breaks (start minute, length,
+/// paid), the least idle first.
+pub fn less_idle_start(input: &Input, shifts: &[Shift], k: usize) -> Option<(u32, Breaks)> {
+    use super::slots::{clock_exists, grid_minute, idle_hours, spread};
+    use std::collections::BTreeMap;
+    let s = input.scenario;
+    let sh = &shifts[k];
+    let open = |i: usize| {
+        input.volumes.open[sh.channel]
+            .get(i)
+            .copied()
+            .unwrap_or(false)
+    };
+    let span = |start: u32, len: u32| {
+        (
+            grid_minute(input, sh.date, start),
+            grid_minute(input, sh.date, start + len),
+        )
+    };
+    let template = &s.shift_templates[sh.template];
+    let len = template.length_minutes;
+    let net_open = |start: u32, breaks: &[(u32, u32, bool)]| {
+        let (from, to) = span(start, len);
+        let mut net: BTreeMap<usize, f64> = spread(input, from, to)
+            .into_iter()
+            .filter(|&(i, _)| open(i))
+            .collect();
+        for &(at, minutes, _) in breaks {
+            let (b_from, b_to) = span(at, minutes);
+            for (i, f) in spread(input, b_from, b_to) {
+                if let Some(v) = net.get_mut(&i) {
+                    *v -= f;
+                }
+            }
+        }
+        net
+    };
+    let (from, to) = span(sh.start, len);
+    let idle_here = idle_hours(input, sh.channel, &spread(input, from, to));
+    if idle_here <= 1e-9 {
+        return None;
+    }
+    let here = net_open(sh.start, &sh.breaks);
+    let agent = &s.agents[sh.agent];
+    let rest = (agent.contract.min_rest_hours * 60.0).round() as i64;
+    let others: Vec<(i64, i64)> = shifts
+        .iter()
+        .enumerate()
+        .filter(|&(j, o)| j != k && o.agent == sh.agent)
+        .map(|(_, o)| {
+            (
+                grid_minute(input, o.date, o.start),
+                grid_minute(input, o.date, o.end),
+            )
+        })
+        .collect();
+    let placements = template.break_placements()?;
+    let mut best: Option<(f64, u32, u32, Breaks)> = None;
+    for start in template.starts().filter(|&st| st != sh.start) {
+        if !clock_exists(input, sh.date, start) || !clock_exists(input, sh.date, start + len) {
+            continue;
+        }
+        let (c_from, c_to) = span(start, len);
+        let idle_there = idle_hours(input, sh.channel, &spread(input, c_from, c_to));
+        if idle_there + 1e-9 >= idle_here
+            || c_to - c_from != to - from
+            || !agent.available(sh.date, start, start + len)
+            || !others
+                .iter()
+                .all(|&(a, b)| b + rest <= c_from || c_to + rest <= a)
+        {
+            continue;
+        }
+        // Every placement of the breaks on a 15-minute step, until one keeps the open time.
+        let options: Vec<Breaks> = template
+            .breaks
+            .iter()
+            .zip(&placements)
+            .map(|(rule, &(lo, hi))| {
+                (lo..=hi)
+                    .step_by(15)
+                    .map(|off| (start + off, rule.minutes, rule.paid))
+                    .collect()
+            })
+            .collect();
+        let mut pick = vec![0usize; options.len()];
+        let found = loop {
+            let breaks: Vec<(u32, u32, bool)> = pick
+                .iter()
+                .enumerate()
+                .map(|(r, &o)| options[r][o])
+                .collect();
+            let there = net_open(start, &breaks);
+            if here
+                .iter()
+                .all(|(i, f)| there.get(i).is_some_and(|g| g + 1e-9 >= *f))
+            {
+                break Some(breaks);
+            }
+            // Next combination.
+            let mut r = 0;
+            loop {
+                if r == pick.len() {
+                    break;
+                }
+                pick[r] += 1;
+                if pick[r] < options[r].len() {
+                    break;
+                }
+                pick[r] = 0;
+                r += 1;
+            }
+            if r == pick.len() {
+                break None;
+            }
+        };
+        if let Some(mut breaks) = found {
+            breaks.sort_unstable();
+            let key = (idle_there, start.abs_diff(sh.start));
+            if best
+                .as_ref()
+                .is_none_or(|b| key.0 < b.0 - 1e-9 || (key.0 <= b.0 + 1e-9 && key.1 < b.1))
+            {
+                best = Some((key.0, key.1, start, breaks));
+            }
+        }
+    }
+    best.map(|(_, _, start, breaks)| (start, breaks))
+}
+
+/// Moves shifts off a closed channel wherever [`less_idle_start`] finds a start that would do.
+pub fn avoid_idle(input: &Input, shifts: &mut [Shift]) {
+    for k in 0..shifts.len() {
+        if let Some((start, breaks)) = less_idle_start(input, shifts, k) {
+            let shift = &mut shifts[k];
+            let len = shift.end - shift.start;
+            shift.start = start;
+            shift.end = start + len;
+            shift.breaks = breaks;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::round_breaks;

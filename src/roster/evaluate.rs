@@ -355,64 +355,48 @@ pub fn evaluate(
     }
 }
 
-/// Says for each channel with idle core time whether a shift inside the hours would have done.
+/// Says for each channel with idle core time whether a shift inside the hours would have done
+/// ([`super::assign::less_idle_start`]: after the assignment moves every such shift, none should).
 fn explain_idle(input: &Input, shifts: &[Shift], idle: &mut [IdleHours]) {
     let s = input.scenario;
-    let open = |c: usize, i: usize| input.volumes.open[c].get(i).copied().unwrap_or(false);
-    // Open time covered per interval, and idle hours, of a shift of `len` minutes at `start`.
-    let cover = |date: NaiveDate, c: usize, start: u32, len: u32| {
-        let presence = spread(
-            input,
-            grid_minute(input, date, start),
-            grid_minute(input, date, start + len),
-        );
-        let idle = idle_hours(input, c, &presence);
-        let open_part: BTreeMap<usize, f64> =
-            presence.into_iter().filter(|&(i, _)| open(c, i)).collect();
-        (open_part, idle)
-    };
     for (c, d) in idle.iter_mut().enumerate() {
-        let mine: Vec<&Shift> = shifts
-            .iter()
-            .filter(|sh| sh.channel == c)
-            .filter(|sh| cover(sh.date, c, sh.start, sh.end - sh.start).1 > 1e-9)
+        let mine: Vec<usize> = (0..shifts.len())
+            .filter(|&k| shifts[k].channel == c)
+            .filter(|&k| {
+                let sh = &shifts[k];
+                let presence = spread(
+                    input,
+                    grid_minute(input, sh.date, sh.start),
+                    grid_minute(input, sh.date, sh.end),
+                );
+                idle_hours(input, c, &presence) > 1e-9
+            })
             .collect();
         if mine.is_empty() {
             continue;
         }
         let avoidable = mine
             .iter()
-            .filter(|sh| {
-                let template = &s.shift_templates[sh.template];
-                let len = template.length_minutes;
-                let (here, idle_here) = cover(sh.date, c, sh.start, len);
-                template.starts().any(|start| {
-                    let (there, idle_there) = cover(sh.date, c, start, len);
-                    idle_there + 1e-9 < idle_here
-                        && s.agents[sh.agent].available(sh.date, start, start + len)
-                        && here
-                            .iter()
-                            .all(|(i, f)| there.get(i).is_some_and(|g| g + 1e-9 >= *f))
-                })
-            })
+            .filter(|&&k| super::assign::less_idle_start(input, shifts, k).is_some())
             .count();
         let mut templates: Vec<&str> = mine
             .iter()
-            .map(|sh| s.shift_templates[sh.template].id.as_str())
+            .map(|&k| s.shift_templates[shifts[k].template].id.as_str())
             .collect();
         templates.sort_unstable();
         templates.dedup();
         d.reason = if avoidable == 0 {
             format!(
-                "forced by the templates ({}): no start of the same template that day covers the \
-                 same open time with less time after closing; a shorter template or longer opening \
+                "forced by the templates ({}): no other start of the same template that day, \
+                 workable by the agent, keeps every open interval it covers as covered (breaks \
+                 included) with less time after closing; a shorter template or longer opening \
                  hours would avoid it",
                 templates.join(", ")
             )
         } else {
             format!(
-                "{avoidable} of {} shifts with idle time could start inside the hours and cover the \
-                 same open time (templates {})",
+                "{avoidable} of {} shifts with idle time could start inside the hours and keep the \
+                 same open time covered (templates {})",
                 mine.len(),
                 templates.join(", ")
             )

@@ -375,7 +375,10 @@ pub fn schedule(
             )?));
         }
     };
-    let assigned = assign::assign(input, &solved);
+    let mut assigned = assign::assign(input, &solved);
+    // Shifts that run past a channel's close where another start would do are moved.
+    assign::avoid_idle(input, &mut assigned.shifts);
+    assigned.shifts.sort_by_key(|s| (s.agent, s.date, s.start));
     let mut solved = solved;
     let mut evaluation = evaluate::evaluate(
         input,
