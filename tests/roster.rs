@@ -591,6 +591,14 @@ fn edge_cases_hold_under_the_independent_checker() {
             cause.contains("vendor small is at its cap of 3"),
             "{friday}"
         );
+        // Idle time on a closed channel is left only where no other start would do.
+        for idle in v["idle_paid_hours"].as_array().unwrap() {
+            let reason = idle["reason"].as_str().unwrap();
+            assert!(!reason.contains("could start inside"), "{idle}");
+            if idle["core_hours"].as_f64().unwrap() > 0.0 {
+                assert!(reason.starts_with("forced by the templates"), "{idle}");
+            }
+        }
         let roster = std::fs::read_to_string(out.join("roster.csv")).unwrap();
         // Night shifts are used, and none starts on a Friday for the Saturday-morning group.
         assert!(roster.contains(",night,"), "{roster}");
