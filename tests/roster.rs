@@ -329,18 +329,28 @@ fn a_clash_the_solver_finds_is_explained_too() {
 fn a_roster_is_simulated_day_by_day() {
     let dir = tempfile::tempdir().unwrap();
     schedule(dir.path(), "service");
-    let text = ok(&[
-        "simulate",
-        "--scenario",
-        SCENARIO,
-        "--roster",
-        dir.path().to_str().unwrap(),
-        "--replications",
-        "8",
-        "--seed",
-        "1",
-        "--json",
-    ]);
+    let roster = dir.path().to_str().unwrap();
+    let simulate = |replications: &str, json: bool| {
+        let mut args = vec![
+            "simulate",
+            "--scenario",
+            SCENARIO,
+            "--roster",
+            roster,
+            "--replications",
+            replications,
+            "--seed",
+            "1",
+        ];
+        if json {
+            args.push("--json");
+        }
+        ok(&args)
+    };
+    let text = simulate("8", true);
+    // The table sets each day's simulated service beside what the queueing model expects.
+    let table = simulate("2", false);
+    assert!(table.contains("expected SL (queueing model)"), "{table}");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let voice = &v["channels"][0];
     assert_eq!(voice["channel"], "voice");

@@ -4,7 +4,7 @@ use super::table;
 use crate::export;
 use crate::scenario::Scenario;
 use crate::simulate::{self, Coverage, HandleTime, SimulationOptions, SimulationReport};
-use crate::staffing::Requirements;
+use crate::staffing;
 use crate::time_grid::TimeGrid;
 use crate::volumes::{GridVolumes, VolumeSeries};
 use clap::{Args, ValueEnum};
@@ -120,7 +120,29 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    print_summary(&scenario, &grid, &report, None);
+    // What the queueing model expects at the simulated agents, interval by interval.
+    let requirements = staffing::requirements(
+        &scenario,
+        &grid,
+        &volumes,
+        staffing::LoadMethod::ModifiedOfferedLoad,
+    )?;
+    let expected: Expected = (0..scenario.channels.len())
+        .map(|c| {
+            let within = scenario.channels[c].target.horizon();
+            (0..grid.len())
+                .map(|i| {
+                    let queue = requirements.queue(&scenario, c, i)?;
+                    let agents = f64::from(coverage.agents[c][i]);
+                    Some((
+                        queue.service_at(within, agents).service_level,
+                        volumes.volume[c][i],
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+    print_summary(&scenario, &grid, &report, Some(&expected));
     if let Some(path) = &args.out {
         println!("wrote {}", path.display());
     }
@@ -186,12 +208,16 @@ fn duration(seconds: f64) -> String {
     }
 }
 
-/// Per channel: each day and the whole horizon, with the analytic expectation beside when known.
+/// Per channel and interval: the service level the queueing model expects at the simulated
+/// agents, and the interval's volume (`None`: closed, or a backlog channel).
+pub type Expected = Vec<Vec<Option<(f64, f64)>>>;
+
+/// Per channel: each day and the whole horizon, with the queueing model's expectation beside.
 pub fn print_summary(
     scenario: &Scenario,
     grid: &TimeGrid,
     report: &SimulationReport,
-    expected: Option<&Requirements>,
+    expected: Option<&Expected>,
 ) {
     println!(
         "simulation: {} replications, seed {}, {} contacts",
@@ -205,7 +231,7 @@ pub fn print_summary(
     );
     let mut header = vec!["channel", "day", "offered", "simulated SL"];
     if expected.is_some() {
-        header.push("expected SL");
+        header.push("expected SL (queueing model)");
     }
     header.extend(["abandoned", "ASA", "occupancy", "target"]);
     let mut t = table::new(&header);
@@ -215,9 +241,7 @@ pub fn print_summary(
         let mut days: BTreeMap<chrono::NaiveDate, Tally> = BTreeMap::new();
         let mut all = Tally::default();
         for (i, r) in ch.intervals.iter().enumerate() {
-            let exp = expected
-                .map(|e| &e.channels[c].intervals[i])
-                .and_then(|r| r.metrics.map(|m| (m.service_level, r.volume)));
+            let exp = expected.and_then(|e| e[c][i]);
             days.entry(grid.local_clock(i).date)
                 .or_default()
                 .add(r, slots, exp);
