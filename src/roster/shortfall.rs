@@ -137,33 +137,41 @@ pub fn explain(
             let members: Vec<usize> = (0..s.agents.len())
                 .filter(|&a| s.agents[a].group == group)
                 .collect();
-            let working = members
-                .iter()
-                .filter(|&&a| shifts.iter().any(|sh| sh.agent == a && sh.date == day.date))
-                .count();
+            // Each agent of the group either works this day, cannot (no start of its templates
+            // is free of its unavailability), or has no room left in the week for its shortest
+            // shift; only when all are so is the group a cause.
             let week = day.date.iso_week();
-            let contract = s.agents[members[0]].contract;
-            let at_limit = members
-                .iter()
-                .filter(|&&a| {
-                    let mine: Vec<&Shift> = shifts
-                        .iter()
-                        .filter(|sh| sh.agent == a && sh.date.iso_week() == week)
-                        .collect();
-                    let hours: f64 = mine
-                        .iter()
-                        .map(|sh| f64::from(sh.paid_minutes) / 60.0)
-                        .sum();
-                    let overtime = s.agents[a].overtime.map_or(0.0, |o| o.hours_week);
-                    mine.len() as u32 >= contract.max_shifts_week
-                        || hours + 4.0 > contract.max_hours_week + overtime
+            let busy = |a: usize| shifts.iter().any(|sh| sh.agent == a && sh.date == day.date);
+            let away = |a: usize| {
+                let agent = &s.agents[a];
+                !agent.templates.iter().any(|&t| {
+                    let t = &s.shift_templates[t];
+                    t.starts()
+                        .any(|st| agent.available(day.date, st, st + t.length_minutes))
                 })
-                .count();
-            let away = members
-                .iter()
-                .filter(|&&a| !s.agents[a].available(day.date, 0, 24 * 60))
-                .count();
-            if working + at_limit.min(members.len() - working) + away >= members.len() {
+            };
+            let full = |a: usize| {
+                let agent = &s.agents[a];
+                let mine: Vec<&Shift> = shifts
+                    .iter()
+                    .filter(|sh| sh.agent == a && sh.date.iso_week() == week)
+                    .collect();
+                let hours: f64 = mine
+                    .iter()
+                    .map(|sh| f64::from(sh.paid_minutes) / 60.0)
+                    .sum();
+                let shortest = agent
+                    .templates
+                    .iter()
+                    .map(|&t| f64::from(s.shift_templates[t].paid_minutes()) / 60.0)
+                    .fold(f64::INFINITY, f64::min);
+                let overtime = agent.overtime.map_or(0.0, |o| o.hours_week);
+                mine.len() as u32 >= agent.contract.max_shifts_week
+                    || hours + shortest > agent.contract.max_hours_week + overtime + 1e-9
+            };
+            let working = members.iter().filter(|&&a| busy(a)).count();
+            let no_room = members.iter().all(|&a| busy(a) || away(a) || full(a));
+            if no_room {
                 causes.push(format!(
                     "core group {group}: {working} of {} agents work this day, the others are at \
                      max_shifts_week or max_hours_week for the week or unavailable",

@@ -249,6 +249,13 @@ fn reserve(options: &Options) -> Duration {
     Duration::from_secs_f64((limit * 0.04).clamp(1.5, 10.0).min(limit * 0.25))
 }
 
+/// Seconds a solver run may still take before `deadline`, the reserve kept back.
+fn solver_seconds_left(options: &Options, deadline: Instant) -> f64 {
+    deadline
+        .saturating_duration_since(Instant::now() + reserve(options))
+        .as_secs_f64()
+}
+
 /// Whether a part of the program has a roster, proven by the solver.
 pub enum Proof {
     /// No roster of this part exists.
@@ -304,12 +311,7 @@ pub fn solve(
         .deadline
         .unwrap_or_else(|| started + Duration::from_secs_f64(options.time_limit_seconds.max(0.0)));
     // What follows the solve (assignment, evaluation) gets a share of the limit kept back.
-    let reserve = reserve(options);
-    let left = || {
-        deadline
-            .saturating_duration_since(Instant::now() + reserve)
-            .as_secs_f64()
-    };
+    let left = || solver_seconds_left(options, deadline);
     let with_phase = |phase: &'static str| move |line: &str| progress(&format!("{phase}: {line}"));
     if let Some(path) = &options.solver_log {
         let _ = std::fs::remove_file(path);
@@ -468,12 +470,7 @@ pub fn repair(
         return Ok(None);
     };
     let deadline = options.deadline.unwrap_or(started);
-    let reserve = reserve(options);
-    let left = || {
-        deadline
-            .saturating_duration_since(Instant::now() + reserve)
-            .as_secs_f64()
-    };
+    let left = || solver_seconds_left(options, deadline);
     if left() < 0.5 {
         return Ok(None);
     }
