@@ -4,8 +4,10 @@
 //! below `S` service slots the death rate is the completion rate of the sessions in service; at and
 //! above `S` it is `R + (m − S)·θ`, where `R` is the completion rate with every slot busy and `θ = 1 /
 //! mean patience`. Erlang A (Palm; Garnett, Mandelbaum & Reiman 2002): `S = N`, death `min(m,N)·μ`.
-//! Chat: `S = N·k` session slots, sessions spread evenly over agents, an agent with `s` sessions finishes
-//! them at rate `s / AHT(s)` with `AHT(s) = AHT·(1 + slowdown·(s − 1))`.
+//! Chat: `S = N·k` session slots, an agent with `s` sessions finishes them at rate `s / AHT(s)` with
+//! `AHT(s) = AHT·(1 + slowdown·(s − 1))`; the rates below `S` are those of sessions spread evenly,
+//! and the two sums over those states are then corrected to a router's least-loaded assignment
+//! ([`super::least_loaded`]), which the queue above `S` does not depend on.
 //!
 //! P(wait) = P(m ≥ S) and P(abandon) = θ·E[queue]/λ come straight from the chain. The service level
 //! (answered within `t`, over offered) needs the waiting-time law of a tagged FCFS contact that finds
@@ -21,6 +23,7 @@
 //! log-concave, so adaptive Gauss–Legendre quadrature split at its peak reaches 1e−12 relative accuracy.
 //! `scripts/reference_values.py` checks this against the per-`j` Beta sum at 50 digits.
 
+use super::least_loaded;
 use super::{Queue, QueueError, QueueMetrics, QueueModel, Seconds};
 use std::sync::OnceLock;
 
@@ -151,6 +154,16 @@ impl Chain {
                 w /= RESCALE_ABOVE;
                 acc.scale_down(RESCALE_ABOVE);
             }
+        }
+        if let SlotKind::Concurrent {
+            agents,
+            aht,
+            slowdown,
+        } = self.kind
+        {
+            let c = least_loaded::correction(agents, s / agents.max(1), slowdown, lambda * aht);
+            acc.below *= c.below.exp();
+            acc.in_service_below *= c.in_service.exp();
         }
         acc.at_full = w;
         acc.ln_at_full = w.ln();

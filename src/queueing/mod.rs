@@ -15,6 +15,7 @@
 pub mod backlog;
 pub mod birth_death;
 pub mod erlang;
+mod least_loaded;
 #[cfg(test)]
 #[allow(clippy::excessive_precision)] // reference values keep every digit the generator printed
 pub(crate) mod reference;

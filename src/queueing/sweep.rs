@@ -24,6 +24,7 @@
 //! the sweep to the single-point evaluation at 1e−10 and to the 50-digit references.
 
 use super::birth_death::{self, Chain, SlotKind};
+use super::least_loaded;
 use super::{MAX_AGENTS, Queue, QueueError, QueueMetrics, QueueModel, Seconds, StaffingTarget};
 
 /// Above this a running value is rescaled, so products of many ratios never overflow.
@@ -116,7 +117,7 @@ impl Confluent {
 }
 
 /// `ln(e^a + e^b)`.
-fn ln_add(a: f64, b: f64) -> f64 {
+pub(super) fn ln_add(a: f64, b: f64) -> f64 {
     if a == f64::NEG_INFINITY {
         return b;
     }
@@ -277,11 +278,24 @@ impl Sweep {
             }
             w_full = w;
         }
+        let spread = match chain.kind {
+            SlotKind::Concurrent {
+                agents,
+                aht,
+                slowdown,
+            } => least_loaded::correction(
+                agents,
+                chain.slots / agents.max(1),
+                slowdown,
+                lambda * aht,
+            ),
+            SlotKind::Single { .. } => least_loaded::Correction::default(),
+        };
         let slots = f64::from(chain.slots);
         if w_full == 0.0 || !w_full.is_finite() {
             // The full state weighs nothing next to the states below it: nobody waits.
             let occupancy = if slots > 0.0 {
-                in_service / below / slots
+                in_service / below * (spread.in_service - spread.below).exp() / slots
             } else {
                 0.0
             };
@@ -296,8 +310,8 @@ impl Sweep {
             });
         }
         // In logs: the full state may weigh 1e−300 of the states below it.
-        let ln_below = below.ln() - w_full.ln();
-        let ln_in_service = in_service.ln() - w_full.ln();
+        let ln_below = below.ln() - w_full.ln() + spread.below;
+        let ln_in_service = in_service.ln() - w_full.ln() + spread.in_service;
         // Queued mass and length over π_S.
         // One series serves the queue, the wait integral and the mean wait: with `S⁺ = S(c+1, x)`
         // and its weighted sum `W⁺`, `S(c, x) = 1 + x/(c+1)·S⁺` and `Σ j·t_j = x/(c+1)·(W⁺ + S⁺)`.

@@ -84,12 +84,15 @@ impl ServerPool for SlotPool {
 }
 
 /// Chat agents whose sessions slow each other down: with `s` sessions each progresses at
-/// `1 / (1 + slowdown·(s − 1))` of its solo speed. A new session goes to the least-loaded agent.
+/// `1 / (1 + slowdown·(s − 1))` of its solo speed. A new session goes to a least-loaded agent.
 pub(crate) struct ConcurrentPool {
     max_sessions: u32,
     slowdown: f64,
     active: usize,
     agents: Vec<ChatAgent>,
+    /// The active agents by how many sessions they hold, each agent's place in its list in
+    /// `ChatAgent::slot`: a least-loaded agent is found in `O(max_sessions)`.
+    by_load: Vec<Vec<usize>>,
     /// (finish time, agent, version); entries whose version is stale are skipped.
     heap: BinaryHeap<Reverse<(Time, usize, u64)>>,
     in_service: u32,
@@ -101,6 +104,8 @@ struct ChatAgent {
     remaining: Vec<f64>,
     updated_at: f64,
     version: u64,
+    /// Index in `by_load[remaining.len()]` while active.
+    slot: usize,
 }
 
 impl ConcurrentPool {
@@ -110,6 +115,7 @@ impl ConcurrentPool {
             slowdown,
             active: 0,
             agents: Vec::new(),
+            by_load: vec![Vec::new(); max_sessions as usize + 1],
             heap: BinaryHeap::new(),
             in_service: 0,
         }
@@ -141,6 +147,22 @@ impl ConcurrentPool {
         }
     }
 
+    fn enlist(&mut self, a: usize) {
+        let load = self.agents[a].remaining.len();
+        self.agents[a].slot = self.by_load[load].len();
+        self.by_load[load].push(a);
+    }
+
+    fn delist(&mut self, a: usize) {
+        let load = self.agents[a].remaining.len();
+        let slot = self.agents[a].slot;
+        let list = &mut self.by_load[load];
+        list.swap_remove(slot);
+        if let Some(&moved) = list.get(slot) {
+            self.agents[moved].slot = slot;
+        }
+    }
+
     fn drop_stale(&mut self) {
         while let Some(Reverse((_, a, v))) = self.heap.peek() {
             if self.agents[*a].version == *v {
@@ -153,24 +175,34 @@ impl ConcurrentPool {
 
 impl ServerPool for ConcurrentPool {
     fn set_agents(&mut self, agents: u32, _now: f64) {
-        self.active = agents as usize;
-        if self.agents.len() < self.active {
-            self.agents.resize_with(self.active, ChatAgent::default);
+        let agents = agents as usize;
+        if self.agents.len() < agents {
+            self.agents.resize_with(agents, ChatAgent::default);
         }
+        for a in agents..self.active {
+            self.delist(a);
+        }
+        for a in self.active..agents {
+            self.enlist(a);
+        }
+        self.active = agents;
     }
 
     fn can_start(&self) -> bool {
-        self.agents[..self.active]
+        self.by_load[..self.max_sessions as usize]
             .iter()
-            .any(|a| (a.remaining.len() as u32) < self.max_sessions)
+            .any(|list| !list.is_empty())
     }
 
     fn start(&mut self, now: f64, work: f64) {
-        let a = (0..self.active)
-            .min_by_key(|&a| self.agents[a].remaining.len())
+        let a = *self.by_load[..self.max_sessions as usize]
+            .iter()
+            .find_map(|list| list.last())
             .expect("start is only called when an active agent has a free slot");
         self.advance(a, now);
+        self.delist(a);
         self.agents[a].remaining.push(work);
+        self.enlist(a);
         self.in_service += 1;
         self.reschedule(a, now);
     }
@@ -186,6 +218,10 @@ impl ServerPool for ConcurrentPool {
             return;
         };
         self.advance(a, now);
+        let active = a < self.active;
+        if active {
+            self.delist(a);
+        }
         let agent = &mut self.agents[a];
         if let Some((i, _)) = agent
             .remaining
@@ -195,6 +231,9 @@ impl ServerPool for ConcurrentPool {
         {
             agent.remaining.swap_remove(i);
             self.in_service -= 1;
+        }
+        if active {
+            self.enlist(a);
         }
         self.reschedule(a, now);
     }
