@@ -88,8 +88,9 @@ pub struct ForecastArgs {
     /// The method, or `auto` to choose per channel by backtest.
     #[arg(long, default_value = "auto")]
     pub method: String,
-    /// Weekly backtest origins used to choose the method and calibrate the quantiles.
-    #[arg(long, default_value_t = 4)]
+    /// Weekly backtest origins used to choose the method and calibrate the quantiles (eight: a
+    /// choice that four weeks' luck does not decide).
+    #[arg(long, default_value_t = 8)]
     pub origins: usize,
     /// Also print the forecast's details as JSON.
     #[arg(long)]

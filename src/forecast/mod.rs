@@ -81,7 +81,7 @@ pub fn over_horizon(
         start: scenario.horizon.start.and_time(NaiveTime::MIN),
         end: (scenario.horizon.end + chrono::Duration::days(1)).and_time(NaiveTime::MIN),
         method: None,
-        origins: 4,
+        origins: 8,
         horizon_days: 7,
     };
     forecast(&history, Some(scenario), &options)

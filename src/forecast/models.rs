@@ -40,7 +40,7 @@ impl Prepared {
     }
 
     /// The share of a weekday's volume in each slot: the mean over the last `weeks` usable days of
-    /// that weekday, smoothed over neighbouring open slots (weights 1-2-1) and normalised.
+    /// that weekday, smoothed over neighbouring open slots and normalised.
     pub fn profile(&self, until: usize, day: NaiveDate, weeks: usize) -> Vec<f64> {
         let slots = self.slots();
         let open = &self.calendar.open[weekday_index(day.weekday())];
@@ -63,16 +63,30 @@ impl Prepared {
                 .map(|&o| if o { 1.0 / count } else { 0.0 })
                 .collect();
         }
+        // A triangular kernel over about ±30 minutes (at least one slot each side: 1-2-1 at 30
+        // minutes, 1-2-3-2-1 at 15, seven slots each side at 5): at short intervals most of a
+        // slot's share is Poisson noise, while the shape of a contact day moves on the scale of
+        // an hour.
+        let minutes = (24 * 60 / slots.max(1)).max(1);
+        let half = (30 / minutes).max(1);
         let mut smooth = vec![0.0; slots];
         for s in 0..slots {
             if !open[s] {
                 continue;
             }
-            let (mut acc, mut weight) = (2.0 * sum[s], 2.0);
-            for t in [s.wrapping_sub(1), s + 1] {
-                if t < slots && open[t] {
-                    acc += sum[t];
-                    weight += 1.0;
+            let (mut acc, mut weight) = (0.0, 0.0);
+            for d in 0..=half {
+                let w = (half + 1 - d) as f64;
+                let sides: &[usize] = if d == 0 {
+                    &[s]
+                } else {
+                    &[s.wrapping_sub(d), s + d]
+                };
+                for &t in sides {
+                    if t < slots && open[t] {
+                        acc += w * sum[t];
+                        weight += w;
+                    }
                 }
             }
             smooth[s] = acc / weight;
@@ -110,37 +124,91 @@ pub trait Model {
 pub enum Method {
     /// Same weekday last week.
     SeasonalNaive,
-    /// Mean of the same weekday over the last four weeks.
+    /// Mean of the same interval on the same weekday over the last four weeks.
     WeekdayAverage,
+    /// The same over six weeks.
+    #[value(name = "weekday-average-6")]
+    #[serde(rename = "weekday-average-6")]
+    WeekdayAverage6,
+    /// The same over eight weeks.
+    #[value(name = "weekday-average-8")]
+    #[serde(rename = "weekday-average-8")]
+    WeekdayAverage8,
+    /// The same over ten weeks.
+    #[value(name = "weekday-average-10")]
+    #[serde(rename = "weekday-average-10")]
+    WeekdayAverage10,
+    /// The same over twelve weeks.
+    #[value(name = "weekday-average-12")]
+    #[serde(rename = "weekday-average-12")]
+    WeekdayAverage12,
+    /// The weekday's daily total exponentially weighted over twelve weeks (weight 0.8 per week
+    /// back), times the weekday's intraday profile pooled over those weeks and smoothed.
+    WeekdayEwma,
     /// Daily totals by Holt–Winters with weekly seasonality, times a per-weekday intraday profile.
     LevelProfile,
     /// Multi-seasonal decomposition: trend plus daily and weekly seasonal components.
     Mstl,
+    /// The median of five daily levels (the weekday's mean total over 4, 8 and 12 weeks, its
+    /// exponentially weighted total and Holt–Winters), times the pooled, smoothed profile.
+    Combined,
 }
 
 impl Method {
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 10] = [
         Method::SeasonalNaive,
         Method::WeekdayAverage,
+        Method::WeekdayAverage6,
+        Method::WeekdayAverage8,
+        Method::WeekdayAverage10,
+        Method::WeekdayAverage12,
+        Method::WeekdayEwma,
         Method::LevelProfile,
         Method::Mstl,
+        Method::Combined,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
             Method::SeasonalNaive => "seasonal-naive",
             Method::WeekdayAverage => "weekday-average",
+            Method::WeekdayAverage6 => "weekday-average-6",
+            Method::WeekdayAverage8 => "weekday-average-8",
+            Method::WeekdayAverage10 => "weekday-average-10",
+            Method::WeekdayAverage12 => "weekday-average-12",
+            Method::WeekdayEwma => "weekday-ewma",
             Method::LevelProfile => "level-profile",
             Method::Mstl => "mstl",
+            Method::Combined => "combined",
         }
     }
 
+    /// The simple same-weekday averages a planner would keep in a spreadsheet: the baselines the
+    /// automatic choice is measured against.
+    pub fn is_weekday_average(self) -> bool {
+        matches!(
+            self,
+            Method::WeekdayAverage
+                | Method::WeekdayAverage6
+                | Method::WeekdayAverage8
+                | Method::WeekdayAverage10
+                | Method::WeekdayAverage12
+        )
+    }
+
     pub fn model(self) -> Box<dyn Model> {
+        let average = |weeks| Box::new(WeekdayAverage { weeks });
         match self {
             Method::SeasonalNaive => Box::new(SeasonalNaive),
-            Method::WeekdayAverage => Box::new(WeekdayAverage { weeks: 4 }),
+            Method::WeekdayAverage => average(4),
+            Method::WeekdayAverage6 => average(6),
+            Method::WeekdayAverage8 => average(8),
+            Method::WeekdayAverage10 => average(10),
+            Method::WeekdayAverage12 => average(12),
+            Method::WeekdayEwma => Box::new(WeekdayEwma),
             Method::LevelProfile => Box::new(LevelProfile { profile_weeks: 8 }),
             Method::Mstl => Box::new(Mstl { weeks: 8 }),
+            Method::Combined => Box::new(Combined),
         }
     }
 }
@@ -173,7 +241,13 @@ pub struct WeekdayAverage {
 
 impl Model for WeekdayAverage {
     fn method(&self) -> Method {
-        Method::WeekdayAverage
+        match self.weeks {
+            6 => Method::WeekdayAverage6,
+            8 => Method::WeekdayAverage8,
+            10 => Method::WeekdayAverage10,
+            12 => Method::WeekdayAverage12,
+            _ => Method::WeekdayAverage,
+        }
     }
 
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
@@ -189,6 +263,94 @@ impl Model for WeekdayAverage {
                     sum.iter_mut().for_each(|v| *v /= n);
                 }
                 p.mask(day, sum)
+            })
+            .collect()
+    }
+}
+
+/// Weeks the level-and-profile methods look back.
+const POOLED_WEEKS: usize = 12;
+
+/// Weight per week back of the exponentially weighted level.
+const EWMA_DECAY: f64 = 0.8;
+
+impl Prepared {
+    /// The weekday's mean daily total over its last `weeks` usable occurrences before `until`.
+    fn weekday_level(&self, until: usize, day: NaiveDate, weeks: usize) -> Option<f64> {
+        let totals: Vec<f64> = self
+            .same_weekday(until, day)
+            .take(weeks)
+            .map(|d| self.total(d))
+            .collect();
+        (!totals.is_empty()).then(|| totals.iter().sum::<f64>() / totals.len() as f64)
+    }
+
+    /// The weekday's daily total exponentially weighted over its last [`POOLED_WEEKS`] usable
+    /// occurrences, the latest weighing most.
+    fn weekday_ewma(&self, until: usize, day: NaiveDate) -> Option<f64> {
+        let (mut sum, mut weight, mut w) = (0.0, 0.0, 1.0);
+        for d in self.same_weekday(until, day).take(POOLED_WEEKS) {
+            sum += w * self.total(d);
+            weight += w;
+            w *= EWMA_DECAY;
+        }
+        (weight > 0.0).then(|| sum / weight)
+    }
+
+    /// A daily level spread over the day by the weekday's profile pooled over
+    /// [`POOLED_WEEKS`] weeks and smoothed: the interval shape without most of its Poisson noise.
+    fn spread_level(&self, until: usize, day: NaiveDate, level: f64) -> Vec<f64> {
+        let profile = self.profile(until, day, POOLED_WEEKS);
+        self.mask(day, profile.iter().map(|s| s * level).collect())
+    }
+}
+
+/// The weekday's exponentially weighted daily total times its pooled, smoothed profile.
+pub struct WeekdayEwma;
+
+impl Model for WeekdayEwma {
+    fn method(&self) -> Method {
+        Method::WeekdayEwma
+    }
+
+    fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
+        days.iter()
+            .map(|&day| {
+                let level = p.weekday_ewma(until, day).unwrap_or(0.0);
+                p.spread_level(until, day, level)
+            })
+            .collect()
+    }
+}
+
+/// The median of several daily levels times the pooled, smoothed profile: a combination, robust
+/// where any one level estimate has a bad week.
+pub struct Combined;
+
+impl Model for Combined {
+    fn method(&self) -> Method {
+        Method::Combined
+    }
+
+    fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
+        let holt_winters = LevelProfile::daily_totals(p, until, days);
+        days.iter()
+            .zip(holt_winters)
+            .map(|(&day, hw)| {
+                let mut levels: Vec<f64> = [4, 8, 12]
+                    .iter()
+                    .filter_map(|&w| p.weekday_level(until, day, w))
+                    .chain(p.weekday_ewma(until, day))
+                    .chain([hw])
+                    .filter(|v| v.is_finite())
+                    .collect();
+                levels.sort_by(f64::total_cmp);
+                let level = match levels.len() {
+                    0 => 0.0,
+                    n if n % 2 == 1 => levels[n / 2],
+                    n => (levels[n / 2 - 1] + levels[n / 2]) / 2.0,
+                };
+                p.spread_level(until, day, level)
             })
             .collect()
     }

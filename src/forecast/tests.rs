@@ -227,7 +227,7 @@ fn the_forecast_covers_every_open_interval_with_ordered_quantiles() {
     let f = forecast(&h, None, &options(&start, 14, None)).unwrap();
     let c = &f.channels[0];
     assert!(c.chosen_by_backtest);
-    assert_eq!(c.scores.len(), 4);
+    assert_eq!(c.scores.len(), Method::ALL.len());
     // 12 Sundays closed: 14 days, 2 Sundays, 24 open half-hours on the other 12.
     assert_eq!(c.rows.len(), 12 * 24);
     for r in &c.rows {
@@ -451,4 +451,41 @@ fn the_intraday_reforecast_beats_the_unadjusted_forecast() {
         adjusted < plain,
         "re-forecast error {adjusted:.0} against unadjusted {plain:.0}"
     );
+}
+
+/// At five minutes much of a slot's error is Poisson noise: the best method, whose profile is
+/// pooled over weeks and smoothed across neighbouring slots, beats the best same-weekday average
+/// over 4 to 12 weeks on two seeds with missing days (by 4.4 % and 2.6 % relative; the day-level
+/// swings of this series, 8 % a day, are beyond any method).
+#[test]
+fn at_five_minutes_the_choice_beats_every_weekday_average() {
+    for seed in [3, 11] {
+        let h = history(&synthetic(196, 5, true, seed, |day, _| {
+            day.ordinal() % 37 == 0
+        }));
+        let p = prepare_channel(&h.channels[0], &h, None);
+        let origins = backtest::origins(p.days.len(), 7, 8);
+        let scores: Vec<_> = Method::ALL
+            .iter()
+            .map(|&m| backtest::score(&p, m, &origins, 7).unwrap())
+            .collect();
+        let best_average = scores
+            .iter()
+            .filter(|s| s.method.is_weekday_average())
+            .map(|s| s.wape)
+            .fold(f64::INFINITY, f64::min);
+        let best = scores
+            .iter()
+            .min_by(|a, b| a.wape.total_cmp(&b.wape))
+            .unwrap();
+        for s in &scores {
+            eprintln!("seed {seed} {:?} {:.4}", s.method, s.wape);
+        }
+        assert!(
+            best.wape <= 0.98 * best_average,
+            "seed {seed}: {:?} {:.4} against the best weekday average {best_average:.4}",
+            best.method,
+            best.wape
+        );
+    }
 }
