@@ -306,5 +306,17 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         args.origins, args.horizon_days
     );
     println!("{t}");
+    println!("p10–p90 coverage of the best method by horizon day (target 76–84 % on each):");
+    for (channel, scores) in &all {
+        if let Some(best) = scores.iter().min_by(|a, b| a.wape.total_cmp(&b.wape)) {
+            let days: Vec<String> = best
+                .coverage_by_horizon
+                .iter()
+                .enumerate()
+                .map(|(h, c)| format!("day {} {}", h + 1, table::pct(*c)))
+                .collect();
+            println!("  {channel} ({}): {}", best.method.name(), days.join(", "));
+        }
+    }
     Ok(())
 }

@@ -7,11 +7,14 @@ use serde::Serialize;
 use std::time::Instant;
 
 /// The forecast cells of one origin: `(actual, forecast, seasonal naive)` per open slot of the
-/// ordinary days, and per day the actual and forecast totals.
+/// ordinary days, and per day the actual and forecast totals; each with its horizon day (0 = the
+/// first day after the origin).
 #[derive(Debug, Clone, Default)]
 pub struct OriginResult {
     pub cells: Vec<(f64, f64, f64)>,
+    pub cell_horizon: Vec<usize>,
     pub days: Vec<(f64, f64)>,
+    pub day_horizon: Vec<usize>,
 }
 
 /// How a method did over all origins.
@@ -26,6 +29,8 @@ pub struct MethodScore {
     pub bias: f64,
     /// Share of intervals whose actual fell inside p10–p90, each origin's band calibrated on the others.
     pub coverage_p10_p90: f64,
+    /// The same per horizon day (first day after the origin first).
+    pub coverage_by_horizon: Vec<f64>,
     /// Mean time to fit and forecast one origin, in milliseconds.
     pub fit_ms: f64,
     pub origins: usize,
@@ -84,10 +89,12 @@ pub fn score(
                 }
                 let a = p.volume[d][s];
                 r.cells.push((a, forecast[i][s], naive_forecast[i][s]));
+                r.cell_horizon.push(i);
                 a_day += a;
                 f_day += forecast[i][s];
             }
             r.days.push((a_day, f_day));
+            r.day_horizon.push(i);
         }
         results.push(r);
     }
@@ -99,7 +106,7 @@ pub fn score(
     if actual <= 0.0 {
         return None;
     }
-    let coverage = leave_one_out_coverage(&results);
+    let (coverage, coverage_by_horizon) = leave_one_out_coverage(&results, horizon_days);
     Some(MethodScore {
         method,
         wape: abs / actual,
@@ -110,6 +117,7 @@ pub fn score(
         },
         bias: signed / actual,
         coverage_p10_p90: coverage,
+        coverage_by_horizon,
         fit_ms: fit_seconds * 1000.0 / origins.len() as f64,
         origins: origins.len(),
         results,
@@ -119,63 +127,109 @@ pub fn score(
 /// The spread of actuals around a forecast, learned from backtest results.
 ///
 /// An interval's actual is modelled as forecast × a day-level factor (how far off the whole day was)
-/// × Poisson noise, so its standard deviation is `√(f + σ²f²)`, `σ` the root-mean-square relative
-/// error of daily totals. The quantiles are the empirical 10 %, 50 % and 90 % points of the
-/// residuals divided by that deviation, so bias and heavy tails seen in the backtest carry over.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// × Poisson noise, so its standard deviation is `√(f + σ_h²f²)`, `σ_h` the root-mean-square
+/// relative error of daily totals `h` days after the origin: a forecast knows tomorrow's level
+/// better than next week's. The per-day figures are pooled with their neighbours (each day's
+/// squared errors with half weight from the days either side) and made non-decreasing, since a
+/// later day cannot be known better than an earlier one; past the backtest's horizon `σ` grows as
+/// the square root of the days ahead (a level error that persists and wanders). The quantiles are
+/// the empirical 10 %, 50 % and 90 % points of the residuals divided by their deviation, so bias and
+/// heavy tails seen in the backtest carry over.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spread {
-    pub day_sigma: f64,
+    /// `σ_h` for each horizon day of the backtest.
+    pub day_sigma: Vec<f64>,
     pub z10: f64,
     pub z50: f64,
     pub z90: f64,
 }
 
+/// Without backtest evidence: a 10 % day-level error.
+const DEFAULT_DAY_SIGMA: f64 = 0.10;
+
 impl Spread {
     /// Without backtest evidence: Poisson noise and a 10 % day-level error, normal quantiles.
-    pub const DEFAULT: Spread = Spread {
-        day_sigma: 0.10,
-        z10: -1.2816,
-        z50: 0.0,
-        z90: 1.2816,
-    };
+    pub fn fallback() -> Spread {
+        Spread {
+            day_sigma: vec![DEFAULT_DAY_SIGMA],
+            z10: -1.2816,
+            z50: 0.0,
+            z90: 1.2816,
+        }
+    }
 
     pub fn calibrate<'a>(results: impl Iterator<Item = &'a OriginResult> + Clone) -> Spread {
-        let day_errors: Vec<f64> = results
-            .clone()
-            .flat_map(|r| r.days.iter())
-            .filter(|(a, f)| *a > 0.0 && *f > 0.0)
-            .map(|(a, f)| (a / f).ln())
-            .collect();
-        if day_errors.len() < 3 {
-            return Spread::DEFAULT;
+        let mut sq: Vec<(f64, f64)> = Vec::new();
+        for r in results.clone() {
+            for (&(a, f), &h) in r.days.iter().zip(&r.day_horizon) {
+                if a > 0.0 && f > 0.0 {
+                    if sq.len() <= h {
+                        sq.resize(h + 1, (0.0, 0.0));
+                    }
+                    sq[h].0 += (a / f).ln().powi(2);
+                    sq[h].1 += 1.0;
+                }
+            }
         }
-        let day_sigma =
-            (day_errors.iter().map(|e| e * e).sum::<f64>() / day_errors.len() as f64).sqrt();
+        let count: f64 = sq.iter().map(|x| x.1).sum();
+        if count < 3.0 {
+            return Spread::fallback();
+        }
+        let pooled = (sq.iter().map(|x| x.0).sum::<f64>() / count).sqrt();
+        let mut day_sigma: Vec<f64> = (0..sq.len())
+            .map(|h| {
+                let (mut num, mut den) = (sq[h].0, sq[h].1);
+                for n in [h.wrapping_sub(1), h + 1] {
+                    if let Some(&(e, c)) = sq.get(n) {
+                        num += 0.5 * e;
+                        den += 0.5 * c;
+                    }
+                }
+                if den > 0.0 {
+                    (num / den).sqrt()
+                } else {
+                    pooled
+                }
+            })
+            .collect();
+        for h in 1..day_sigma.len() {
+            day_sigma[h] = day_sigma[h].max(day_sigma[h - 1]);
+        }
+        let spread = Spread {
+            day_sigma,
+            ..Spread::fallback()
+        };
         let mut z: Vec<f64> = results
-            .flat_map(|r| r.cells.iter())
-            .filter_map(|&(a, f, _)| {
-                let sd = deviation(f, day_sigma);
+            .flat_map(|r| r.cells.iter().zip(&r.cell_horizon))
+            .filter_map(|(&(a, f, _), &h)| {
+                let sd = deviation(f, spread.sigma(h));
                 (sd > 0.0).then(|| (a - f) / sd)
             })
             .collect();
         if z.len() < 20 {
-            return Spread {
-                day_sigma,
-                ..Spread::DEFAULT
-            };
+            return spread;
         }
         z.sort_by(f64::total_cmp);
         Spread {
-            day_sigma,
             z10: quantile(&z, 0.1),
             z50: quantile(&z, 0.5),
             z90: quantile(&z, 0.9),
+            ..spread
         }
     }
 
-    /// `(p10, p50, p90)` around a forecast `f`.
-    pub fn band(&self, f: f64) -> (f64, f64, f64) {
-        let sd = deviation(f, self.day_sigma);
+    /// `σ` of the day-level error `h` days after the forecast's origin.
+    pub fn sigma(&self, h: usize) -> f64 {
+        let n = self.day_sigma.len();
+        match self.day_sigma.get(h) {
+            Some(&s) => s,
+            None => self.day_sigma[n - 1] * ((h + 1) as f64 / n as f64).sqrt(),
+        }
+    }
+
+    /// `(p10, p50, p90)` around a forecast `f` for a day `h` days after the origin.
+    pub fn band(&self, f: f64, h: usize) -> (f64, f64, f64) {
+        let sd = deviation(f, self.sigma(h));
         let p10 = (f + self.z10 * sd).max(0.0);
         let p50 = (f + self.z50 * sd).max(p10);
         let p90 = (f + self.z90 * sd).max(p50);
@@ -195,12 +249,14 @@ fn quantile(xs: &[f64], q: f64) -> f64 {
     xs[lo] + (xs[hi] - xs[lo]) * (pos - lo as f64)
 }
 
-/// For each origin, a band calibrated on the other origins; the share of actuals inside.
-fn leave_one_out_coverage(results: &[OriginResult]) -> f64 {
+/// For each origin, a band calibrated on the other origins; the share of actuals inside, overall
+/// and per horizon day.
+fn leave_one_out_coverage(results: &[OriginResult], horizon_days: usize) -> (f64, Vec<f64>) {
     if results.len() < 2 {
-        return f64::NAN;
+        return (f64::NAN, vec![f64::NAN; horizon_days]);
     }
-    let (mut inside, mut total) = (0usize, 0usize);
+    let mut inside = vec![0usize; horizon_days];
+    let mut total = vec![0usize; horizon_days];
     for k in 0..results.len() {
         let others = results
             .iter()
@@ -208,17 +264,25 @@ fn leave_one_out_coverage(results: &[OriginResult]) -> f64 {
             .filter(move |(i, _)| *i != k)
             .map(|(_, r)| r);
         let spread = Spread::calibrate(others);
-        for &(a, f, _) in &results[k].cells {
-            let (p10, _, p90) = spread.band(f);
-            total += 1;
+        for (&(a, f, _), &h) in results[k].cells.iter().zip(&results[k].cell_horizon) {
+            let (p10, _, p90) = spread.band(f, h);
+            total[h] += 1;
             if a >= p10 && a <= p90 {
-                inside += 1;
+                inside[h] += 1;
             }
         }
     }
-    if total == 0 {
-        f64::NAN
-    } else {
-        inside as f64 / total as f64
-    }
+    let share = |i: usize, t: usize| {
+        if t == 0 {
+            f64::NAN
+        } else {
+            i as f64 / t as f64
+        }
+    };
+    let by_horizon = inside
+        .iter()
+        .zip(&total)
+        .map(|(&i, &t)| share(i, t))
+        .collect();
+    (share(inside.iter().sum(), total.iter().sum()), by_horizon)
 }

@@ -377,7 +377,7 @@ fn forecast_channel(
     let spread = scores
         .iter()
         .find(|s| s.method == method)
-        .map_or(Spread::DEFAULT, |s| Spread::calibrate(s.results.iter()));
+        .map_or_else(Spread::fallback, |s| Spread::calibrate(s.results.iter()));
 
     let model = method.model();
     let mut volume = model.forecast(p, until, target_days);
@@ -534,7 +534,16 @@ fn forecast_channel(
             };
             let f = volume[i][slot];
             let known = i == 0 && actual_cut.is_some_and(|cut| slot < cut);
-            let (p10, p50, p90) = if known { (f, f, f) } else { spread.band(f) };
+            // Days ahead of the last day of history: the band of that horizon day.
+            let ahead = p
+                .days
+                .get(until.wrapping_sub(1))
+                .map_or(0, |&last| (day - last).num_days().max(1) as usize - 1);
+            let (p10, p50, p90) = if known {
+                (f, f, f)
+            } else {
+                spread.band(f, ahead)
+            };
             let aht_seconds = aht_profile
                 .as_ref()
                 .map(|a| a.at(day, slot))

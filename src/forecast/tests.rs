@@ -489,3 +489,47 @@ fn at_five_minutes_the_choice_beats_every_weekday_average() {
         );
     }
 }
+
+/// The band of a day further ahead is at least as wide: day-level errors that grow with the
+/// horizon widen it, a noisy later day never narrows it, and past the backtest it keeps growing.
+#[test]
+fn bands_widen_with_the_horizon() {
+    use backtest::{OriginResult, Spread};
+    let mut results = Vec::new();
+    for origin in 0..8 {
+        let mut r = OriginResult::default();
+        for h in 0..7 {
+            // Day errors of ±(2 + 2h) %, alternating in sign; day 4 by chance smaller than day 3.
+            let e = if h == 4 { 0.05 } else { 0.02 * (1 + h) as f64 };
+            let sign = if (origin + h) % 2 == 0 { 1.0 } else { -1.0 };
+            let actual = 1000.0 * (1.0 + sign * e);
+            r.days.push((actual, 1000.0));
+            r.day_horizon.push(h);
+            for _ in 0..10 {
+                r.cells.push((actual / 10.0, 100.0, 100.0));
+                r.cell_horizon.push(h);
+            }
+        }
+        results.push(r);
+    }
+    let spread = Spread::calibrate(results.iter());
+    assert_eq!(spread.day_sigma.len(), 7);
+    for h in 1..7 {
+        assert!(
+            spread.sigma(h) >= spread.sigma(h - 1),
+            "{:?}",
+            spread.day_sigma
+        );
+    }
+    assert!(
+        spread.sigma(6) > 2.0 * spread.sigma(0),
+        "{:?}",
+        spread.day_sigma
+    );
+    assert!(spread.sigma(13) > spread.sigma(6));
+    let width = |h| {
+        let (p10, _, p90) = spread.band(100.0, h);
+        p90 - p10
+    };
+    assert!(width(6) > width(0) && width(13) > width(6));
+}
