@@ -87,12 +87,12 @@ pub struct Requirements {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffingError {
-    #[error("channel `{channel}` at {at}: {source}")]
+    // The queue's reason is part of this message (not a source), so a printed chain says it once.
+    #[error("channel `{channel}` at {at}: {reason}")]
     Queue {
         channel: ChannelId,
         at: String,
-        #[source]
-        source: QueueError,
+        reason: QueueError,
     },
     #[error("channel `{channel}`: {message}")]
     Backlog { channel: ChannelId, message: String },
@@ -181,10 +181,10 @@ fn live_requirements(
             let shrinkage = channel.shrinkage.at(&clock);
             let open = volumes.open[c][i];
             let (required, metrics) = if open {
-                let queue_error = |source| StaffingError::Queue {
+                let queue_error = |reason| StaffingError::Queue {
                     channel: channel.id.clone(),
                     at: crate::volumes::format_timestamp(grid.start_of(i), grid.time_zone()),
-                    source,
+                    reason,
                 };
                 let aht_i = Seconds::new(aht[i]).map_err(queue_error)?;
                 let queue = Queue::new(loads[i] / aht[i], aht_i, model).map_err(queue_error)?;

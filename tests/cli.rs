@@ -362,6 +362,29 @@ fn with_first_row(text: &str, edit: impl Fn(&mut Vec<String>)) -> String {
     lines.join("\n") + "\n"
 }
 
+/// A missing file names itself and gives the system's reason once.
+#[test]
+fn a_missing_file_is_named_with_one_reason() {
+    let dir = temp();
+    let missing = path(dir.path(), "missing.toml");
+    for args in [
+        vec!["plan", s(&missing)],
+        vec![
+            "staff",
+            "--scenario",
+            s(&missing),
+            "--forecast",
+            FORECAST,
+            "--out",
+            "x.csv",
+        ],
+    ] {
+        let e = fails(&args);
+        assert!(e.contains("missing.toml"), "{e}");
+        assert_eq!(e.matches("os error 2").count(), 1, "{e}");
+    }
+}
+
 #[test]
 fn staff_names_the_bad_line_of_a_scenario() {
     let dir = temp();

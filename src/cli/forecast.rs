@@ -85,7 +85,9 @@ pub struct ForecastArgs {
     /// Where to write timestamp,channel,volume,p10,p50,p90[,aht_seconds].
     #[arg(long)]
     pub out: PathBuf,
-    /// The method, or `auto` to choose per channel by backtest.
+    /// The method: seasonal-naive, weekday-average, weekday-average-6, weekday-average-8,
+    /// weekday-average-10, weekday-average-12, weekday-ewma, level-profile, mstl, combined; or
+    /// `auto` to choose per channel by backtest.
     #[arg(long, default_value = "auto")]
     pub method: String,
     /// Weekly backtest origins used to choose the method and calibrate the quantiles (eight: a
@@ -164,7 +166,7 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     let mut t = table::new(&[
         "channel",
         "method",
-        "backtest WAPE",
+        "backtest WAPE (weekly origins)",
         "volume",
         "Σ p10 – Σ p90",
         "events",
@@ -196,7 +198,9 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
                 c.method.name(),
                 if c.chosen_by_backtest { " (auto)" } else { "" }
             ),
-            chosen.map_or("–".into(), |s| table::pct(s.wape)),
+            chosen.map_or("–".into(), |s| {
+                format!("{} ({} origins)", table::pct(s.wape), s.origins)
+            }),
             format!("{total:.0}"),
             format!("{lo:.0}–{hi:.0}"),
             if events.is_empty() {

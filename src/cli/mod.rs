@@ -83,6 +83,25 @@ mod tests {
         }
     }
 
+    /// `forecast --method` lists every method by the name it accepts.
+    #[test]
+    fn forecast_method_help_lists_every_method() {
+        let cli = Cli::command();
+        let forecast = cli.find_subcommand("forecast").expect("the command exists");
+        let method = forecast
+            .get_arguments()
+            .find(|a| a.get_id() == "method")
+            .expect("a --method flag");
+        let help = method
+            .get_long_help()
+            .or(method.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        for m in crate::forecast::Method::ALL {
+            assert!(help.contains(m.name()), "{} missing from: {help}", m.name());
+        }
+    }
+
     /// Every flag and argument of every command says what it is for in `--help`.
     #[test]
     fn every_flag_has_a_description() {

@@ -103,11 +103,11 @@ impl Event {
 /// Why a scenario was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario {path}: {source}")]
+    // The OS message is part of this one (not a source), so a printed chain says it once.
+    #[error("cannot read scenario {path}: {reason}")]
     Io {
         path: String,
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{origin}:{line}:{column}: {}{message}{}", field.as_ref().map(|f| format!("`{f}`: ")).unwrap_or_default(), snippet_suffix(.line, .snippet))]
     Invalid {
@@ -205,9 +205,9 @@ impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        let text = std::fs::read_to_string(path).map_err(|reason| ScenarioError::Io {
             path: path.display().to_string(),
-            source,
+            reason,
         })?;
         let mut scenario = Scenario::parse(&text, &path.display().to_string())?;
         if let (Some(history), Some(dir)) = (&scenario.history, path.parent())
