@@ -385,6 +385,65 @@ fn a_missing_file_is_named_with_one_reason() {
     }
 }
 
+/// A scenario whose `history` path is wrong: the error names the scenario line that gave it.
+#[test]
+fn a_wrong_history_path_names_its_scenario_line() {
+    let dir = temp();
+    let scenario = std::fs::read_to_string(SCENARIO).unwrap();
+    let line = scenario
+        .lines()
+        .position(|l| l.starts_with("history"))
+        .expect("the sample names its history")
+        + 1;
+    let text: String = scenario
+        .lines()
+        .map(|l| {
+            if l.starts_with("history") {
+                "history = \"no-such-history.csv\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bad = path(dir.path(), "wrong-history.toml");
+    std::fs::write(&bad, text).unwrap();
+    let out = s(&path(dir.path(), "f.csv")).to_string();
+    for args in [
+        vec!["plan", s(&bad), "--out", s(dir.path())],
+        vec![
+            "forecast",
+            "--scenario",
+            s(&bad),
+            "--start",
+            "2026-11-02T00:00",
+            "--end",
+            "2026-11-03T00:00",
+            "--out",
+            &out,
+        ],
+    ] {
+        let e = fails(&args);
+        assert!(e.contains(&format!("wrong-history.toml:{line}")), "{e}");
+        assert!(e.contains("no-such-history.csv"), "{e}");
+    }
+}
+
+/// `simulate --roster` on a folder that holds no roster says so and how to give one.
+#[test]
+fn simulate_refuses_a_folder_that_is_not_a_roster() {
+    let dir = temp();
+    let e = fails(&[
+        "simulate",
+        "--scenario",
+        SCENARIO,
+        "--roster",
+        s(dir.path()),
+    ]);
+    assert!(e.contains("is not a roster folder"), "{e}");
+    assert!(e.contains("schedule --out DIR"), "{e}");
+}
+
 #[test]
 fn staff_names_the_bad_line_of_a_scenario() {
     let dir = temp();

@@ -52,7 +52,16 @@ impl HistoryArgs {
                 )
             })?,
         };
-        let series = VolumeSeries::read(&path, tz)?;
+        let series = VolumeSeries::read(&path, tz).with_context(|| {
+            match (&self.history, &scenario, &self.scenario) {
+                (None, Some(s), Some(file)) => format!(
+                    "the history named by `history` at {}{} (paths are relative to the scenario file)",
+                    file.display(),
+                    s.history_line.map_or(String::new(), |l| format!(":{l}"))
+                ),
+                _ => "the history given by --history".to_string(),
+            }
+        })?;
         let history = match &scenario {
             Some(s) => history::for_scenario(&series, s)?,
             None => History::from_series(&series, tz, None)?,

@@ -145,8 +145,11 @@ pub fn demand(scenario: &Scenario, path: &Path, forecast: Option<&Path>) -> anyh
         );
     };
     let series = VolumeSeries::read(history, scenario.time_zone).with_context(|| {
+        let line = scenario
+            .history_line
+            .map_or(String::new(), |l| format!(":{l}"));
         format!(
-            "the history named by `history` in {} (paths are relative to the scenario file)",
+            "the history named by `history` at {}{line} (paths are relative to the scenario file)",
             path.display()
         )
     })?;

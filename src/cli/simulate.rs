@@ -103,10 +103,21 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
     let grid = scenario.grid();
     let (forecast, coverage) = match (&args.roster, &args.forecast, &args.coverage) {
-        (Some(dir), forecast, _) => (
-            forecast.clone().unwrap_or_else(|| dir.join("forecast.csv")),
-            dir.join("coverage.csv"),
-        ),
+        (Some(dir), forecast, _) => {
+            let coverage = dir.join("coverage.csv");
+            if !coverage.is_file() {
+                anyhow::bail!(
+                    "{} is not a roster folder: it has no coverage.csv; give the folder written by \
+                     `peakplan schedule --out DIR` or `peakplan plan --out DIR`, \
+                     or --forecast FILE --coverage FILE",
+                    dir.display()
+                );
+            }
+            (
+                forecast.clone().unwrap_or_else(|| dir.join("forecast.csv")),
+                coverage,
+            )
+        }
         (None, Some(f), Some(c)) => (f.clone(), c.clone()),
         _ => anyhow::bail!("give --roster DIR, or both --forecast and --coverage"),
     };

@@ -51,6 +51,8 @@ pub struct Scenario {
     pub interval: IntervalLength,
     /// The volume history the forecast learns from (`history = "…"`, relative to the scenario file).
     pub history: Option<PathBuf>,
+    /// The scenario line of `history = "…"`, for errors about that file.
+    pub history_line: Option<usize>,
     /// Days the centre is closed (public holidays): kept out of every fit, forecast as closed.
     pub holidays: BTreeSet<NaiveDate>,
     /// In the order of the file; ids are unique.
@@ -327,6 +329,10 @@ impl Scenario {
             Some(h) => Some(PathBuf::from(h.get_ref().trim())),
             None => None,
         };
+        let history_line = raw
+            .history
+            .as_ref()
+            .map(|h| text[..h.span().start.min(text.len())].matches('\n').count() + 1);
 
         let mut holidays = BTreeSet::new();
         if let Some(list) = &raw.holidays {
@@ -487,6 +493,7 @@ impl Scenario {
             horizon,
             interval,
             history,
+            history_line,
             holidays,
             channels,
             events,
