@@ -402,8 +402,15 @@ fn forecast_channel(
                         .iter()
                         .map(|&i| {
                             let day = target_days[i];
-                            let on = day >= event.start && day <= event.end;
-                            vec![if on { m } else { 1.0 }; slots]
+                            let channel = &setup.history.channel;
+                            let factor = if day < event.start {
+                                event.multiplier_before.get(channel).copied().unwrap_or(1.0)
+                            } else if day > event.end {
+                                event.multiplier_after.get(channel).copied().unwrap_or(1.0)
+                            } else {
+                                m
+                            };
+                            vec![factor; slots]
                         })
                         .collect();
                     (f, format!("manual ×{m}"))

@@ -377,6 +377,62 @@ end = 2025-05-28
             .sum()
     };
     assert!((day_total(&f) / day_total(&base) - 2.5).abs() < 1e-9);
+
+    // Manual multipliers for the days around the event: a lull before, questions after.
+    let around = forecast(
+        &h,
+        Some(&future(
+            "days_before = 1\ndays_after = 2\nmultiplier = { voice = 2.5 }\n\
+             multiplier_before = { voice = 0.8 }\nmultiplier_after = { voice = 1.4 }",
+        )),
+        &o,
+    )
+    .unwrap();
+    let total_on = |f: &Forecast, d: u32| -> f64 {
+        f.channels[0]
+            .rows
+            .iter()
+            .filter(|r| r.timestamp.date_naive() == NaiveDate::from_ymd_opt(2025, 5, d).unwrap())
+            .map(|r| r.volume)
+            .sum()
+    };
+    for (d, factor) in [
+        (26, 1.0),
+        (27, 0.8),
+        (28, 2.5),
+        (29, 1.4),
+        (30, 1.4),
+        (31, 1.0),
+    ] {
+        let ratio = total_on(&around, d) / total_on(&base, d);
+        assert!(
+            (ratio - factor).abs() < 1e-9,
+            "May {d}: ×{ratio}, expected ×{factor}"
+        );
+    }
+    // Around the event without a multiplier for the event itself, or without days around it.
+    for (text, says) in [
+        (
+            "days_before = 1\nmultiplier_before = { voice = 0.8 }",
+            "has no `multiplier` for the event days",
+        ),
+        (
+            "multiplier = { voice = 2.5 }\nmultiplier_after = { voice = 1.4 }",
+            "set days_after = N",
+        ),
+    ] {
+        let text = format!(
+            "name = \"t\"\ntime_zone = \"UTC\"\ninterval_minutes = 30\n[horizon]\nstart = 2025-05-26\n\
+             end = 2025-06-01\n[[channels]]\nid = \"voice\"\nkind = \"voice\"\naht_seconds = 300\nshrinkage = 0.0\n\
+             opening_hours = {{ daily = \"08:00-20:00\" }}\n\
+             service_target = {{ answered_within_seconds = 20, share = 0.8 }}\n\
+             [[events]]\nname = \"Launch\"\ntag = \"launch\"\nstart = 2025-05-28\nend = 2025-05-28\n{text}\n"
+        );
+        let e = crate::scenario::Scenario::parse(&text, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says), "{e}");
+    }
 }
 
 /// Cuts the history at `hour` on `day` and re-forecasts the rest of the day.

@@ -85,6 +85,10 @@ pub struct Event {
     pub days_after: u32,
     /// Manual volume multiplier per channel id, overriding the learned curve for that channel.
     pub multiplier: BTreeMap<String, f64>,
+    /// Manual multipliers for the `days_before` and the `days_after` (per channel; 1 where not
+    /// given): a pre-sale lull or the delivery questions after the event.
+    pub multiplier_before: BTreeMap<String, f64>,
+    pub multiplier_after: BTreeMap<String, f64>,
 }
 
 impl Event {
@@ -389,25 +393,63 @@ impl Scenario {
                     return Err(fail(key, format!("expected at most 14 days, got {v}")));
                 }
             }
-            for (channel, &m) in &e.multiplier {
-                if !channels.iter().any(|c| c.id.as_str() == channel) {
-                    return Err(fail(
-                        "multiplier",
-                        format!(
-                            "unknown channel `{channel}`; the scenario has {}",
-                            channels
-                                .iter()
-                                .map(|c| c.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-                if !(m.is_finite() && m > 0.0 && m <= 100.0) {
-                    return Err(fail(
-                        "multiplier",
-                        format!("the multiplier for `{channel}` must lie in (0, 100], got {m}"),
-                    ));
+            for (key, map) in [
+                ("multiplier", &e.multiplier),
+                ("multiplier_before", &e.multiplier_before),
+                ("multiplier_after", &e.multiplier_after),
+            ] {
+                for (channel, &m) in map {
+                    if !channels.iter().any(|c| c.id.as_str() == channel) {
+                        return Err(fail(
+                            key,
+                            format!(
+                                "unknown channel `{channel}`; the scenario has {}",
+                                channels
+                                    .iter()
+                                    .map(|c| c.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
+                    }
+                    if !(m.is_finite() && m > 0.0 && m <= 100.0) {
+                        return Err(fail(
+                            key,
+                            format!("the multiplier for `{channel}` must lie in (0, 100], got {m}"),
+                        ));
+                    }
+                    if key != "multiplier" && !e.multiplier.contains_key(channel) {
+                        return Err(fail(
+                            key,
+                            format!(
+                                "`{channel}` has no `multiplier` for the event days; a manual multiplier \
+                             around the event needs one for the event itself (multiplier = {{ {channel} = 1.8 }})"
+                            ),
+                        ));
+                    }
+                    let days = if key == "multiplier_before" {
+                        e.days_before
+                    } else {
+                        e.days_after
+                    };
+                    if key != "multiplier" && days == 0 {
+                        return Err(fail(
+                            key,
+                            format!(
+                                "the event has no {} to apply it to; set {} = N",
+                                if key == "multiplier_before" {
+                                    "days before"
+                                } else {
+                                    "days after"
+                                },
+                                if key == "multiplier_before" {
+                                    "days_before"
+                                } else {
+                                    "days_after"
+                                }
+                            ),
+                        ));
+                    }
                 }
             }
             if events.iter().any(|other| other.name == e.name) {
@@ -421,6 +463,8 @@ impl Scenario {
                 days_before: e.days_before,
                 days_after: e.days_after,
                 multiplier: e.multiplier.clone(),
+                multiplier_before: e.multiplier_before.clone(),
+                multiplier_after: e.multiplier_after.clone(),
             });
         }
 

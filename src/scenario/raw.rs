@@ -121,6 +121,10 @@ pub struct Event {
     pub days_after: u32,
     #[serde(default)]
     pub multiplier: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub multiplier_before: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub multiplier_after: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Deserialize)]
