@@ -225,18 +225,11 @@ impl Levels {
                 return None;
             }
             if m < full {
-                let lowest = c.iter().position(|&n| n > 0).expect("agents exist");
-                let mut next = c.clone();
-                next[lowest] -= 1;
-                next[lowest + 1] += 1;
-                todo.push((m + 1, squeeze(next, deep_limit)));
+                todo.push((m + 1, arrival(&c, deep_limit)));
             }
             for s in 1..=k {
                 if c[s] > 0 {
-                    let mut next = c.clone();
-                    next[s] -= 1;
-                    next[s - 1] += 1;
-                    todo.push((m - 1, squeeze(next, deep_limit)));
+                    todo.push((m - 1, finish(&c, s, deep_limit)));
                 }
             }
         }
@@ -245,22 +238,13 @@ impl Levels {
                 configs[m]
                     .iter()
                     .map(|c| {
-                        let up = (m < full).then(|| {
-                            let lowest = c.iter().position(|&n| n > 0).expect("agents exist");
-                            let mut next = c.clone();
-                            next[lowest] -= 1;
-                            next[lowest + 1] += 1;
-                            index[m + 1][&squeeze(next, deep_limit)]
-                        });
+                        let up = (m < full).then(|| index[m + 1][&arrival(c, deep_limit)]);
                         let mut down = Vec::new();
                         let mut out = 0.0;
                         for s in 1..=k {
                             if c[s] > 0 {
                                 let rate = f64::from(c[s]) * per_agent(s as u32, slowdown);
-                                let mut next = c.clone();
-                                next[s] -= 1;
-                                next[s - 1] += 1;
-                                down.push((index[m - 1][&squeeze(next, deep_limit)], rate));
+                                down.push((index[m - 1][&finish(c, s, deep_limit)], rate));
                                 out += rate;
                             }
                         }
@@ -344,6 +328,23 @@ impl Levels {
         let ln_full = ln_scale + v[0].ln();
         (ln_below - ln_full, ln_service - ln_full)
     }
+}
+
+/// The spread after a new session goes to a least-loaded agent.
+fn arrival(c: &[u32], deep_limit: u32) -> Vec<u32> {
+    let lowest = c.iter().position(|&n| n > 0).expect("agents exist");
+    let mut next = c.to_vec();
+    next[lowest] -= 1;
+    next[lowest + 1] += 1;
+    squeeze(next, deep_limit)
+}
+
+/// The spread after an agent holding `s` sessions finishes one.
+fn finish(c: &[u32], s: usize, deep_limit: u32) -> Vec<u32> {
+    let mut next = c.to_vec();
+    next[s] -= 1;
+    next[s - 1] += 1;
+    squeeze(next, deep_limit)
 }
 
 /// Moves agents until at most `deep_limit` hold two or more sessions fewer than the busiest: the

@@ -427,26 +427,17 @@ impl Scenario {
                             ),
                         ));
                     }
-                    let days = if key == "multiplier_before" {
-                        e.days_before
-                    } else {
-                        e.days_after
+                    let around = match key {
+                        "multiplier_before" => Some(("days_before", e.days_before)),
+                        "multiplier_after" => Some(("days_after", e.days_after)),
+                        _ => None,
                     };
-                    if key != "multiplier" && days == 0 {
+                    if let Some((days_key, 0)) = around {
                         return Err(fail(
                             key,
                             format!(
-                                "the event has no {} to apply it to; set {} = N",
-                                if key == "multiplier_before" {
-                                    "days before"
-                                } else {
-                                    "days after"
-                                },
-                                if key == "multiplier_before" {
-                                    "days_before"
-                                } else {
-                                    "days_after"
-                                }
+                                "the event has no {} to apply it to; set {days_key} = N",
+                                days_key.replace('_', " ")
                             ),
                         ));
                     }
