@@ -6,10 +6,15 @@
 //! = 30,096 intervals, weekly and daily rhythm, day-level swings and Poisson noise (seeded). Each
 //! method fits on the whole history and forecasts the next 7 days; `auto` also backtests all four
 //! methods from 4 weekly origins and calibrates the quantiles, as `peakplan forecast` does.
+//!
+//! Weekly long range: three years of a 30-minute series open 08:00–22:00 (1,092 days, growth and a
+//! yearly swing), fitted and forecast 52 weeks ahead with the quantiles of 2,000 paths, as
+//! `peakplan forecast --weekly --weeks 52` does.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use criterion::{Criterion, criterion_group, criterion_main};
 use peakplan::forecast::history::History;
+use peakplan::forecast::weekly::{self, WeeklyOptions};
 use peakplan::forecast::{self, ForecastOptions, Method};
 use peakplan::volumes::VolumeSeries;
 use rand::SeedableRng;
@@ -72,5 +77,44 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+fn three_years() -> History {
+    let mut rng = SmallRng::seed_from_u64(7);
+    let swing = LogNormal::new(0.0, 0.05).unwrap();
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let first = NaiveDate::from_ymd_opt(2023, 1, 2).unwrap();
+    let mut text = String::from("timestamp,channel,volume\n");
+    for d in 0..1092 {
+        let day = first + Duration::days(d);
+        let t = d as f64 / 365.25;
+        let level = 3000.0
+            * (0.08 * t).exp()
+            * (1.0 + 0.2 * (t * std::f64::consts::TAU).sin())
+            * weekday[day.weekday().num_days_from_monday() as usize]
+            * swing.sample(&mut rng);
+        for slot in 16..44 {
+            let v = Poisson::new(level / 28.0).unwrap().sample(&mut rng);
+            let at = day.and_time(NaiveTime::MIN) + Duration::minutes(slot * 30);
+            text.push_str(&format!("{}Z,voice,{v}\n", at.format("%Y-%m-%dT%H:%M:%S")));
+        }
+    }
+    let series = VolumeSeries::read_from(text.as_bytes(), "bench", chrono_tz::UTC).unwrap();
+    History::from_series(&series, chrono_tz::UTC, None).unwrap()
+}
+
+fn bench_weekly(c: &mut Criterion) {
+    let h = three_years();
+    let options = WeeklyOptions {
+        from: h.last_day + Duration::days(1),
+        weeks: 52,
+        seed: 1,
+    };
+    let mut group = c.benchmark_group("forecast/weekly, 3 years of history, 52 weeks ahead");
+    group.sample_size(10);
+    group.bench_function("fit, 2,000 paths, quantiles", |b| {
+        b.iter(|| black_box(weekly::forecast_weekly(&h, None, &options).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_weekly);
 criterion_main!(benches);

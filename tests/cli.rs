@@ -678,6 +678,99 @@ fn backtest_scores_every_method_and_marks_the_winner() {
 }
 
 #[test]
+fn weekly_forecast_and_backtest_on_the_sample() {
+    let dir = temp();
+    let out = path(dir.path(), "weekly.csv");
+    let summary = ok(&[
+        "forecast",
+        "--scenario",
+        SCENARIO,
+        "--weekly",
+        "--from",
+        "2026-08-05",
+        "--weeks",
+        "20",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        summary.contains("weeks of 2026-08-03 to 2026-12-14"),
+        "{summary}"
+    );
+    assert!(summary.contains("yearly seasonality"), "{summary}");
+    assert!(
+        summary.contains("learned from 2 past occurrences"),
+        "{summary}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("week_start,channel,p50,p10,p90,mean,open_days,event_uplift\n"));
+    assert_eq!(text.lines().count(), 1 + 20 * 3);
+    // The Double 11 week stands out; the National Day week (two holidays) has five open days.
+    let row = |prefix: &str| -> Vec<String> {
+        let line = text.lines().find(|l| l.starts_with(prefix)).unwrap();
+        line.split(',').map(str::to_string).collect()
+    };
+    let peak = row("2026-11-09,voice");
+    let before = row("2026-11-16,voice");
+    let p50 = |r: &[String]| r[2].parse::<f64>().unwrap();
+    assert!(p50(&peak) > 1.4 * p50(&before), "{peak:?} {before:?}");
+    assert!(peak[7].parse::<f64>().unwrap() > 1.4);
+    assert_eq!(row("2026-09-28,chat")[6], "5");
+    // The same seed gives the same file.
+    let again = path(dir.path(), "again.csv");
+    ok(&[
+        "forecast",
+        "--scenario",
+        SCENARIO,
+        "--weekly",
+        "--from",
+        "2026-08-05",
+        "--weeks",
+        "20",
+        "--out",
+        s(&again),
+    ]);
+    assert_eq!(text, std::fs::read_to_string(&again).unwrap());
+    // The backtest against the naive baselines.
+    let v = json(&ok(&[
+        "backtest",
+        "--scenario",
+        SCENARIO,
+        "--weekly",
+        "--json",
+    ]));
+    for c in v.as_array().unwrap() {
+        let wape = c["wape"].as_f64().unwrap();
+        assert!(wape < c["wape_seasonal_naive"].as_f64().unwrap(), "{c}");
+        assert!(wape < c["wape_trend_naive"].as_f64().unwrap(), "{c}");
+        assert!(c["horizons"].as_array().unwrap().len() == 26, "{c}");
+    }
+    // Bad input names the flag.
+    let err = fails(&[
+        "forecast",
+        "--scenario",
+        SCENARIO,
+        "--weekly",
+        "--weeks",
+        "500",
+        "--out",
+        s(&out),
+    ]);
+    assert!(err.contains("--weeks"), "{err}");
+    let err = fails(&[
+        "forecast",
+        "--scenario",
+        SCENARIO,
+        "--weekly",
+        "--start",
+        "2026-11-02",
+        "--out",
+        s(&out),
+    ]);
+    assert!(err.contains("--start") && err.contains("--weekly"), "{err}");
+}
+
+#[test]
 fn forecast_without_scenario_and_its_errors() {
     let dir = temp();
     let history = path(dir.path(), "history.csv");

@@ -2,6 +2,7 @@
 
 use super::table;
 use crate::forecast::history::{self, History};
+use crate::forecast::weekly::{self, WeeklyOptions};
 use crate::forecast::{self, ForecastOptions, Method};
 use crate::scenario::Scenario;
 use crate::volumes::VolumeSeries;
@@ -77,21 +78,40 @@ impl HistoryArgs {
 /// manual multiplier). When the history ends inside the first forecast day, the rest of that day is
 /// re-forecast from its actuals.
 ///
-/// Example:
+/// With --weekly: weekly volumes months ahead (trend, yearly seasonality, holidays and event uplift;
+/// p10/p50/p90 from 2,000 seeded paths whose level errors persist over the weeks).
+///
+/// Examples:
 ///   peakplan forecast --scenario models/promo-peak.toml \
 ///                     --start 2026-11-02T00:00 --end 2026-11-16T00:00 --out out/forecast.csv
+///   peakplan forecast --scenario models/promo-peak.toml --weekly --from 2026-08-03 --weeks 20 \
+///                     --out out/weekly.csv
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ForecastArgs {
     #[command(flatten)]
     pub input: HistoryArgs,
     /// First interval to forecast, local time (e.g. 2026-11-09T00:00).
-    #[arg(long)]
-    pub start: String,
+    #[arg(long, required_unless_present = "weekly", conflicts_with = "weekly")]
+    pub start: Option<String>,
     /// End of the forecast, local time, exclusive.
+    #[arg(long, required_unless_present = "weekly", conflicts_with = "weekly")]
+    pub end: Option<String>,
+    /// Forecast weekly volumes (Monday to Sunday) instead of intervals.
     #[arg(long)]
-    pub end: String,
-    /// Where to write timestamp,channel,volume,p10,p50,p90[,aht_seconds].
+    pub weekly: bool,
+    /// With --weekly: the first week, the one that contains this date (default: the week after
+    /// the history ends).
+    #[arg(long, requires = "weekly")]
+    pub from: Option<String>,
+    /// With --weekly: how many weeks (1 to 104).
+    #[arg(long, default_value_t = 52, requires = "weekly")]
+    pub weeks: usize,
+    /// With --weekly: seed of the paths behind the quantiles.
+    #[arg(long, default_value_t = 1, requires = "weekly")]
+    pub seed: u64,
+    /// Where to write timestamp,channel,volume,p10,p50,p90[,aht_seconds]; with --weekly
+    /// week_start,channel,p50,p10,p90,mean,open_days,event_uplift.
     #[arg(long)]
     pub out: PathBuf,
     /// The method: seasonal-naive, weekday-average, weekday-average-6, weekday-average-8,
@@ -140,9 +160,12 @@ fn parse_local(flag: &str, text: &str) -> anyhow::Result<NaiveDateTime> {
 }
 
 pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
+    if args.weekly {
+        return run_weekly(args);
+    }
     let method = parse_method(&args.method)?;
-    let start = parse_local("--start", &args.start)?;
-    let end = parse_local("--end", &args.end)?;
+    let start = parse_local("--start", args.start.as_deref().unwrap_or_default())?;
+    let end = parse_local("--end", args.end.as_deref().unwrap_or_default())?;
     let (scenario, history) = args.input.load()?;
     let options = ForecastOptions {
         start,
@@ -243,14 +266,105 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn run_weekly(args: ForecastArgs) -> anyhow::Result<()> {
+    let (scenario, history) = args.input.load()?;
+    let from = match &args.from {
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .with_context(|| format!("--from: `{text}` is not a date; expected e.g. 2026-08-03"))?,
+        None => history.last_day + chrono::Days::new(1),
+    };
+    let options = WeeklyOptions {
+        from,
+        weeks: args.weeks,
+        seed: args.seed,
+    };
+    let result = weekly::forecast_weekly(&history, scenario.as_ref(), &options)?;
+    crate::export::create_parent(&args.out)?;
+    let rows = crate::export::weekly_rows(&result);
+    crate::export::write_csv_file(&args.out, &rows)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(());
+    }
+    println!(
+        "weekly forecast from history {} (to {}), weeks of {} to {}:",
+        history.origin,
+        history.last_day,
+        result
+            .weeks
+            .first()
+            .map_or(String::new(), |d| d.to_string()),
+        result.weeks.last().map_or(String::new(), |d| d.to_string()),
+    );
+    for c in &result.channels {
+        let m = &c.model;
+        println!(
+            "  {}: {} weeks learned, {}; growth {:+.1}% a year; weekly residual σ {:.1}%, AR {:.2}",
+            c.channel,
+            m.weeks_learned,
+            m.note,
+            m.growth_per_year * 100.0,
+            m.sigma * 100.0,
+            m.ar
+        );
+        for e in &c.events {
+            println!(
+                "    {} ×{:.2} over its window ({}; drawn with ±{:.0}%)",
+                e.event,
+                e.uplift,
+                e.source,
+                e.spread * 100.0
+            );
+        }
+    }
+    let mut header = vec!["week".to_string()];
+    header.extend(
+        result
+            .channels
+            .iter()
+            .map(|c| format!("{} p50 (p10–p90)", c.channel)),
+    );
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut t = table::new(&header);
+    for (w, week) in result.weeks.iter().enumerate() {
+        let mut row = vec![week.format("%Y-%m-%d").to_string()];
+        for c in &result.channels {
+            let r = &c.rows[w];
+            row.push(format!(
+                "{} ({}–{}){}",
+                table::thousands(r.p50),
+                table::thousands(r.p10),
+                table::thousands(r.p90),
+                if r.uplift > 1.005 || r.uplift < 0.995 {
+                    format!(" event ×{:.2}", r.uplift)
+                } else if r.open_days < 7
+                    && c.model.weekday_share.iter().filter(|v| **v > 0.0).count() > r.open_days
+                {
+                    format!(" {} open days", r.open_days)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        t.add_row(row);
+    }
+    println!("{t}");
+    println!("wrote {} ({} rows)", args.out.display(), rows.len());
+    Ok(())
+}
+
 /// Score every forecasting method by rolling-origin backtest on the history.
 ///
 /// For each channel and method: WAPE, MASE against seasonal naive, bias, how often actuals fell in the
 /// p10–p90 band (each origin's band calibrated on the other origins) and the fit time. The winner (lowest
 /// WAPE) is the method `forecast --method auto` would choose.
 ///
-/// Example:
+/// With --weekly: the weekly long-range model against seasonal naive (the same week last year) and a
+/// trend-adjusted naive, 1 to 26 weeks ahead, with the coverage of its p10–p90 band.
+///
+/// Examples:
 ///   peakplan backtest --scenario models/promo-peak.toml --horizon-days 7 --origins 8
+///   peakplan backtest --scenario models/promo-peak.toml --weekly
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct BacktestArgs {
@@ -262,12 +376,74 @@ pub struct BacktestArgs {
     /// Weekly origins, counted back from the end of the history.
     #[arg(long, default_value_t = 8)]
     pub origins: usize,
+    /// Backtest the weekly long-range forecast instead.
+    #[arg(long)]
+    pub weekly: bool,
+    /// With --weekly: the farthest week ahead scored.
+    #[arg(long, default_value_t = 26, requires = "weekly")]
+    pub weeks_ahead: usize,
+    /// With --weekly: weeks between origins.
+    #[arg(long, default_value_t = 2, requires = "weekly")]
+    pub step: usize,
     /// Print the scores as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
+fn run_weekly_backtest(args: BacktestArgs) -> anyhow::Result<()> {
+    if args.weeks_ahead == 0 || args.step == 0 {
+        bail!("--weeks-ahead and --step must be at least 1");
+    }
+    let (scenario, history) = args.input.load()?;
+    let scores = weekly::backtest_weekly(&history, scenario.as_ref(), args.weeks_ahead, args.step)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&scores)?);
+        return Ok(());
+    }
+    println!(
+        "weekly backtest: origins every {} weeks, scored 1 to {} weeks ahead on complete weeks",
+        args.step, args.weeks_ahead
+    );
+    let mut t = table::new(&[
+        "channel",
+        "weeks ahead",
+        "weeks scored",
+        "WAPE",
+        "seasonal naive",
+        "trend naive",
+        "p10–p90 coverage",
+    ]);
+    for s in &scores {
+        let picks = [1, 4, 8, 13, 26];
+        for h in s.horizons.iter().filter(|h| picks.contains(&h.weeks_ahead)) {
+            t.add_row(vec![
+                s.channel.clone(),
+                h.weeks_ahead.to_string(),
+                h.cells.to_string(),
+                table::pct(h.wape),
+                table::pct(h.wape_seasonal_naive),
+                table::pct(h.wape_trend_naive),
+                table::pct(h.coverage_p10_p90),
+            ]);
+        }
+        t.add_row(vec![
+            s.channel.clone(),
+            format!("4–{}", args.weeks_ahead.max(4)),
+            format!("{} origins", s.origins),
+            table::pct(s.wape),
+            table::pct(s.wape_seasonal_naive),
+            table::pct(s.wape_trend_naive),
+            table::pct(s.coverage_p10_p90),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
 pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
+    if args.weekly {
+        return run_weekly_backtest(args);
+    }
     if args.horizon_days == 0 || args.origins == 0 {
         bail!("--horizon-days and --origins must be at least 1");
     }

@@ -340,6 +340,40 @@ pub fn staffing_rows(tz: Tz, requirements: &Requirements) -> Vec<StaffingRow> {
     rows
 }
 
+/// The weekly forecast (`peakplan forecast --weekly`): per week and channel, the volume's median and
+/// band, the mean over the paths, the open days and the events' lift.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeeklyRow {
+    pub week_start: String,
+    pub channel: String,
+    pub p50: Num,
+    pub p10: Num,
+    pub p90: Num,
+    pub mean: Num,
+    pub open_days: usize,
+    pub event_uplift: Num,
+}
+
+pub fn weekly_rows(forecast: &crate::forecast::weekly::WeeklyForecast) -> Vec<WeeklyRow> {
+    let mut rows = Vec::new();
+    for (w, week) in forecast.weeks.iter().enumerate() {
+        for c in &forecast.channels {
+            let r = &c.rows[w];
+            rows.push(WeeklyRow {
+                week_start: week.to_string(),
+                channel: c.channel.clone(),
+                p50: Num(r.p50),
+                p10: Num(r.p10),
+                p90: Num(r.p90),
+                mean: Num(r.mean),
+                open_days: r.open_days,
+                event_uplift: Num(r.uplift),
+            });
+        }
+    }
+    rows
+}
+
 /// Service curves (`peakplan staff --curves`): contacts answered in time per number of agents,
 /// and whether the point is on the curve's concave envelope (what the roster program uses).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -17,6 +17,7 @@ pub mod history;
 pub mod models;
 #[cfg(test)]
 mod tests;
+pub mod weekly;
 
 use crate::scenario::{ChannelKind, Event, Scenario};
 use crate::volumes::{Quantiles, VolumeRow};
@@ -277,14 +278,7 @@ pub fn forecast(
         )));
     }
     let slots = history.slots_per_day();
-    let order: Vec<&ChannelHistory> = match scenario {
-        Some(s) => s
-            .channels
-            .iter()
-            .filter_map(|c| history.channel(c.id.as_str()))
-            .collect(),
-        None => history.channels.iter().collect(),
-    };
+    let order = channel_order(history, scenario);
     let first_day = options.start.date();
     let last_day = (options.end - chrono::Duration::minutes(1)).date();
     let target_days: Vec<NaiveDate> = first_day
@@ -332,6 +326,18 @@ pub fn forecast(
         interval_minutes: interval,
         channels,
     })
+}
+
+/// The channels of a history in the scenario's order (the history's without one).
+fn channel_order<'a>(history: &'a History, scenario: Option<&Scenario>) -> Vec<&'a ChannelHistory> {
+    match scenario {
+        Some(s) => s
+            .channels
+            .iter()
+            .filter_map(|c| history.channel(c.id.as_str()))
+            .collect(),
+        None => history.channels.iter().collect(),
+    }
 }
 
 trait HourMinute {

@@ -1,0 +1,1083 @@
+//! Weekly volumes months ahead, with their joint uncertainty: what capacity planning samples from.
+//!
+//! # The model, per channel
+//! Each history week (Monday to Sunday) with at least three ordinary days gets a *level*: its
+//! ordinary days' volume over their weekday factors (the weekday's usual share of a week, from the
+//! last year of full ordinary weeks), so a week with a holiday or an event day is still measured on
+//! its other days. The log of the level is fitted by least squares on
+//! `1, t, cos 2πkτ, sin 2πkτ (k = 1…K)` — a growth trend and a yearly seasonality in the week of the
+//! year τ (calendar dates, so holidays that move between years are handled by their dates) — with
+//! K from 0 to 4 chosen by BIC. With less than 52 weeks of history there is no seasonality (K = 0):
+//! a level and a trend, and the model says so. Fewer than 8 learnable weeks is an error.
+//!
+//! A future week's volume is its level times the weekday factors of its open days, minus the listed
+//! holidays (closed), times the uplift of any event on its days: a manual multiplier from the
+//! scenario, or the ratio of actual to level on the same days around past occurrences of the tag.
+//!
+//! # How scenarios are drawn (and why a level error persists)
+//! A draw of the future is one path for every channel at once:
+//! - the fitted coefficients are drawn from their sampling distribution (normal, covariance from the
+//!   fit, inflated by (1 + φ)/(1 − φ) for the autocorrelation of the residuals): one draw per path,
+//!   so an error in the level or the trend lasts over every week of that path, as it does in reality;
+//! - the weekly residual follows an AR(1) with the fitted φ from the last observed residual, its
+//!   innovations correlated across channels as the channels' past innovations were;
+//! - each event's uplift is drawn log-normally around its value: the spread of the past occurrences
+//!   (times √(1 + 1/n)) when there are two or more, 15 % when there is one or a manual multiplier.
+//!
+//! The p10/p50/p90 of each week are the quantiles of 2,000 such paths; [`WeeklyForecast::draws`]
+//! gives the paths themselves, seeded, for the capacity plan.
+
+#![allow(clippy::needless_range_loop)]
+
+#[cfg(test)]
+mod tests;
+
+use super::history::{DayKind, History, weekday_index};
+use super::models::Prepared;
+use super::{ForecastError, channel_order, prepare_channel};
+use crate::scenario::Scenario;
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use nalgebra::{DMatrix, DVector};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The most weeks a weekly forecast reaches.
+pub const MAX_WEEKS: usize = 104;
+/// Paths behind each week's quantiles.
+const QUANTILE_DRAWS: usize = 2_000;
+/// The assumed spread of an event's uplift when the history cannot tell it (one past occurrence, or
+/// a manual multiplier).
+const EVENT_SPREAD_UNKNOWN: f64 = 0.15;
+/// Fewest learnable weeks for a weekly model.
+const MIN_WEEKS: usize = 8;
+
+/// What to forecast.
+#[derive(Debug, Clone)]
+pub struct WeeklyOptions {
+    /// The first week: the week (Monday to Sunday) that contains this day.
+    pub from: NaiveDate,
+    pub weeks: usize,
+    /// Seed of the paths behind the quantiles.
+    pub seed: u64,
+}
+
+/// The fitted model of one channel, as a planner reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeklyModel {
+    /// History weeks the level was learned from.
+    pub weeks_learned: usize,
+    /// Yearly harmonics chosen (0: no seasonality).
+    pub harmonics: usize,
+    /// Growth per year of the trend (0.05: +5 % a year).
+    pub growth_per_year: f64,
+    /// Lag-one autocorrelation of the weekly residuals.
+    pub ar: f64,
+    /// Standard deviation of the weekly residual innovations (log scale).
+    pub sigma: f64,
+    /// Share of a week's volume by weekday (Monday first).
+    pub weekday_share: [f64; 7],
+    /// What the model could and could not learn.
+    pub note: String,
+}
+
+/// One week of one channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekRow {
+    /// The Monday.
+    pub week: NaiveDate,
+    /// Days of the week the channel is open (listed holidays closed).
+    pub open_days: usize,
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+    /// Mean over the paths.
+    pub mean: f64,
+    /// The events' lift of the week's volume over its baseline (1: none).
+    pub uplift: f64,
+    /// The median path's volume per day, Monday first.
+    pub days: [f64; 7],
+}
+
+/// An event as the weekly forecast applies it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeklyEvent {
+    pub event: String,
+    pub tag: String,
+    /// `learned from N past occurrence(s)` or `manual ×1.8`.
+    pub source: String,
+    /// Volume over the event's window over the baseline.
+    pub uplift: f64,
+    /// Spread of the uplift drawn in the paths (log scale).
+    pub spread: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeklyChannel {
+    pub channel: String,
+    pub model: WeeklyModel,
+    pub events: Vec<WeeklyEvent>,
+    pub rows: Vec<WeekRow>,
+    #[serde(skip)]
+    fit: Fit,
+    /// Per target week and weekday: the event factor (median) and which event draws move it.
+    #[serde(skip)]
+    day_factors: Vec<[DayFactor; 7]>,
+}
+
+/// The weekly forecast of every channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeklyForecast {
+    /// Mondays of the weeks forecast.
+    pub weeks: Vec<NaiveDate>,
+    pub channels: Vec<WeeklyChannel>,
+    /// Correlation of the channels' weekly innovations (scenario order).
+    pub innovation_correlation: Vec<Vec<f64>>,
+    #[serde(skip)]
+    innovation_chol: DMatrix<f64>,
+    #[serde(skip)]
+    event_count: usize,
+}
+
+/// Paths of weekly volume: `volume[path][channel][week]`.
+#[derive(Debug, Clone)]
+pub struct Draws {
+    pub volume: Vec<Vec<Vec<f64>>>,
+}
+
+/// A day's factor: holiday or closed (0), or open with an event lift drawn from event `event`.
+#[derive(Debug, Clone, Copy, Default)]
+struct DayFactor {
+    open: bool,
+    factor: f64,
+    event: Option<usize>,
+}
+
+/// A channel's fitted weekly model.
+#[derive(Debug, Clone)]
+struct Fit {
+    harmonics: usize,
+    /// Trend time is measured in years from here.
+    t0: NaiveDate,
+    beta: DVector<f64>,
+    /// Lower Cholesky factor of the coefficients' covariance.
+    beta_chol: DMatrix<f64>,
+    weekday: [f64; 7],
+    phi: f64,
+    sigma: f64,
+    /// Monday of the last learned week and its residual.
+    last_week: NaiveDate,
+    last_residual: f64,
+    /// Learned weeks: (Monday, log level, residual).
+    learned: Vec<(NaiveDate, f64, f64)>,
+    /// Log effect on a week's open days of the listed holidays in it, by their number; the median of
+    /// every holiday week where a number was never seen.
+    holiday_effect: BTreeMap<usize, f64>,
+    holiday_pooled: f64,
+}
+
+fn monday_of(day: NaiveDate) -> NaiveDate {
+    day - Days::new(u64::from(day.weekday().num_days_from_monday()))
+}
+
+fn years(from: NaiveDate, to: NaiveDate) -> f64 {
+    (to - from).num_days() as f64 / 365.2425
+}
+
+impl Fit {
+    fn design(&self, monday: NaiveDate) -> DVector<f64> {
+        design(monday, self.t0, self.harmonics)
+    }
+
+    fn level(&self, monday: NaiveDate) -> f64 {
+        self.design(monday).dot(&self.beta)
+    }
+}
+
+/// The regressors of a week: intercept, trend in years, and K yearly harmonics of its Thursday.
+fn design(monday: NaiveDate, t0: NaiveDate, harmonics: usize) -> DVector<f64> {
+    let mid = monday + Days::new(3);
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
+    let phase = years(epoch, mid).fract() * std::f64::consts::TAU;
+    let mut x = vec![1.0, years(t0, mid)];
+    for k in 1..=harmonics {
+        let a = phase * k as f64;
+        x.push(a.cos());
+        x.push(a.sin());
+    }
+    DVector::from_vec(x)
+}
+
+/// The weekday factors: each weekday's share of a full ordinary week over the last year of such
+/// weeks, scaled so the open weekdays average 1 (a week's level is its volume per open day).
+fn weekday_factors(p: &Prepared, until: usize) -> [f64; 7] {
+    let open: [bool; 7] = std::array::from_fn(|w| p.calendar.open[w].iter().any(|&o| o));
+    let mut sum = [0.0; 7];
+    let mut weeks = 0;
+    let mut d = until;
+    while d >= 7 && weeks < 52 {
+        d -= 1;
+        if p.days[d].weekday() != Weekday::Sun {
+            continue;
+        }
+        let first = d + 1 - 7;
+        if p.days[first].weekday() != Weekday::Mon {
+            continue;
+        }
+        let days: Vec<usize> = (first..=d).collect();
+        let full = days.iter().all(|&i| {
+            p.usable(i)
+                || (p.kind[i] == DayKind::Closed && !open[weekday_index(p.days[i].weekday())])
+        });
+        if !full {
+            continue;
+        }
+        let total: f64 = days.iter().map(|&i| p.total(i)).sum();
+        if total <= 0.0 {
+            continue;
+        }
+        for &i in &days {
+            sum[weekday_index(p.days[i].weekday())] += p.total(i) / total;
+        }
+        weeks += 1;
+    }
+    let open_count = open.iter().filter(|&&o| o).count().max(1) as f64;
+    if weeks == 0 {
+        return open.map(|o| if o { 1.0 } else { 0.0 });
+    }
+    let share_sum: f64 = sum.iter().sum();
+    std::array::from_fn(|w| {
+        if open[w] {
+            sum[w] / share_sum * open_count
+        } else {
+            0.0
+        }
+    })
+}
+
+/// Fits the weekly model on the days before index `until`. Weeks with a listed holiday are kept out
+/// of the regression (their open days are quieter or busier than a normal week's) and give the
+/// holiday-week effect instead; the regression itself is robust (Huber weights at 1.5 σ, σ from
+/// the median absolute residual), so that a week the calendar does not explain does not bend it.
+fn fit(
+    p: &Prepared,
+    until: usize,
+    channel: &str,
+    holidays: &BTreeSet<NaiveDate>,
+) -> Result<Fit, ForecastError> {
+    let weekday = weekday_factors(p, until);
+    // Week levels: (Monday, log level, listed holidays in the week).
+    let mut all: Vec<(NaiveDate, f64, usize)> = Vec::new();
+    let mut d = 0;
+    while d < until {
+        let monday = monday_of(p.days[d]);
+        let (mut volume, mut weight, mut usable) = (0.0, 0.0, 0);
+        while d < until && monday_of(p.days[d]) == monday {
+            if p.usable(d) {
+                volume += p.total(d);
+                weight += weekday[weekday_index(p.days[d].weekday())];
+                usable += 1;
+            }
+            d += 1;
+        }
+        if usable >= 3 && volume > 0.0 && weight > 0.0 {
+            all.push((
+                monday,
+                (volume / weight).ln(),
+                holidays_in(holidays, monday),
+            ));
+        }
+    }
+    let weeks: Vec<(NaiveDate, f64)> = all
+        .iter()
+        .filter(|w| w.2 == 0)
+        .map(|w| (w.0, w.1))
+        .collect();
+    if weeks.len() < MIN_WEEKS {
+        return Err(ForecastError::Input(format!(
+            "channel `{channel}`: {} learnable weeks in the history (weeks with at least 3 ordinary days \
+             and no listed holiday); a weekly forecast needs at least {MIN_WEEKS}",
+            weeks.len()
+        )));
+    }
+    let first = weeks[0].0;
+    let last = weeks[weeks.len() - 1].0;
+    let t0 = first + Days::new(((last - first).num_days() / 2) as u64);
+    let span_weeks = (last - first).num_days() / 7 + 1;
+    let max_harmonics = if span_weeks >= 52 { 4 } else { 0 };
+    let n = weeks.len();
+    let y = DVector::from_iterator(n, weeks.iter().map(|w| w.1));
+    let mut best: Option<(f64, usize, Robust)> = None;
+    for k in 0..=max_harmonics {
+        let cols = 2 + 2 * k;
+        if n < cols + 4 {
+            break;
+        }
+        let rows: Vec<DVector<f64>> = weeks.iter().map(|w| design(w.0, t0, k)).collect();
+        let x = DMatrix::from_fn(n, cols, |i, j| rows[i][j]);
+        let Some(r) = robust_fit(&x, &y) else {
+            continue;
+        };
+        let rss = r.weighted_rss.max(1e-12);
+        let bic = n as f64 * (rss / n as f64).ln() + cols as f64 * (n as f64).ln();
+        if best.as_ref().is_none_or(|b| bic < b.0) {
+            best = Some((bic, k, r));
+        }
+    }
+    let Some((_, harmonics, r)) = best else {
+        return Err(ForecastError::Input(format!(
+            "channel `{channel}`: the weekly levels admit no fit"
+        )));
+    };
+    let cols = r.beta.len();
+    let residual = &r.residual;
+    // AR(1) of the residuals over consecutive weeks, each pair weighted as robustly as its weeks.
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 1..n {
+        if (weeks[i].0 - weeks[i - 1].0).num_days() == 7 {
+            let w = r.weight[i].min(r.weight[i - 1]);
+            num += w * residual[i] * residual[i - 1];
+            den += w * residual[i - 1] * residual[i - 1];
+        }
+    }
+    let phi = if den > 0.0 {
+        (num / den).clamp(0.0, 0.95)
+    } else {
+        0.0
+    };
+    let sigma_e2 = r.weighted_rss / (r.weight.sum() - cols as f64).max(1.0);
+    let sigma = (sigma_e2 * (1.0 - phi * phi)).sqrt();
+    let cov = r.xtwx_inv * (sigma_e2 * (1.0 + phi) / (1.0 - phi));
+    let beta_chol = cov
+        .clone()
+        .cholesky()
+        .map(|c| c.l())
+        .unwrap_or_else(|| DMatrix::from_diagonal(&cov.diagonal().map(|v| v.max(0.0).sqrt())));
+    let beta = r.beta;
+    // The holiday weeks' effect: their median residual, by the number of holidays in the week.
+    let mut effects: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for w in all.iter().filter(|w| w.2 > 0) {
+        let fitted = design(w.0, t0, harmonics).dot(&beta);
+        effects.entry(w.2).or_default().push(w.1 - fitted);
+    }
+    let mut pooled: Vec<f64> = effects.values().flatten().copied().collect();
+    let holiday_effect = effects
+        .into_iter()
+        .map(|(k, mut v)| (k, median(&mut v)))
+        .collect();
+    Ok(Fit {
+        harmonics,
+        t0,
+        beta,
+        beta_chol,
+        weekday,
+        phi,
+        sigma,
+        last_week: last,
+        last_residual: residual[n - 1],
+        learned: weeks
+            .iter()
+            .zip(residual.iter())
+            .map(|(w, r)| (w.0, w.1, *r))
+            .collect(),
+        holiday_effect,
+        holiday_pooled: if pooled.is_empty() {
+            0.0
+        } else {
+            median(&mut pooled)
+        },
+    })
+}
+
+fn holidays_in(holidays: &BTreeSet<NaiveDate>, monday: NaiveDate) -> usize {
+    holidays.range(monday..monday + Days::new(7)).count()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// A robust least-squares fit.
+struct Robust {
+    beta: DVector<f64>,
+    residual: DVector<f64>,
+    weight: DVector<f64>,
+    weighted_rss: f64,
+    xtwx_inv: DMatrix<f64>,
+}
+
+/// Huber regression by iteratively reweighted least squares (weights 1 within 1.5 σ, σ from the
+/// median absolute residual; ten rounds).
+fn robust_fit(x: &DMatrix<f64>, y: &DVector<f64>) -> Option<Robust> {
+    let n = y.len();
+    let mut weight = DVector::from_element(n, 1.0);
+    let mut out = None;
+    for _ in 0..10 {
+        let wx = DMatrix::from_fn(n, x.ncols(), |i, j| x[(i, j)] * weight[i]);
+        let xtwx = x.transpose() * &wx;
+        let chol = xtwx.cholesky()?;
+        let beta = chol.solve(&(wx.transpose() * y));
+        let residual = y - x * &beta;
+        let mut abs: Vec<f64> = residual.iter().map(|r| r.abs()).collect();
+        let scale = (1.4826 * median(&mut abs)).max(1e-9);
+        let next = residual.map(|r| (1.5 * scale / r.abs().max(1e-300)).min(1.0));
+        let weighted_rss = residual
+            .iter()
+            .zip(weight.iter())
+            .map(|(r, w)| w * r * r)
+            .sum();
+        out = Some(Robust {
+            beta,
+            residual,
+            weight: weight.clone(),
+            weighted_rss,
+            xtwx_inv: chol.inverse(),
+        });
+        if (&next - &weight).amax() < 1e-6 {
+            break;
+        }
+        weight = next;
+    }
+    out
+}
+
+/// The learned or manual daily factors of one event for one channel: factor per day of its window.
+struct EventEffect {
+    factors: Vec<(NaiveDate, f64)>,
+    source: String,
+    spread: f64,
+}
+
+/// Ratio of actual to baseline per day offset from the start, pooled over past occurrences of the
+/// event's tag learned before `until`.
+fn event_effect(
+    p: &Prepared,
+    until: usize,
+    f: &Fit,
+    scenario: &Scenario,
+    e_index: usize,
+    channel: &str,
+) -> Result<EventEffect, ForecastError> {
+    let event = &scenario.events[e_index];
+    let window: Vec<NaiveDate> = {
+        let (a, b) = event.window();
+        a.iter_days().take_while(|d| *d <= b).collect()
+    };
+    if let Some(&m) = event.multiplier.get(channel) {
+        let factors = window
+            .iter()
+            .map(|&d| {
+                let v = if d < event.start {
+                    event.multiplier_before.get(channel).copied().unwrap_or(1.0)
+                } else if d > event.end {
+                    event.multiplier_after.get(channel).copied().unwrap_or(1.0)
+                } else {
+                    m
+                };
+                (d, v)
+            })
+            .collect();
+        return Ok(EventEffect {
+            factors,
+            source: format!("manual ×{m}"),
+            spread: EVENT_SPREAD_UNKNOWN,
+        });
+    }
+    let last_learned = p.days.get(until.wrapping_sub(1)).copied();
+    let mut by_offset: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+    let mut ratios = Vec::new();
+    for (e, past) in scenario.events.iter().enumerate() {
+        if e == e_index || past.tag != event.tag {
+            continue;
+        }
+        let (a, b) = past.window();
+        if last_learned.is_none_or(|l| b > l) {
+            continue;
+        }
+        let (mut actual, mut base) = (0.0, 0.0);
+        for day in a.iter_days().take_while(|d| *d <= b) {
+            let Some(i) = p.days.iter().position(|d| *d == day) else {
+                continue;
+            };
+            let wf = f.weekday[weekday_index(day.weekday())];
+            if wf <= 0.0 || scenario.holidays.contains(&day) {
+                continue;
+            }
+            let monday = monday_of(day);
+            let level = f
+                .learned
+                .iter()
+                .find(|w| w.0 == monday)
+                .map_or_else(|| f.level(monday), |w| w.1);
+            let b_day = level.exp() * wf;
+            let a_day = p.total(i);
+            let entry = by_offset.entry((day - past.start).num_days()).or_default();
+            entry.0 += a_day;
+            entry.1 += b_day;
+            actual += a_day;
+            base += b_day;
+        }
+        if base > 0.0 && actual > 0.0 {
+            ratios.push((actual / base).ln());
+        }
+    }
+    if ratios.is_empty() {
+        return Err(ForecastError::NoUpliftEvidence {
+            event: event.name.clone(),
+            tag: event.tag.clone(),
+            channel: channel.to_string(),
+        });
+    }
+    let last_in_event = (event.end - event.start).num_days();
+    let factors = window
+        .iter()
+        .map(|&d| {
+            let offset = (d - event.start).num_days();
+            let key = if by_offset.contains_key(&offset) {
+                Some(offset)
+            } else if (0..=last_in_event).contains(&offset) {
+                by_offset
+                    .range(..=offset)
+                    .next_back()
+                    .map(|(k, _)| *k)
+                    .filter(|k| *k >= 0)
+            } else {
+                None
+            };
+            let v = key
+                .and_then(|k| by_offset.get(&k))
+                .filter(|(_, b)| *b > 0.0)
+                .map_or(1.0, |(a, b)| a / b);
+            (d, v)
+        })
+        .collect();
+    let n = ratios.len();
+    let spread = if n >= 2 {
+        let mean = ratios.iter().sum::<f64>() / n as f64;
+        let var = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        (var * (1.0 + 1.0 / n as f64)).sqrt()
+    } else {
+        EVENT_SPREAD_UNKNOWN
+    };
+    Ok(EventEffect {
+        factors,
+        source: format!(
+            "learned from {n} past occurrence{}",
+            if n == 1 { "" } else { "s" }
+        ),
+        spread,
+    })
+}
+
+/// A channel's model and day factors for the target weeks.
+struct ChannelSetup {
+    channel: String,
+    fit: Fit,
+    day_factors: Vec<[DayFactor; 7]>,
+    events: Vec<WeeklyEvent>,
+}
+
+fn setup_channel(
+    p: &Prepared,
+    until: usize,
+    channel: &str,
+    scenario: Option<&Scenario>,
+    weeks: &[NaiveDate],
+) -> Result<ChannelSetup, ForecastError> {
+    let empty = BTreeSet::new();
+    let holidays = scenario.map_or(&empty, |s| &s.holidays);
+    let f = fit(p, until, channel, holidays)?;
+    let mut day_factors: Vec<[DayFactor; 7]> = weeks
+        .iter()
+        .map(|&monday| {
+            let listed = holidays_in(holidays, monday);
+            let quiet = if listed == 0 {
+                1.0
+            } else {
+                f.holiday_effect
+                    .get(&listed)
+                    .copied()
+                    .unwrap_or(f.holiday_pooled)
+                    .exp()
+            };
+            std::array::from_fn(|w| {
+                let day = monday + Days::new(w as u64);
+                let open = f.weekday[w] > 0.0 && !holidays.contains(&day);
+                DayFactor {
+                    open,
+                    factor: if open { quiet } else { 0.0 },
+                    event: None,
+                }
+            })
+        })
+        .collect();
+    let mut events = Vec::new();
+    if let (Some(s), Some(first), Some(last)) = (scenario, weeks.first(), weeks.last()) {
+        let end = *last + Days::new(6);
+        for (e, event) in s.events.iter().enumerate() {
+            let (a, b) = event.window();
+            if b < *first || a > end {
+                continue;
+            }
+            let effect = event_effect(p, until, &f, s, e, channel)?;
+            let slot = events.len();
+            let (mut lifted, mut base) = (0.0, 0.0);
+            for (day, v) in &effect.factors {
+                let Some(wi) = weeks.iter().position(|m| *m == monday_of(*day)) else {
+                    continue;
+                };
+                let w = weekday_index(day.weekday());
+                let df = &mut day_factors[wi][w];
+                if !df.open {
+                    continue;
+                }
+                let b_day = f.weekday[w];
+                base += b_day;
+                lifted += b_day * v;
+                df.factor *= v;
+                df.event = Some(slot);
+            }
+            events.push(WeeklyEvent {
+                event: event.name.clone(),
+                tag: event.tag.clone(),
+                source: effect.source,
+                uplift: if base > 0.0 { lifted / base } else { 1.0 },
+                spread: effect.spread,
+            });
+        }
+    }
+    Ok(ChannelSetup {
+        channel: channel.to_string(),
+        fit: f,
+        day_factors,
+        events,
+    })
+}
+
+/// The learned weeks' residual innovations of each channel, on the weeks all channels share.
+fn innovation_correlation(setups: &[ChannelSetup]) -> DMatrix<f64> {
+    let c = setups.len();
+    let mut corr = DMatrix::identity(c, c);
+    let innovations: Vec<BTreeMap<NaiveDate, f64>> = setups
+        .iter()
+        .map(|s| {
+            s.fit
+                .learned
+                .windows(2)
+                .filter(|w| (w[1].0 - w[0].0).num_days() == 7)
+                .map(|w| (w[1].0, w[1].2 - s.fit.phi * w[0].2))
+                .collect()
+        })
+        .collect();
+    for i in 0..c {
+        for j in 0..i {
+            let pairs: Vec<(f64, f64)> = innovations[i]
+                .iter()
+                .filter_map(|(d, a)| innovations[j].get(d).map(|b| (*a, *b)))
+                .collect();
+            if pairs.len() < 8 {
+                continue;
+            }
+            let n = pairs.len() as f64;
+            let (ma, mb) = pairs
+                .iter()
+                .fold((0.0, 0.0), |(x, y), (a, b)| (x + a / n, y + b / n));
+            let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+            for (a, b) in &pairs {
+                sab += (a - ma) * (b - mb);
+                saa += (a - ma).powi(2);
+                sbb += (b - mb).powi(2);
+            }
+            if saa > 0.0 && sbb > 0.0 {
+                let r = sab / (saa * sbb).sqrt();
+                corr[(i, j)] = r;
+                corr[(j, i)] = r;
+            }
+        }
+    }
+    corr
+}
+
+/// Forecasts weekly volumes of every channel (in the scenario's order when there is one) from the
+/// whole history.
+pub fn forecast_weekly(
+    history: &History,
+    scenario: Option<&Scenario>,
+    options: &WeeklyOptions,
+) -> Result<WeeklyForecast, ForecastError> {
+    if options.weeks == 0 || options.weeks > MAX_WEEKS {
+        return Err(ForecastError::Input(format!(
+            "--weeks: {} is outside 1…{MAX_WEEKS}",
+            options.weeks
+        )));
+    }
+    let first = monday_of(options.from);
+    let weeks: Vec<NaiveDate> = (0..options.weeks)
+        .map(|k| first + Days::new(7 * k as u64))
+        .collect();
+    let channels = channel_order(history, scenario);
+    let partial_last_day = history.last_day_slots < history.slots_per_day();
+    let mut setups = Vec::new();
+    for ch in channels {
+        let p = prepare_channel(ch, history, scenario);
+        // Learn from the days before the first forecast week (and never from a day in progress).
+        let mut until = ch.days.iter().take_while(|d| **d < first).count();
+        if partial_last_day && until == ch.days.len() && ch.days.last() == Some(&history.last_day) {
+            until -= 1;
+        }
+        setups.push(setup_channel(&p, until, &ch.channel, scenario, &weeks)?);
+    }
+    Ok(assemble(setups, weeks, options.seed))
+}
+
+fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> WeeklyForecast {
+    let corr = innovation_correlation(&setups);
+    let chol = corr
+        .clone()
+        .cholesky()
+        .map_or_else(|| DMatrix::identity(setups.len(), setups.len()), |c| c.l());
+    let event_count = setups.iter().map(|s| s.events.len()).max().unwrap_or(0);
+    let mut out = WeeklyForecast {
+        weeks: weeks.clone(),
+        channels: Vec::new(),
+        innovation_correlation: (0..corr.nrows())
+            .map(|i| (0..corr.ncols()).map(|j| corr[(i, j)]).collect())
+            .collect(),
+        innovation_chol: chol,
+        event_count,
+    };
+    out.channels = setups
+        .into_iter()
+        .map(|s| {
+            let model = WeeklyModel {
+                weeks_learned: s.fit.learned.len(),
+                harmonics: s.fit.harmonics,
+                growth_per_year: s.fit.beta[1].exp() - 1.0,
+                ar: s.fit.phi,
+                sigma: s.fit.sigma,
+                weekday_share: {
+                    let total: f64 = s.fit.weekday.iter().sum();
+                    s.fit.weekday.map(|v| v / total.max(1e-12))
+                },
+                note: if s.fit.harmonics == 0 && s.fit.learned.len() < 52 {
+                    format!(
+                        "{} weeks of history: level and trend only, no yearly seasonality (it needs 52 weeks)",
+                        s.fit.learned.len()
+                    )
+                } else if s.fit.harmonics == 0 {
+                    "no yearly seasonality found (BIC chose none)".to_string()
+                } else {
+                    format!("yearly seasonality with {} harmonics", s.fit.harmonics)
+                },
+            };
+            WeeklyChannel {
+                channel: s.channel,
+                model,
+                events: s.events,
+                rows: Vec::new(),
+                fit: s.fit,
+                day_factors: s.day_factors,
+            }
+        })
+        .collect();
+    let draws = out.draws(QUANTILE_DRAWS, seed);
+    for (c, ch) in out.channels.iter_mut().enumerate() {
+        ch.rows = weeks
+            .iter()
+            .enumerate()
+            .map(|(w, &monday)| {
+                let mut v: Vec<f64> = draws.volume.iter().map(|p| p[c][w]).collect();
+                let mean = v.iter().sum::<f64>() / v.len() as f64;
+                v.sort_by(f64::total_cmp);
+                let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+                let p50 = q(0.5);
+                let factors = &ch.day_factors[w];
+                let base: f64 = (0..7)
+                    .filter(|&d| factors[d].open)
+                    .map(|d| ch.fit.weekday[d])
+                    .sum();
+                let lifted: f64 = (0..7).map(|d| ch.fit.weekday[d] * factors[d].factor).sum();
+                let per_unit = if lifted > 0.0 { p50 / lifted } else { 0.0 };
+                WeekRow {
+                    week: monday,
+                    open_days: factors.iter().filter(|f| f.open).count(),
+                    p10: q(0.1),
+                    p50,
+                    p90: q(0.9),
+                    mean,
+                    uplift: if base > 0.0 { lifted / base } else { 1.0 },
+                    days: std::array::from_fn(|d| per_unit * ch.fit.weekday[d] * factors[d].factor),
+                }
+            })
+            .collect();
+    }
+    out
+}
+
+impl WeeklyForecast {
+    /// `paths` seeded paths of every channel's weekly volume (see the module's notes on how).
+    pub fn draws(&self, paths: usize, seed: u64) -> Draws {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let c = self.channels.len();
+        let weeks = self.weeks.len();
+        let mut volume = Vec::with_capacity(paths);
+        for _ in 0..paths {
+            // One coefficient draw per channel, one uplift draw per event and channel.
+            let betas: Vec<DVector<f64>> = self
+                .channels
+                .iter()
+                .map(|ch| {
+                    let z = DVector::from_fn(ch.fit.beta.len(), |_, _| {
+                        rng.sample::<f64, _>(StandardNormal)
+                    });
+                    &ch.fit.beta + &ch.fit.beta_chol * z
+                })
+                .collect();
+            let lifts: Vec<Vec<f64>> = self
+                .channels
+                .iter()
+                .map(|ch| {
+                    (0..self.event_count)
+                        .map(|e| {
+                            let s = ch.events.get(e).map_or(0.0, |e| e.spread);
+                            (s * rng.sample::<f64, _>(StandardNormal)).exp()
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut residual: Vec<f64> = self
+                .channels
+                .iter()
+                .map(|ch| ch.fit.last_residual)
+                .collect();
+            let mut at: Vec<NaiveDate> = self.channels.iter().map(|ch| ch.fit.last_week).collect();
+            let mut path = vec![vec![0.0; weeks]; c];
+            for (w, &monday) in self.weeks.iter().enumerate() {
+                // Step every channel's AR(1) from its last week to this one.
+                while at.iter().any(|a| *a < monday) {
+                    let z = DVector::from_fn(c, |_, _| rng.sample::<f64, _>(StandardNormal));
+                    let eta = &self.innovation_chol * z;
+                    for i in 0..c {
+                        if at[i] < monday {
+                            residual[i] = self.channels[i].fit.phi * residual[i]
+                                + self.channels[i].fit.sigma * eta[i];
+                            at[i] = at[i] + Days::new(7);
+                        }
+                    }
+                }
+                for (i, ch) in self.channels.iter().enumerate() {
+                    let level = (ch.fit.design(monday).dot(&betas[i]) + residual[i]).exp();
+                    let factors = &ch.day_factors[w];
+                    path[i][w] = (0..7)
+                        .filter(|&d| factors[d].open)
+                        .map(|d| {
+                            // An event day's factor moves with its event's drawn uplift.
+                            let lift = factors[d].event.map_or(1.0, |e| lifts[i][e]);
+                            level * ch.fit.weekday[d] * factors[d].factor * lift
+                        })
+                        .sum();
+                }
+            }
+            volume.push(path);
+        }
+        Draws { volume }
+    }
+}
+
+/// One horizon of the weekly backtest.
+#[derive(Debug, Clone, Serialize)]
+pub struct HorizonScore {
+    /// Weeks ahead (1: the week that starts at the origin).
+    pub weeks_ahead: usize,
+    pub cells: usize,
+    pub wape: f64,
+    pub wape_seasonal_naive: f64,
+    pub wape_trend_naive: f64,
+    pub coverage_p10_p90: f64,
+}
+
+/// The weekly backtest of one channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeklyScore {
+    pub channel: String,
+    pub origins: usize,
+    pub horizons: Vec<HorizonScore>,
+    /// Over 4 to 26 weeks ahead (or as far as scored).
+    pub wape: f64,
+    pub wape_seasonal_naive: f64,
+    pub wape_trend_naive: f64,
+    pub coverage_p10_p90: f64,
+}
+
+/// One scored week: the actual and each method's forecast.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    actual: f64,
+    model: f64,
+    seasonal: f64,
+    trend: f64,
+    inside: bool,
+}
+
+/// Rolling-origin backtest of the weekly model against seasonal naive (the same week last year: 364
+/// days back, same weekdays) and a trend-adjusted naive (that, times the growth of the last 13 weeks
+/// over the same 13 weeks a year before). Origins every `step` weeks from the first that has 65 weeks
+/// of history behind it; each forecasts up to `max_ahead` weeks; a week is scored when it, the week a
+/// year before, and the 13 trend weeks are complete (no missing or outage day).
+pub fn backtest_weekly(
+    history: &History,
+    scenario: Option<&Scenario>,
+    max_ahead: usize,
+    step: usize,
+) -> Result<Vec<WeeklyScore>, ForecastError> {
+    let mut out = Vec::new();
+    for ch in channel_order(history, scenario) {
+        let p = prepare_channel(ch, history, scenario);
+        let partial = history.last_day_slots < history.slots_per_day()
+            && ch.days.last() == Some(&history.last_day);
+        let usable_days = ch.days.len() - usize::from(partial);
+        // Complete weeks: Monday index → actual total, or None when a day is missing or an outage.
+        let holidays = scenario.map(|s| &s.holidays);
+        let mut actual: Vec<(NaiveDate, Option<f64>)> = Vec::new();
+        let mut d = 0;
+        while d + 7 <= usable_days {
+            if p.days[d].weekday() != Weekday::Mon {
+                d += 1;
+                continue;
+            }
+            let clean = (d..d + 7).all(|i| match p.kind[i] {
+                DayKind::Incomplete => false,
+                DayKind::Holiday => holidays.is_some_and(|h| h.contains(&p.days[i])),
+                _ => true,
+            });
+            let total: f64 = (d..d + 7).map(|i| p.total(i)).sum();
+            actual.push((p.days[d], clean.then_some(total)));
+            d += 7;
+        }
+        let week_of = |monday: NaiveDate| {
+            actual
+                .binary_search_by_key(&monday, |w| w.0)
+                .ok()
+                .and_then(|i| actual[i].1)
+        };
+        let day_index = |day: NaiveDate| ch.days.iter().position(|d| *d == day);
+        let mut cells: Vec<Vec<Cell>> = vec![Vec::new(); max_ahead];
+        let mut origins = 0;
+        let start = 65;
+        let mut o = start;
+        while o < actual.len() {
+            let origin = actual[o].0;
+            let Some(until) = day_index(origin) else {
+                o += step;
+                continue;
+            };
+            // The trend of the last 13 weeks over a year before.
+            let (mut recent, mut before) = (0.0, 0.0);
+            let mut trend_ok = true;
+            for k in 1..=13 {
+                let w = origin - Days::new(7 * k);
+                match (week_of(w), week_of(w - Days::new(364))) {
+                    (Some(a), Some(b)) => {
+                        recent += a;
+                        before += b;
+                    }
+                    _ => trend_ok = false,
+                }
+            }
+            let targets: Vec<NaiveDate> = (0..max_ahead)
+                .map(|k| origin + Days::new(7 * k as u64))
+                .collect();
+            let setup = match setup_channel(&p, until, &ch.channel, scenario, &targets) {
+                Ok(s) => s,
+                Err(ForecastError::NoUpliftEvidence { .. }) => {
+                    o += step;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let fc = assemble(vec![setup], targets.clone(), 17);
+            let rows = &fc.channels[0].rows;
+            let mut any = false;
+            for (k, &t) in targets.iter().enumerate() {
+                let (Some(a), Some(sn)) = (week_of(t), week_of(t - Days::new(364))) else {
+                    continue;
+                };
+                if !trend_ok || before <= 0.0 {
+                    continue;
+                }
+                let r = &rows[k];
+                let tn = sn * recent / before;
+                cells[k].push(Cell {
+                    actual: a,
+                    model: r.p50,
+                    seasonal: sn,
+                    trend: tn,
+                    inside: r.p10 <= a && a <= r.p90,
+                });
+                any = true;
+            }
+            origins += usize::from(any);
+            o += step;
+        }
+        let wape = |cs: &[&Cell], pick: fn(&Cell) -> f64| {
+            let a: f64 = cs.iter().map(|c| c.actual).sum();
+            let e: f64 = cs.iter().map(|c| (pick(c) - c.actual).abs()).sum();
+            if a > 0.0 { e / a } else { f64::NAN }
+        };
+        let summarize = |cs: Vec<&Cell>| {
+            let n = cs.len();
+            (
+                n,
+                wape(&cs, |c| c.model),
+                wape(&cs, |c| c.seasonal),
+                wape(&cs, |c| c.trend),
+                cs.iter().filter(|c| c.inside).count() as f64 / n.max(1) as f64,
+            )
+        };
+        let horizons: Vec<HorizonScore> = cells
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_empty())
+            .map(|(k, c)| {
+                let (n, m, sn, tn, cov) = summarize(c.iter().collect());
+                HorizonScore {
+                    weeks_ahead: k + 1,
+                    cells: n,
+                    wape: m,
+                    wape_seasonal_naive: sn,
+                    wape_trend_naive: tn,
+                    coverage_p10_p90: cov,
+                }
+            })
+            .collect();
+        if horizons.is_empty() {
+            return Err(ForecastError::Input(format!(
+                "channel `{}`: the history ({} complete weeks) is too short for a weekly backtest; it \
+                 needs 65 weeks before the first origin (a year for the seasonal naive, 13 weeks for \
+                 its trend) and then the weeks to score",
+                ch.channel,
+                actual.len()
+            )));
+        }
+        let from = 4.min(max_ahead);
+        let (_, m, sn, tn, cov) = summarize(cells.iter().skip(from - 1).flatten().collect());
+        out.push(WeeklyScore {
+            channel: ch.channel.clone(),
+            origins,
+            horizons,
+            wape: m,
+            wape_seasonal_naive: sn,
+            wape_trend_naive: tn,
+            coverage_p10_p90: cov,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,291 @@
+use super::*;
+use crate::forecast::history::History;
+use crate::volumes::VolumeSeries;
+use chrono::{Duration, NaiveTime};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Poisson, StandardNormal};
+
+const FIRST: (i32, u32, u32) = (2023, 1, 2); // a Monday
+
+/// The expected daily volume of the synthetic centre on `day` (before the weekly level noise): 10 %
+/// growth a year, a yearly swing of ±25 % peaking in spring, a weekly rhythm, closed on 1 January and
+/// 25 December, and a sale on 11 November (×2.5, the two days before ×1.3).
+fn expected(day: NaiveDate) -> f64 {
+    let first = NaiveDate::from_ymd_opt(FIRST.0, FIRST.1, FIRST.2).unwrap();
+    let t = (day - first).num_days() as f64 / 365.25;
+    let doy = f64::from(day.ordinal0()) / 365.25 * std::f64::consts::TAU;
+    let weekday =
+        [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6][day.weekday().num_days_from_monday() as usize];
+    let md = (day.month(), day.day());
+    if md == (1, 1) || md == (12, 25) {
+        return 0.0;
+    }
+    let event = match md {
+        (11, 11) => 2.5,
+        (11, 9) | (11, 10) => 1.3,
+        _ => 1.0,
+    };
+    1000.0 * (0.1 * t).exp() * (1.0 + 0.25 * (doy - 1.2).sin()) * weekday * event
+}
+
+/// `days` days of hourly history from 2 January 2023, 08:00–20:00, with a persistent weekly level
+/// noise (AR(1), φ 0.6, σ 4 %) and Poisson counts.
+fn centre(days: i64, seed: u64) -> String {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let first = NaiveDate::from_ymd_opt(FIRST.0, FIRST.1, FIRST.2).unwrap();
+    let mut out = String::from("timestamp,channel,volume\n");
+    let mut noise = 0.0f64;
+    for d in 0..days {
+        let day = first + Duration::days(d);
+        if day.weekday() == Weekday::Mon {
+            noise = 0.6 * noise + 0.04 * rng.sample::<f64, _>(StandardNormal);
+        }
+        let mean = expected(day) * noise.exp();
+        for hour in 8..20 {
+            let shape = [
+                0.05, 0.09, 0.11, 0.1, 0.08, 0.08, 0.09, 0.1, 0.09, 0.08, 0.07, 0.06,
+            ][hour - 8];
+            let v = if mean > 0.0 {
+                Poisson::new(mean * shape).unwrap().sample(&mut rng)
+            } else {
+                0.0
+            };
+            let t = day.and_time(NaiveTime::MIN) + Duration::hours(hour as i64);
+            out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+        }
+    }
+    out
+}
+
+fn history(text: &str) -> History {
+    let series = VolumeSeries::read_from(text.as_bytes(), "centre.csv", chrono_tz::UTC).unwrap();
+    History::from_series(&series, chrono_tz::UTC, None).unwrap()
+}
+
+fn scenario() -> Scenario {
+    let mut holidays = Vec::new();
+    let mut events = String::new();
+    for y in 2023..=2026 {
+        holidays.push(format!("{y}-01-01"));
+        holidays.push(format!("{y}-12-25"));
+        events.push_str(&format!(
+            "[[events]]\nname = \"sale {y}\"\ntag = \"sale\"\nstart = {y}-11-11\nend = {y}-11-11\ndays_before = 2\n"
+        ));
+    }
+    Scenario::parse(
+        &format!(
+            r#"
+name = "weekly"
+time_zone = "UTC"
+interval_minutes = 30
+holidays = [{}]
+[horizon]
+start = 2025-11-03
+end = 2025-11-16
+[[channels]]
+id = "voice"
+kind = "voice"
+aht_seconds = 300
+shrinkage = 0.3
+opening_hours = {{ daily = "08:00-20:00" }}
+service_target = {{ answered_within_seconds = 20, share = 0.8 }}
+{events}"#,
+            holidays.join(", ")
+        ),
+        "weekly.toml",
+    )
+    .unwrap()
+}
+
+fn week_expected(monday: NaiveDate) -> f64 {
+    (0..7).map(|d| expected(monday + Days::new(d))).sum()
+}
+
+#[test]
+fn the_weekly_model_learns_trend_seasonality_holidays_and_the_event() {
+    // 2.5 years of history; forecast the 26 weeks from 3 July 2025.
+    let h = history(&centre(913, 3));
+    let s = scenario();
+    let from = NaiveDate::from_ymd_opt(2025, 7, 7).unwrap();
+    let f = forecast_weekly(
+        &h,
+        Some(&s),
+        &WeeklyOptions {
+            from,
+            weeks: 26,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let c = &f.channels[0];
+    assert!(c.model.harmonics >= 1, "{:?}", c.model);
+    assert!(
+        (c.model.growth_per_year - 0.105).abs() < 0.05,
+        "{:?}",
+        c.model
+    );
+    let (mut err, mut total) = (0.0, 0.0);
+    for r in &c.rows {
+        let e = week_expected(r.week);
+        err += (r.p50 - e).abs();
+        total += e;
+        assert!(r.p10 < r.p50 && r.p50 < r.p90, "{r:?}");
+    }
+    assert!(
+        err / total < 0.06,
+        "WAPE against the truth {:.3}",
+        err / total
+    );
+    // The sale's week is lifted by about the truth, learned from two past occurrences.
+    let sale = c
+        .rows
+        .iter()
+        .find(|r| r.week == NaiveDate::from_ymd_opt(2025, 11, 10).unwrap())
+        .unwrap();
+    let truth = week_expected(sale.week)
+        / (0..7)
+            .map(|d| {
+                let day = sale.week + Days::new(d);
+                expected(day)
+                    / match (day.month(), day.day()) {
+                        (11, 11) => 2.5,
+                        (11, 9) | (11, 10) => 1.3,
+                        _ => 1.0,
+                    }
+            })
+            .sum::<f64>();
+    assert!(
+        (sale.uplift / truth - 1.0).abs() < 0.1,
+        "uplift {} against {truth}",
+        sale.uplift
+    );
+    assert!(
+        c.events[0].source.contains("2 past occurrences"),
+        "{:?}",
+        c.events
+    );
+    // Christmas week has one day closed.
+    let christmas = c
+        .rows
+        .iter()
+        .find(|r| r.week == NaiveDate::from_ymd_opt(2025, 12, 22).unwrap())
+        .unwrap();
+    assert_eq!(christmas.open_days, 6);
+    assert_eq!(christmas.days[3], 0.0);
+}
+
+#[test]
+fn the_weekly_backtest_beats_both_naive_baselines_with_honest_bands() {
+    let h = history(&centre(1092, 5));
+    let scores = backtest_weekly(&h, Some(&scenario()), 26, 2).unwrap();
+    let s = &scores[0];
+    assert!(s.origins >= 10, "{s:?}");
+    assert!(
+        s.wape < s.wape_seasonal_naive && s.wape < s.wape_trend_naive,
+        "{s:?}"
+    );
+    assert!(
+        (0.65..=0.95).contains(&s.coverage_p10_p90),
+        "coverage {}",
+        s.coverage_p10_p90
+    );
+    // Bands widen with the horizon: the first week's band is narrower than the 26th's.
+    assert!(s.horizons.iter().any(|h| h.weeks_ahead == 26));
+}
+
+#[test]
+fn bands_widen_with_the_horizon_and_level_errors_persist() {
+    let h = history(&centre(800, 7));
+    let s = scenario();
+    let from = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap();
+    let f = forecast_weekly(
+        &h,
+        Some(&s),
+        &WeeklyOptions {
+            from,
+            weeks: 40,
+            seed: 2,
+        },
+    )
+    .unwrap();
+    let rows = &f.channels[0].rows;
+    let width = |r: &WeekRow| (r.p90 - r.p10) / r.p50;
+    assert!(
+        width(&rows[39]) > width(&rows[0]),
+        "{} vs {}",
+        width(&rows[39]),
+        width(&rows[0])
+    );
+    // Same seed, same paths; a path's deviation from the median lasts: weeks 20 and 21 go together
+    // (the synthetic level noise has φ = 0.6).
+    let a = f.draws(400, 9);
+    assert_eq!(
+        format!("{:?}", a.volume),
+        format!("{:?}", f.draws(400, 9).volume)
+    );
+    let dev = |w: usize| -> Vec<f64> {
+        a.volume
+            .iter()
+            .map(|p| (p[0][w] / rows[w].p50).ln())
+            .collect()
+    };
+    let (x, y) = (dev(20), dev(21));
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let cov: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    assert!(
+        cov / (vx * vy).sqrt() > 0.3,
+        "correlation {}",
+        cov / (vx * vy).sqrt()
+    );
+}
+
+#[test]
+fn less_than_a_year_has_no_seasonality_and_a_few_weeks_are_refused() {
+    let h = history(&centre(200, 8));
+    let from = NaiveDate::from_ymd_opt(2023, 7, 24).unwrap();
+    let f = forecast_weekly(
+        &h,
+        None,
+        &WeeklyOptions {
+            from,
+            weeks: 8,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    assert_eq!(f.channels[0].model.harmonics, 0);
+    assert!(
+        f.channels[0].model.note.contains("no yearly seasonality"),
+        "{}",
+        f.channels[0].model.note
+    );
+    let short = history(&centre(40, 8));
+    let err = forecast_weekly(
+        &short,
+        None,
+        &WeeklyOptions {
+            from,
+            weeks: 8,
+            seed: 1,
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("at least 8"), "{err}");
+    let err = forecast_weekly(
+        &h,
+        None,
+        &WeeklyOptions {
+            from,
+            weeks: 105,
+            seed: 1,
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("--weeks"), "{err}");
+    let err = backtest_weekly(&h, None, 26, 2).unwrap_err();
+    assert!(err.to_string().contains("65 weeks"), "{err}");
+}
