@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod export;

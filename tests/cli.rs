@@ -771,6 +771,83 @@ fn weekly_forecast_and_backtest_on_the_sample() {
 }
 
 #[test]
+fn capacity_plans_the_sample_peak_and_names_bad_fields() {
+    let dir = temp();
+    let out = path(dir.path(), "capacity");
+    let summary = ok(&[
+        "capacity",
+        "models/promo-peak-capacity.toml",
+        "--scenarios",
+        "40",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        summary.contains("capacity plan for Double 11 promotion peak 2026 from 2026-08-03"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("expected cost") && summary.contains("lower bound"),
+        "{summary}"
+    );
+    assert!(!summary.contains("cannot be met"), "{summary}");
+    for f in ["channel_weeks.csv", "classes.csv", "seats.csv", "plan.json"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let weeks = std::fs::read_to_string(out.join("channel_weeks.csv")).unwrap();
+    assert_eq!(weeks.lines().count(), 1 + 16 * 3);
+    // Every channel and week meets the requirement in at least 90 % of the scenarios.
+    for line in weeks.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert!(f[10].parse::<f64>().unwrap() <= 0.1 + 1e-9, "{line}");
+        assert_eq!(f[11], "true", "{line}");
+    }
+    // The peak week needs far more than the core team.
+    let peak = weeks
+        .lines()
+        .find(|l| l.starts_with("2026-11-09,voice"))
+        .unwrap();
+    let f: Vec<f64> = peak
+        .split(',')
+        .skip(2)
+        .take(7)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!(f[0] > 1.5 * f[3] * 0.9 && f[6] > 1000.0, "{peak}");
+    // A plan date after the peak, and a ramp that does not reach 100 %, name their field.
+    let bad = path(dir.path(), "bad.toml");
+    let text = std::fs::read_to_string("models/promo-peak-capacity.toml").unwrap();
+    let write = |t: String| {
+        std::fs::write(
+            &bad,
+            t.replace(
+                "\"promo-peak.toml\"",
+                &format!(
+                    "{:?}",
+                    std::fs::canonicalize("models/promo-peak.toml").unwrap()
+                ),
+            ),
+        )
+        .unwrap();
+    };
+    write(text.replace("plan_date = 2026-08-03", "plan_date = 2026-12-01"));
+    let err = fails(&["capacity", s(&bad), "--out", s(&out)]);
+    assert!(
+        err.contains("`plan_date`") && err.contains("after the peak"),
+        "{err}"
+    );
+    write(text.replace("ramp = [0.5, 0.7, 0.85, 1.0]", "ramp = [0.5, 0.7]"));
+    let err = fails(&["capacity", s(&bad), "--out", s(&out)]);
+    assert!(err.contains("classes.voice-hires.ramp"), "{err}");
+    write(text.replace(
+        "notice_weeks = 6\nhours_per_seat = 40\n\n[[contracts]]",
+        "notice_weeks = 60\nhours_per_seat = 40\n\n[[contracts]]",
+    ));
+    let err = fails(&["capacity", s(&bad), "--out", s(&out)]);
+    assert!(err.contains("notice_weeks"), "{err}");
+}
+
+#[test]
 fn forecast_without_scenario_and_its_errors() {
     let dir = temp();
     let history = path(dir.path(), "history.csv");

@@ -1,5 +1,6 @@
 //! The command line: each command parses its arguments, calls the library, and prints.
 
+mod capacity;
 mod demo;
 mod forecast;
 mod plan;
@@ -26,6 +27,8 @@ pub enum Command {
     /// Plan a promotion peak end to end: forecast, roster, simulation check, store (DATABASE_URL,
     /// default sqlite://peakplan.sqlite), report.
     Plan(plan::PlanArgs),
+    /// Plan capacity before a peak: hiring classes, vendor seats and overtime over weeks to months.
+    Capacity(capacity::CapacityArgs),
     /// Evaluate one queue, or find the fewest agents that meet a service target.
     Queue(queue::QueueArgs),
     /// Forecast volume per channel and interval from history, with quantiles and events.
@@ -54,6 +57,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Plan(args) => plan::run(args),
+        Command::Capacity(args) => capacity::run(args),
         Command::Queue(args) => queue::run(args),
         Command::Forecast(args) => forecast::run(args),
         Command::Backtest(args) => forecast::run_backtest(args),

@@ -374,6 +374,122 @@ pub fn weekly_rows(forecast: &crate::forecast::weekly::WeeklyForecast) -> Vec<We
     rows
 }
 
+/// One channel and week of a capacity plan (`channel_weeks.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapacityWeekRow {
+    pub week_start: String,
+    pub channel: String,
+    pub required_p50_hours: Num,
+    pub required_p90_hours: Num,
+    pub required_mean_hours: Num,
+    pub core_hours: Num,
+    pub overtime_hours: Num,
+    pub hire_hours: Num,
+    pub vendor_hours: Num,
+    pub shortfall_hours: Num,
+    pub p_shortfall: Num,
+    pub reliable: bool,
+}
+
+/// A class of the hiring plan (`classes.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapacityClassRow {
+    pub class: String,
+    pub start: String,
+    pub size: Num,
+    pub firm: bool,
+    pub share_of_scenarios: Num,
+    pub productive_from: String,
+    pub recruit_by: String,
+}
+
+/// A contract's seats in one week (`seats.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapacitySeatRow {
+    pub vendor: String,
+    pub channel: String,
+    pub week_start: String,
+    pub decision: &'static str,
+    pub seats: Num,
+    pub seats_max: Num,
+    pub notice_by: String,
+}
+
+/// Writes a capacity plan into `dir`: channel_weeks.csv, classes.csv, seats.csv, plan.json.
+pub fn write_capacity(
+    dir: &Path,
+    plan: &crate::capacity::input::CapacityPlan,
+) -> Result<Vec<PathBuf>, ExportError> {
+    use crate::capacity::SeatDecision;
+    std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let s = &plan.solution;
+    let weeks: Vec<CapacityWeekRow> = s
+        .channel_weeks
+        .iter()
+        .map(|c| CapacityWeekRow {
+            week_start: c.week.to_string(),
+            channel: c.channel.clone(),
+            required_p50_hours: Num(c.required_p50),
+            required_p90_hours: Num(c.required_p90),
+            required_mean_hours: Num(c.required_mean),
+            core_hours: Num(c.core_hours),
+            overtime_hours: Num(c.overtime_hours),
+            hire_hours: Num(c.hire_hours),
+            vendor_hours: Num(c.vendor_hours.iter().map(|(_, h)| h).sum()),
+            shortfall_hours: Num(c.shortfall_hours),
+            p_shortfall: Num(c.p_shortfall),
+            reliable: c.reliable,
+        })
+        .collect();
+    let classes: Vec<CapacityClassRow> = s
+        .classes
+        .iter()
+        .map(|c| CapacityClassRow {
+            class: c.class.clone(),
+            start: c.start.to_string(),
+            size: Num(c.size),
+            firm: c.firm,
+            share_of_scenarios: Num(c.share_of_scenarios),
+            productive_from: c.productive_from.to_string(),
+            recruit_by: c.decide_by.to_string(),
+        })
+        .collect();
+    let seats: Vec<CapacitySeatRow> = s
+        .seats
+        .iter()
+        .map(|x| CapacitySeatRow {
+            vendor: x.vendor.clone(),
+            channel: x.channel.clone(),
+            week_start: x.week.to_string(),
+            decision: match x.decision {
+                SeatDecision::InNotice => "in-notice",
+                SeatDecision::Firm => "firm",
+                SeatDecision::Open => "open",
+            },
+            seats: Num(x.seats),
+            seats_max: Num(x.seats_max),
+            notice_by: x.decide_by.to_string(),
+        })
+        .collect();
+    let mut written = Vec::new();
+    let p = dir.join("channel_weeks.csv");
+    write_csv_file(&p, &weeks)?;
+    written.push(p);
+    let p = dir.join("classes.csv");
+    write_csv_file(&p, &classes)?;
+    written.push(p);
+    let p = dir.join("seats.csv");
+    write_csv_file(&p, &seats)?;
+    written.push(p);
+    let p = dir.join("plan.json");
+    write_json_file(&p, s)?;
+    written.push(p);
+    Ok(written)
+}
+
 /// Service curves (`peakplan staff --curves`): contacts answered in time per number of agents,
 /// and whether the point is on the curve's concave envelope (what the roster program uses).
 #[derive(Debug, Clone, PartialEq, Serialize)]

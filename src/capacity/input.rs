@@ -1,0 +1,573 @@
+//! The capacity file, and the demand it plans against: the weekly forecast's paths turned into
+//! required paid hours per channel and week by the staffing engine.
+//!
+//! A capacity file names its roster scenario (channels, targets, core groups, vendors, events,
+//! holidays, history) and adds what capacity decides over: attrition, hiring classes, vendor
+//! contracts. See `models/promo-peak-capacity.toml` for every key.
+
+use super::{CapacityError, ClassType, Contract, Demand, Group, Problem};
+use crate::forecast::history::{self, History};
+use crate::forecast::weekly::{self, WeeklyForecast, WeeklyOptions};
+use crate::forecast::{ForecastError, prepare_channel};
+use crate::queueing::Queue;
+use crate::scenario::{ChannelKind, Scenario};
+use crate::time_grid::LocalClock;
+use crate::volumes::VolumeSeries;
+use chrono::{Datelike, Days, NaiveDate};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    scenario: String,
+    plan_date: toml::value::Datetime,
+    weeks: Option<usize>,
+    #[serde(default = "default_scenarios")]
+    scenarios: usize,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    #[serde(default = "default_reliability")]
+    reliability: f64,
+    #[serde(default = "default_review")]
+    review_weeks: usize,
+    shortfall_cost_per_hour: f64,
+    attrition_week: f64,
+    max_classes_in_training: Option<u32>,
+    #[serde(default = "default_time_limit")]
+    time_limit_seconds: f64,
+    #[serde(default)]
+    groups: Vec<RawGroup>,
+    #[serde(default)]
+    classes: Vec<RawClass>,
+    #[serde(default)]
+    contracts: Vec<RawContract>,
+}
+
+fn default_scenarios() -> usize {
+    100
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_reliability() -> f64 {
+    0.9
+}
+fn default_review() -> usize {
+    4
+}
+fn default_time_limit() -> f64 {
+    60.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    agents: String,
+    attrition_week: Option<f64>,
+    headcount: Option<f64>,
+    hours_week: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClass {
+    id: String,
+    channels: Vec<String>,
+    lead_weeks: usize,
+    min_size: u32,
+    max_size: u32,
+    cost_per_hire: f64,
+    training_weeks: usize,
+    ramp: Vec<f64>,
+    hours_week: f64,
+    cost_per_hour: f64,
+    attrition_week: f64,
+    tenured_attrition_week: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContract {
+    vendor: String,
+    channel: String,
+    #[serde(default)]
+    min_seats: u32,
+    max_seats: u32,
+    notice_weeks: usize,
+    hours_per_seat: f64,
+    cost_per_hour: Option<f64>,
+    #[serde(default)]
+    current_seats: u32,
+}
+
+/// A capacity file, read and checked against its scenario.
+#[derive(Debug, Clone)]
+pub struct CapacityFile {
+    pub origin: String,
+    pub scenario_path: PathBuf,
+    pub scenario: Scenario,
+    pub plan_date: NaiveDate,
+    pub weeks: usize,
+    pub scenarios: usize,
+    pub seed: u64,
+    /// The problem without its demand.
+    pub problem: Problem,
+}
+
+fn field(origin: &str, name: impl Into<String>, message: impl Into<String>) -> CapacityError {
+    CapacityError::Input {
+        field: format!("{origin}: `{}`", name.into()),
+        message: message.into(),
+    }
+}
+
+impl CapacityFile {
+    pub fn load(path: &Path) -> Result<CapacityFile, CapacityError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| CapacityError::Input {
+            field: origin.clone(),
+            message: format!("cannot read the capacity file: {e}"),
+        })?;
+        let raw: RawFile = toml::from_str(&text).map_err(|e| CapacityError::Input {
+            field: origin.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let scenario_path = path
+            .parent()
+            .map_or_else(|| PathBuf::from(&raw.scenario), |d| d.join(&raw.scenario));
+        let scenario = Scenario::load(&scenario_path).map_err(|e| CapacityError::Input {
+            field: format!("{origin}: `scenario`"),
+            message: e.to_string(),
+        })?;
+        Self::from_raw(raw, origin, scenario_path, scenario)
+    }
+
+    fn from_raw(
+        raw: RawFile,
+        origin: String,
+        scenario_path: PathBuf,
+        scenario: Scenario,
+    ) -> Result<CapacityFile, CapacityError> {
+        let o = origin.as_str();
+        let plan_date = match (raw.plan_date.date, raw.plan_date.time) {
+            (Some(d), None) => {
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            }
+            _ => None,
+        }
+        .ok_or_else(|| field(o, "plan_date", "expected a date such as 2026-08-03"))?;
+        if plan_date > scenario.horizon.end {
+            return Err(field(
+                o,
+                "plan_date",
+                format!(
+                    "{plan_date} is after the peak it plans for (the scenario's horizon ends {}); \
+                     plan from a date before it",
+                    scenario.horizon.end
+                ),
+            ));
+        }
+        let first_week = monday_of(plan_date);
+        let weeks = raw
+            .weeks
+            .unwrap_or_else(|| default_weeks(&scenario, plan_date));
+        if !(1..=1000).contains(&raw.scenarios) {
+            return Err(field(
+                o,
+                "scenarios",
+                format!("{}: expected 1 to 1000 forecast scenarios", raw.scenarios),
+            ));
+        }
+        let channel = |name: &str, id: &str| -> Result<usize, CapacityError> {
+            scenario
+                .channels
+                .iter()
+                .position(|c| c.id.as_str() == id)
+                .ok_or_else(|| {
+                    field(
+                        o,
+                        name,
+                        format!(
+                            "unknown channel `{id}`; the scenario has {}",
+                            scenario.channel_list()
+                        ),
+                    )
+                })
+        };
+        // Core groups: every [[agents]] entry of the scenario, with the file's attrition.
+        let mut groups: Vec<Group> = Vec::new();
+        for agent in &scenario.agents {
+            if let Some(g) = groups.iter_mut().find(|g| g.id == agent.group) {
+                g.headcount += 1.0;
+                continue;
+            }
+            groups.push(Group {
+                id: agent.group.clone(),
+                channels: agent.channels.clone(),
+                headcount: 1.0,
+                hours_week: agent.contract.max_hours_week,
+                cost_per_hour: agent.cost_per_hour,
+                attrition_week: raw.attrition_week,
+                overtime_hours_week: agent.overtime.map_or(0.0, |ot| ot.hours_week),
+                overtime_cost_per_hour: agent
+                    .overtime
+                    .map_or(0.0, |ot| ot.cost_factor * agent.cost_per_hour),
+            });
+        }
+        for (i, g) in raw.groups.iter().enumerate() {
+            let Some(group) = groups.iter_mut().find(|x| x.id == g.agents) else {
+                return Err(field(
+                    o,
+                    format!("groups[{i}].agents"),
+                    format!(
+                        "`{}` is not an [[agents]] entry of the scenario; it has {}",
+                        g.agents,
+                        groups
+                            .iter()
+                            .map(|g| g.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            };
+            if let Some(a) = g.attrition_week {
+                group.attrition_week = a;
+            }
+            if let Some(h) = g.headcount {
+                group.headcount = h;
+            }
+            if let Some(h) = g.hours_week {
+                group.hours_week = h;
+            }
+        }
+        let classes = raw
+            .classes
+            .iter()
+            .map(|c| {
+                Ok(ClassType {
+                    id: c.id.clone(),
+                    channels: c
+                        .channels
+                        .iter()
+                        .map(|id| channel(&format!("classes.{}.channels", c.id), id))
+                        .collect::<Result<_, _>>()?,
+                    lead_weeks: c.lead_weeks,
+                    min_size: c.min_size,
+                    max_size: c.max_size,
+                    cost_per_hire: c.cost_per_hire,
+                    training_weeks: c.training_weeks,
+                    ramp: c.ramp.clone(),
+                    hours_week: c.hours_week,
+                    cost_per_hour: c.cost_per_hour,
+                    attrition_week: c.attrition_week,
+                    tenured_attrition_week: c.tenured_attrition_week.unwrap_or(raw.attrition_week),
+                })
+            })
+            .collect::<Result<Vec<_>, CapacityError>>()?;
+        let contracts = raw
+            .contracts
+            .iter()
+            .map(|c| {
+                let name = format!("contracts.{}.{}", c.vendor, c.channel);
+                let vendor = scenario
+                    .vendors
+                    .iter()
+                    .find(|v| v.id == c.vendor)
+                    .ok_or_else(|| {
+                        field(
+                            o,
+                            format!("{name}.vendor"),
+                            format!(
+                                "`{}` is not a vendor of the scenario; it has {}",
+                                c.vendor,
+                                scenario
+                                    .vendors
+                                    .iter()
+                                    .map(|v| v.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?;
+                Ok(Contract {
+                    vendor: c.vendor.clone(),
+                    channel: channel(&format!("{name}.channel"), &c.channel)?,
+                    min_seats: c.min_seats,
+                    max_seats: c.max_seats,
+                    notice_weeks: c.notice_weeks,
+                    hours_per_seat: c.hours_per_seat,
+                    cost_per_hour: c.cost_per_hour.unwrap_or(vendor.cost_per_hour),
+                    current_seats: c.current_seats,
+                })
+            })
+            .collect::<Result<Vec<_>, CapacityError>>()?;
+        let problem = Problem {
+            weeks: (0..weeks)
+                .map(|w| first_week + Days::new(7 * w as u64))
+                .collect(),
+            channels: scenario.channels.iter().map(|c| c.id.to_string()).collect(),
+            demand: Vec::new(),
+            groups,
+            classes,
+            contracts,
+            max_classes_in_training: raw.max_classes_in_training,
+            reliability: raw.reliability,
+            review_weeks: raw.review_weeks,
+            shortfall_cost_per_hour: raw.shortfall_cost_per_hour,
+            time_limit_seconds: raw.time_limit_seconds,
+            relative_gap: 1e-6,
+        };
+        // Field checks that need no demand (the solve repeats them with it).
+        let mut probe = problem.clone();
+        probe.demand = vec![vec![vec![0.0; weeks]; probe.channels.len()]];
+        probe.validate().map_err(|e| match e {
+            CapacityError::Input { field: f, message } => field(o, f, message),
+            other => other,
+        })?;
+        Ok(CapacityFile {
+            origin,
+            scenario_path,
+            scenario,
+            plan_date,
+            weeks,
+            scenarios: raw.scenarios,
+            seed: raw.seed,
+            problem,
+        })
+    }
+}
+
+fn monday_of(day: NaiveDate) -> NaiveDate {
+    day - Days::new(u64::from(day.weekday().num_days_from_monday()))
+}
+
+/// Through the week after the peak's last day.
+fn default_weeks(scenario: &Scenario, plan_date: NaiveDate) -> usize {
+    ((scenario.horizon.end - monday_of(plan_date)).num_days() / 7 + 2).max(0) as usize
+}
+
+impl CapacityFile {
+    /// The same file planned from another date (and for `weeks`, else through the week after the
+    /// peak).
+    pub fn replan(
+        mut self,
+        plan_date: NaiveDate,
+        weeks: Option<usize>,
+    ) -> Result<Self, CapacityError> {
+        if plan_date > self.scenario.horizon.end {
+            return Err(field(
+                &self.origin,
+                "--from",
+                format!(
+                    "{plan_date} is after the peak it plans for (the scenario's horizon ends {})",
+                    self.scenario.horizon.end
+                ),
+            ));
+        }
+        let weeks = weeks.unwrap_or_else(|| default_weeks(&self.scenario, plan_date));
+        let first = monday_of(plan_date);
+        self.plan_date = plan_date;
+        self.weeks = weeks;
+        self.problem.weeks = (0..weeks)
+            .map(|w| first + Days::new(7 * w as u64))
+            .collect();
+        let mut probe = self.problem.clone();
+        probe.demand = vec![vec![vec![0.0; weeks]; probe.channels.len()]];
+        probe.validate()?;
+        Ok(self)
+    }
+}
+
+/// The required paid hours of every forecast path: `[path][channel][week]`, and the forecast.
+pub fn demand(
+    file: &CapacityFile,
+    history: &History,
+) -> Result<(Demand, WeeklyForecast), ForecastError> {
+    let scenario = &file.scenario;
+    let weeks = &file.problem.weeks;
+    let forecast = weekly::forecast_weekly(
+        history,
+        Some(scenario),
+        &WeeklyOptions {
+            from: weeks[0],
+            weeks: weeks.len(),
+            seed: file.seed,
+        },
+    )?;
+    let paths = forecast.draws(file.scenarios, file.seed.wrapping_add(1));
+    let interval = history.interval_minutes;
+    let slots = history.slots_per_day();
+    let dt_hours = f64::from(interval) / 60.0;
+    let mut out = vec![vec![vec![0.0; weeks.len()]; scenario.channels.len()]; file.scenarios];
+    for (c, channel) in scenario.channels.iter().enumerate() {
+        let Some(ch_history) = history.channel(channel.id.as_str()) else {
+            continue;
+        };
+        let prepared = prepare_channel(ch_history, history, Some(scenario));
+        let until = ch_history
+            .days
+            .iter()
+            .take_while(|d| **d < weeks[0])
+            .count();
+        let fc = &forecast.channels[c];
+        // The interval shape of each weekday, and the shrinkage of each slot.
+        let shapes: Vec<(Vec<f64>, Vec<f64>)> = (0..7)
+            .map(|d| {
+                let day = weeks[0] + Days::new(d);
+                let profile = prepared.profile(until, day, 8);
+                let shrink = (0..slots)
+                    .map(|s| {
+                        channel.shrinkage.at(&LocalClock {
+                            date: day,
+                            weekday: day.weekday(),
+                            minute_of_day: s as u32 * interval,
+                        })
+                    })
+                    .collect();
+                (profile, shrink)
+            })
+            .collect();
+        let aht = channel.aht.get();
+        // The busiest interval any path reaches, for the extent of the table.
+        let top_share = shapes
+            .iter()
+            .flat_map(|(p, _)| p.iter())
+            .fold(0.0f64, |a, b| a.max(*b));
+        let most = fc
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(w, row)| {
+                let top_day = row.days.iter().fold(0.0f64, |a, b| a.max(*b));
+                let top_m = paths
+                    .volume
+                    .iter()
+                    .map(|p| {
+                        if row.p50 > 0.0 {
+                            p[c][w] / row.p50
+                        } else {
+                            0.0
+                        }
+                    })
+                    .fold(0.0f64, f64::max);
+                top_day * top_m * top_share
+            })
+            .fold(0.0f64, f64::max);
+        let table = match channel.kind {
+            ChannelKind::Email => None,
+            _ => Some(RequiredTable::new(channel, most, interval)?),
+        };
+        for (w, row) in fc.rows.iter().enumerate() {
+            for (s, path) in paths.volume.iter().enumerate() {
+                let m = if row.p50 > 0.0 {
+                    path[c][w] / row.p50
+                } else {
+                    0.0
+                };
+                let mut hours = 0.0;
+                for d in 0..7 {
+                    let day_volume = row.days[d] * m;
+                    if day_volume <= 0.0 {
+                        continue;
+                    }
+                    let (profile, shrink) = &shapes[d];
+                    for slot in 0..slots {
+                        let v = day_volume * profile[slot];
+                        if v <= 0.0 {
+                            continue;
+                        }
+                        let productive = match &table {
+                            Some(t) => t.agents(v) * dt_hours,
+                            None => v * aht / 3600.0,
+                        };
+                        hours += productive / (1.0 - shrink[slot]).max(0.05);
+                    }
+                }
+                out[s][c][w] = hours;
+            }
+        }
+    }
+    Ok((out, forecast))
+}
+
+/// Required agents against volume per interval for one live channel, on a geometric grid of
+/// volumes (2 % apart), interpolated between.
+struct RequiredTable {
+    volumes: Vec<f64>,
+    agents: Vec<f64>,
+}
+
+impl RequiredTable {
+    fn new(
+        channel: &crate::scenario::Channel,
+        most: f64,
+        interval: u32,
+    ) -> Result<RequiredTable, ForecastError> {
+        let model = channel.kind.queue_model().expect("a live channel");
+        let target = channel
+            .target
+            .staffing_target()
+            .expect("a live channel has an answered-within target");
+        let dt = f64::from(interval) * 60.0;
+        let aht = channel.aht;
+        let mut volumes = vec![0.0];
+        let mut agents = vec![0.0];
+        let mut v = 0.25;
+        while v <= most.max(1.0) * 1.02 {
+            let queue = Queue::new(v / dt, aht, model)
+                .map_err(|e| ForecastError::Input(format!("channel `{}`: {e}", channel.id)))?;
+            let m = queue
+                .required_agents(&target)
+                .map_err(|e| ForecastError::Input(format!("channel `{}`: {e}", channel.id)))?;
+            volumes.push(v);
+            agents.push(f64::from(m.agents));
+            v *= 1.02;
+        }
+        Ok(RequiredTable { volumes, agents })
+    }
+
+    fn agents(&self, v: f64) -> f64 {
+        let i = self.volumes.partition_point(|x| *x <= v);
+        if i >= self.volumes.len() {
+            // The grid reaches past the busiest interval; only rounding lands here.
+            return self.agents[self.agents.len() - 1];
+        }
+        let (a, b) = (self.volumes[i - 1], self.volumes[i]);
+        let f = (v - a) / (b - a);
+        self.agents[i - 1] + f * (self.agents[i] - self.agents[i - 1])
+    }
+}
+
+/// Reads the scenario's history for a capacity file.
+pub fn history(file: &CapacityFile) -> anyhow::Result<History> {
+    let path = file.scenario.history.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "the scenario {} names no `history`; capacity planning forecasts from it",
+            file.scenario_path.display()
+        )
+    })?;
+    let series = VolumeSeries::read(&path, file.scenario.time_zone)?;
+    Ok(history::for_scenario(&series, &file.scenario)?)
+}
+
+/// The capacity plan from a file: demand from the history's weekly forecast, then the program.
+pub fn plan(file: &CapacityFile, history: &History) -> anyhow::Result<CapacityPlan> {
+    let (demand, forecast) = demand(file, history)?;
+    let mut problem = file.problem.clone();
+    problem.demand = demand;
+    let solution = super::solve(&problem)?;
+    Ok(CapacityPlan {
+        problem,
+        forecast,
+        solution,
+    })
+}
+
+/// A solved capacity plan with what it was solved from.
+#[derive(Debug, Clone)]
+pub struct CapacityPlan {
+    pub problem: Problem,
+    pub forecast: WeeklyForecast,
+    pub solution: super::Solution,
+}

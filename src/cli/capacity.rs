@@ -1,0 +1,208 @@
+//! `peakplan capacity`.
+
+use super::table;
+use crate::capacity::input::{self, CapacityFile};
+use crate::capacity::{SeatDecision, Solution};
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Plan capacity weeks to months before a peak: hiring classes, vendor seats, overtime.
+///
+/// Forecasts weekly volumes from the scenario's history, draws forecast scenarios, turns each into
+/// required paid hours per channel and week with the staffing engine, and solves (HiGHS) for the
+/// lowest expected cost that meets every channel and week in at least the file's `reliability` of
+/// the scenarios. What is due before the next review is decided now, the same in every scenario.
+///
+/// Example:
+///   peakplan capacity models/promo-peak-capacity.toml --out out/capacity
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct CapacityArgs {
+    /// The capacity file (it names its roster scenario).
+    pub file: PathBuf,
+    /// Plan from this date instead of the file's plan_date.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Weeks to plan (4 to 78) instead of the file's.
+    #[arg(long)]
+    pub weeks: Option<usize>,
+    /// Forecast scenarios instead of the file's.
+    #[arg(long)]
+    pub scenarios: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to write channel_weeks.csv, classes.csv, seats.csv and plan.json.
+    #[arg(long, default_value = "out/capacity")]
+    pub out: PathBuf,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: CapacityArgs) -> anyhow::Result<()> {
+    let mut file = CapacityFile::load(&args.file)?;
+    if let Some(text) = &args.from {
+        let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .with_context(|| format!("--from: `{text}` is not a date; expected e.g. 2026-08-03"))?;
+        file = file.replan(date, args.weeks)?;
+    } else if let Some(w) = args.weeks {
+        let date = file.plan_date;
+        file = file.replan(date, Some(w))?;
+    }
+    if let Some(s) = args.scenarios {
+        file.scenarios = s;
+    }
+    if let Some(s) = args.seed {
+        file.seed = s;
+    }
+    let history = input::history(&file)?;
+    eprintln!(
+        "forecasting {} weeks from {} over {} scenarios, then solving…",
+        file.problem.weeks.len(),
+        file.problem.weeks[0],
+        file.scenarios
+    );
+    let plan = input::plan(&file, &history)?;
+    let written = crate::export::write_capacity(&args.out, &plan)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&plan.solution)?);
+        return Ok(());
+    }
+    print_plan(&file, &plan.solution);
+    for p in written {
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn print_plan(file: &CapacityFile, s: &Solution) {
+    println!(
+        "capacity plan for {} from {} ({} weeks, {} forecast scenarios, reliability {})",
+        file.scenario.name,
+        file.plan_date,
+        s.weeks.len(),
+        s.scenarios,
+        table::pct(file.problem.reliability)
+    );
+    let mut t = table::new(&[
+        "week",
+        "channel",
+        "required p50 / p90 h",
+        "core h",
+        "overtime h",
+        "hires h",
+        "vendors h",
+        "P(short)",
+        "",
+    ]);
+    for cw in &s.channel_weeks {
+        let vendors: f64 = cw.vendor_hours.iter().map(|(_, h)| h).sum();
+        t.add_row(vec![
+            cw.week.to_string(),
+            cw.channel.clone(),
+            format!(
+                "{} / {}",
+                table::thousands(cw.required_p50),
+                table::thousands(cw.required_p90)
+            ),
+            table::thousands(cw.core_hours),
+            table::thousands(cw.overtime_hours),
+            table::thousands(cw.hire_hours),
+            table::thousands(vendors),
+            table::pct(cw.p_shortfall),
+            if cw.reliable {
+                String::new()
+            } else {
+                "◀ below target".into()
+            },
+        ]);
+    }
+    println!("{t}");
+    println!("hiring plan:");
+    if s.classes.is_empty() {
+        println!("  no class");
+    }
+    for c in &s.classes {
+        println!(
+            "  {} starting {}: {}{} — recruit by {}, productive from {}",
+            c.class,
+            c.start,
+            if c.firm {
+                format!("{:.0} hires", c.size)
+            } else {
+                format!("{:.1} hires on average", c.size)
+            },
+            if c.firm {
+                " (firm)".to_string()
+            } else {
+                format!(
+                    " (indicative, in {} of scenarios)",
+                    table::pct(c.share_of_scenarios)
+                )
+            },
+            c.decide_by,
+            c.productive_from
+        );
+    }
+    println!("vendor seats to decide now (firm), and the next ones still open:");
+    for seat in s
+        .seats
+        .iter()
+        .filter(|x| x.decision == SeatDecision::Firm && x.seats > 0.0)
+    {
+        println!(
+            "  {} {} week of {}: {:.0} seats, notice by {}",
+            seat.vendor, seat.channel, seat.week, seat.seats, seat.decide_by
+        );
+    }
+    for seat in s
+        .seats
+        .iter()
+        .filter(|x| x.decision == SeatDecision::Open && x.seats_max > 0.0)
+        .take(6)
+    {
+        println!(
+            "  {} {} week of {}: open, {:.1} seats on average (up to {:.0}), notice by {}",
+            seat.vendor, seat.channel, seat.week, seat.seats, seat.seats_max, seat.decide_by
+        );
+    }
+    let c = &s.cost;
+    println!(
+        "expected cost {}: core {}, hires {}, overtime {}, vendors {}, shortfall {}",
+        table::thousands(c.total),
+        table::thousands(c.core),
+        table::thousands(c.hires),
+        table::thousands(c.overtime),
+        table::thousands(c.vendors),
+        table::thousands(c.shortfall)
+    );
+    println!(
+        "lower bound {} (gap {}), solved in {:.1} s{}",
+        table::thousands(s.lower_bound),
+        table::pct(s.gap),
+        s.solve_seconds,
+        if s.optimal {
+            ""
+        } else {
+            " (time limit reached)"
+        }
+    );
+    if !s.unreachable.is_empty() {
+        println!(
+            "the program's objective {} carries a penalty on those hours; the bound is on it",
+            table::thousands(s.objective)
+        );
+        println!(
+            "the reliability target cannot be met with the capacity on offer in {} channel-week(s):",
+            s.unreachable.len()
+        );
+        for (channel, week, hours) in &s.unreachable {
+            println!(
+                "  {channel} week of {week}: up to {:.1} hours short in a scenario that must be met; \
+                 raise class sizes, vendor maxima or overtime, or start earlier",
+                hours
+            );
+        }
+    }
+}
