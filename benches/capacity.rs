@@ -6,7 +6,8 @@
 //! week at ×1.8 in week 40 and a persistent level error per scenario (σ 5 %) plus weekly noise
 //! (σ 3 %); six core groups (one blended), three hiring class types (lead 4–6 weeks, 2–3 weeks of
 //! training, a four-week ramp, at most two classes in training), four vendor contracts with 3–6
-//! weeks of notice; reliability 90 %, review in 4 weeks. HiGHS on one thread.
+//! weeks of notice and seats in place at the start; reliability 90 %, review in 4 weeks. HiGHS on
+//! one thread.
 
 use chrono::{Days, NaiveDate};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -64,16 +65,17 @@ fn full_size() -> Problem {
         attrition_week: 0.012,
         tenured_attrition_week: 0.004,
     };
-    let contract = |vendor: &str, c: usize, max: u32, notice: usize, rate: f64| Contract {
-        vendor: vendor.into(),
-        channel: c,
-        min_seats: 0,
-        max_seats: max,
-        notice_weeks: notice,
-        hours_per_seat: 40.0,
-        cost_per_hour: rate,
-        current_seats: 0,
-    };
+    let contract =
+        |vendor: &str, c: usize, max: u32, notice: usize, rate: f64, current: u32| Contract {
+            vendor: vendor.into(),
+            channel: c,
+            min_seats: 0,
+            max_seats: max,
+            notice_weeks: notice,
+            hours_per_seat: 40.0,
+            cost_per_hour: rate,
+            current_seats: current,
+        };
     Problem {
         weeks: (0..weeks)
             .map(|w| NaiveDate::from_ymd_opt(2026, 1, 5).unwrap() + Days::new(7 * w as u64))
@@ -94,10 +96,10 @@ fn full_size() -> Problem {
             class("email-hires", 2, 6, 2),
         ],
         contracts: vec![
-            contract("north", 0, 90, 3, 19.0),
-            contract("north", 1, 50, 3, 19.0),
-            contract("south", 0, 40, 6, 17.0),
-            contract("south", 2, 50, 6, 17.0),
+            contract("north", 0, 90, 3, 19.0, 30),
+            contract("north", 1, 50, 3, 19.0, 15),
+            contract("south", 0, 40, 6, 17.0, 10),
+            contract("south", 2, 50, 6, 17.0, 15),
         ],
         max_classes_in_training: Some(2),
         reliability: 0.9,
