@@ -30,6 +30,7 @@ pub struct CapacityArgs {
     /// Forecast scenarios instead of the file's.
     #[arg(long)]
     pub scenarios: Option<usize>,
+    /// Seed of the forecast scenarios instead of the file's.
     #[arg(long)]
     pub seed: Option<u64>,
     /// Where to write channel_weeks.csv, classes.csv, seats.csv and plan.json.
