@@ -814,6 +814,52 @@ fn capacity_plans_the_sample_peak_and_names_bad_fields() {
         .map(|x| x.parse().unwrap())
         .collect();
     assert!(f[0] > 1.5 * f[3] * 0.9 && f[6] > 1000.0, "{peak}");
+    // The peak's roster scenario as the plan leaves it loads as a scenario.
+    let peak = path(dir.path(), "peak.toml");
+    let what_if = path(dir.path(), "what-if.toml");
+    let text = std::fs::read_to_string("models/promo-peak-capacity.toml").unwrap();
+    let scenario = std::fs::canonicalize("models/promo-peak.toml").unwrap();
+    std::fs::write(
+        &what_if,
+        text.replace("\"promo-peak.toml\"", &format!("{scenario:?}"))
+            .replace("attrition_week = 0.004 ", "attrition_week = 0.008 "),
+    )
+    .unwrap();
+    let summary = ok(&[
+        "capacity",
+        "models/promo-peak-capacity.toml",
+        "--scenarios",
+        "20",
+        "--out",
+        s(&out),
+        "--write-scenario",
+        s(&peak),
+        "--compare",
+        s(&what_if),
+    ]);
+    assert!(
+        summary.contains("continue with: peakplan plan"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("comparison:") && summary.contains("what-if.toml"),
+        "{summary}"
+    );
+    let loaded = ::peakplan::scenario::Scenario::load(&peak).unwrap();
+    let core = loaded
+        .agents
+        .iter()
+        .filter(|a| a.group == "voice-core")
+        .count();
+    assert!(
+        (100..120).contains(&core),
+        "{core} voice-core agents after attrition"
+    );
+    assert!(
+        std::fs::read_to_string(&peak)
+            .unwrap()
+            .starts_with("# Written by `peakplan capacity")
+    );
     // A plan date after the peak, and a ramp that does not reach 100 %, name their field.
     let bad = path(dir.path(), "bad.toml");
     let text = std::fs::read_to_string("models/promo-peak-capacity.toml").unwrap();

@@ -76,6 +76,14 @@ pub enum JobRequest {
         #[serde(default = "default_seed")]
         seed: u64,
     },
+    /// The capacity plan weeks to months before the peak, from a stored history and the capacity
+    /// file's text (TOML, as `models/promo-peak-capacity.toml`, without its `scenario` key: the
+    /// stored scenario is the one).
+    Capacity {
+        scenario: i64,
+        history: i64,
+        capacity: String,
+    },
 }
 
 fn default_time_limit() -> f64 {
@@ -112,6 +120,10 @@ pub enum JobError {
     Stopped(#[from] tokio::task::JoinError),
     #[error("the job names neither a history nor a forecast")]
     NoDemand,
+    #[error(transparent)]
+    Capacity(#[from] crate::capacity::CapacityError),
+    #[error("{0}")]
+    CapacityPlan(String),
 }
 
 /// The stored inputs a job names.
@@ -128,12 +140,16 @@ impl JobRequest {
             JobRequest::Staffing { .. } => "staffing",
             JobRequest::Schedule { .. } => "schedule",
             JobRequest::Plan { .. } => "plan",
+            JobRequest::Capacity { .. } => "capacity",
         }
     }
 
     fn inputs(&self) -> Inputs {
         match *self {
-            JobRequest::Forecast { scenario, history } => Inputs {
+            JobRequest::Forecast { scenario, history }
+            | JobRequest::Capacity {
+                scenario, history, ..
+            } => Inputs {
                 scenario,
                 history: Some(history),
                 forecast: None,
@@ -182,6 +198,13 @@ impl JobRequest {
                     ));
                 }
                 (time_limit_seconds, gap)
+            }
+            JobRequest::Capacity { ref capacity, .. } => {
+                return toml::from_str::<toml::Table>(capacity)
+                    .map(|_| ())
+                    .map_err(|e| {
+                        ApiError::invalid("capacity", e.to_string().trim_end().to_string())
+                    });
             }
             _ => return Ok(()),
         };
@@ -663,6 +686,35 @@ async fn execute(
             };
             roster_job(&*store, &actor, &inputs, roster, Some(simulation), progress).await
         }
+        JobRequest::Capacity {
+            scenario: id,
+            history,
+            capacity,
+        } => {
+            let scenario = stored_scenario(&*store, id).await?;
+            let series = stored_volumes(&*store, &scenario, history, true).await?;
+            set("forecasting weekly volumes and solving the capacity plan");
+            tokio::task::spawn_blocking(move || -> Result<JobResult, JobError> {
+                let history = crate::forecast::history::for_scenario(&series, &scenario)?;
+                let file = crate::capacity::input::CapacityFile::parse(
+                    &capacity,
+                    "the job's capacity",
+                    scenario,
+                )?;
+                let plan = crate::capacity::input::plan(&file, &history)
+                    .map_err(|e| JobError::CapacityPlan(format!("{e:#}")))?;
+                let s = &plan.solution;
+                Ok(JobResult::Capacity {
+                    cost_total: s.cost.total,
+                    lower_bound: s.lower_bound,
+                    gap: s.gap,
+                    unreachable_weeks: s.unreachable.len(),
+                    plan: serde_json::to_value(s)
+                        .map_err(|e| JobError::CapacityPlan(e.to_string()))?,
+                })
+            })
+            .await?
+        }
     }
 }
 
@@ -715,6 +767,16 @@ pub enum JobResult {
         /// Whether the roster was checked by simulation (plan jobs).
         simulated: bool,
         links: RosterLinks,
+    },
+    /// The capacity plan: its expected cost, bound and gap, the channel-weeks where the
+    /// reliability target cannot be met, and the whole plan (weeks, classes, seats, headcount).
+    Capacity {
+        cost_total: f64,
+        lower_bound: f64,
+        gap: f64,
+        unreachable_weeks: usize,
+        #[schema(value_type = Object)]
+        plan: serde_json::Value,
     },
 }
 

@@ -13,6 +13,7 @@ use crate::queueing::Queue;
 use crate::scenario::{ChannelKind, Scenario};
 use crate::time_grid::LocalClock;
 use crate::volumes::VolumeSeries;
+use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
-    scenario: String,
+    scenario: Option<String>,
     plan_date: toml::value::Datetime,
     weeks: Option<usize>,
     #[serde(default = "default_scenarios")]
@@ -115,6 +116,13 @@ pub struct CapacityFile {
     pub problem: Problem,
 }
 
+fn parse_raw(text: &str, origin: &str) -> Result<RawFile, CapacityError> {
+    toml::from_str(text).map_err(|e| CapacityError::Input {
+        field: origin.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
 fn field(origin: &str, name: impl Into<String>, message: impl Into<String>) -> CapacityError {
     CapacityError::Input {
         field: format!("{origin}: `{}`", name.into()),
@@ -129,18 +137,39 @@ impl CapacityFile {
             field: origin.clone(),
             message: format!("cannot read the capacity file: {e}"),
         })?;
-        let raw: RawFile = toml::from_str(&text).map_err(|e| CapacityError::Input {
-            field: origin.clone(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
+        let raw = parse_raw(&text, &origin)?;
+        let Some(name) = &raw.scenario else {
+            return Err(field(
+                &origin,
+                "scenario",
+                "name the roster scenario file, e.g. scenario = \"promo-peak.toml\"",
+            ));
+        };
         let scenario_path = path
             .parent()
-            .map_or_else(|| PathBuf::from(&raw.scenario), |d| d.join(&raw.scenario));
+            .map_or_else(|| PathBuf::from(name), |d| d.join(name));
         let scenario = Scenario::load(&scenario_path).map_err(|e| CapacityError::Input {
             field: format!("{origin}: `scenario`"),
             message: e.to_string(),
         })?;
         Self::from_raw(raw, origin, scenario_path, scenario)
+    }
+
+    /// A capacity file's text for a scenario given apart (a stored one): without `scenario`.
+    pub fn parse(
+        text: &str,
+        origin: &str,
+        scenario: Scenario,
+    ) -> Result<CapacityFile, CapacityError> {
+        let raw = parse_raw(text, origin)?;
+        if raw.scenario.is_some() {
+            return Err(field(
+                origin,
+                "scenario",
+                "the scenario is the job's stored one; leave `scenario` out",
+            ));
+        }
+        Self::from_raw(raw, origin.to_string(), PathBuf::new(), scenario)
     }
 
     fn from_raw(
@@ -570,4 +599,170 @@ pub struct CapacityPlan {
     pub problem: Problem,
     pub forecast: WeeklyForecast,
     pub solution: super::Solution,
+}
+
+/// The peak's roster scenario as the capacity plan leaves it: each core group at its expected
+/// headcount in the first week of the scenario's horizon (attrition applied), the classes of the
+/// plan productive by then as groups of their own (named after the class), and each vendor's
+/// `max_heads` on a contracted channel set to the most seats planned in the peak weeks. Other keys
+/// are kept; `history` is written as an absolute path so the file can live anywhere.
+pub fn peak_scenario(file: &CapacityFile, plan: &CapacityPlan) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(&file.scenario_path)
+        .with_context(|| format!("cannot read {}", file.scenario_path.display()))?;
+    let mut table: toml::Table = toml::from_str(&text)?;
+    let horizon = &file.scenario.horizon;
+    let weeks = &plan.problem.weeks;
+    let peak: Vec<usize> = (0..weeks.len())
+        .filter(|&w| weeks[w] + Days::new(6) >= horizon.start && weeks[w] <= horizon.end)
+        .collect();
+    let first = *peak.first().ok_or_else(|| {
+        anyhow::anyhow!(
+            "the capacity plan's weeks ({} to {}) do not reach the scenario's horizon ({} to {})",
+            weeks[0],
+            weeks[weeks.len() - 1],
+            horizon.start,
+            horizon.end
+        )
+    })?;
+    let heads = |id: &str| {
+        plan.solution
+            .headcount
+            .iter()
+            .find(|(g, _)| g == id)
+            .map(|(_, h)| h[first])
+    };
+    let mut notes = vec![format!(
+        "# Written by `peakplan capacity --write-scenario` from {} (plan date {}): headcounts as \
+         expected in the week of {}.",
+        file.origin, file.plan_date, weeks[first]
+    )];
+    let agents = table
+        .get_mut("agents")
+        .and_then(|a| a.as_array_mut())
+        .ok_or_else(|| anyhow::anyhow!("the scenario has no [[agents]]"))?;
+    let mut new_groups = Vec::new();
+    for entry in agents.iter_mut() {
+        let Some(t) = entry.as_table_mut() else {
+            continue;
+        };
+        let id = t
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        if t.contains_key("count")
+            && let Some(h) = heads(&id)
+        {
+            let count = h.round().max(0.0) as i64;
+            notes.push(format!("#   {id}: {count} of {} (attrition)", t["count"]));
+            t.insert("count".into(), toml::Value::Integer(count));
+        }
+    }
+    for class in &plan.problem.classes {
+        let Some(h) = heads(&class.id) else { continue };
+        // Only the hires past training by the peak work in it.
+        let working: f64 = plan
+            .solution
+            .classes
+            .iter()
+            .filter(|c| c.class == class.id && c.productive_from <= weeks[first])
+            .map(|c| {
+                let age = ((weeks[first] - c.start).num_days() / 7) as usize;
+                c.size * class.survival(age)
+            })
+            .sum();
+        let count = working.round() as i64;
+        if count <= 0 || h <= 0.0 {
+            continue;
+        }
+        let channel_ids: Vec<String> = class
+            .channels
+            .iter()
+            .map(|&c| plan.problem.channels[c].clone())
+            .collect();
+        // Shifts and contract as the first group serving the class's first channel.
+        let like = agents
+            .iter()
+            .filter_map(|a| a.as_table())
+            .find(|a| {
+                a.get("channels")
+                    .and_then(|c| c.as_array())
+                    .is_some_and(|c| {
+                        c.iter()
+                            .any(|x| x.as_str() == Some(channel_ids[0].as_str()))
+                    })
+            })
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("no [[agents]] entry serves `{}`", channel_ids[0]))?;
+        let mut group = toml::Table::new();
+        group.insert("id".into(), toml::Value::String(class.id.clone()));
+        group.insert("count".into(), toml::Value::Integer(count));
+        group.insert(
+            "channels".into(),
+            toml::Value::Array(channel_ids.into_iter().map(toml::Value::String).collect()),
+        );
+        for key in ["templates", "contract", "overtime"] {
+            if let Some(v) = like.get(key) {
+                group.insert(key.into(), v.clone());
+            }
+        }
+        group.insert(
+            "cost_per_hour".into(),
+            toml::Value::Float(class.cost_per_hour),
+        );
+        notes.push(format!(
+            "#   {}: {count} new hires past training by then (a late class may still be ramping up)",
+            class.id
+        ));
+        new_groups.push(toml::Value::Table(group));
+    }
+    agents.extend(new_groups);
+    if let Some(vendors) = table.get_mut("vendors").and_then(|v| v.as_array_mut()) {
+        for entry in vendors.iter_mut() {
+            let Some(t) = entry.as_table_mut() else {
+                continue;
+            };
+            let id = t
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            let Some(max) = t.get_mut("max_heads").and_then(|m| m.as_table_mut()) else {
+                continue;
+            };
+            for c in &plan.problem.contracts {
+                if c.vendor != id {
+                    continue;
+                }
+                let channel = &plan.problem.channels[c.channel];
+                let seats = plan
+                    .solution
+                    .seats
+                    .iter()
+                    .filter(|s| s.vendor == id && &s.channel == channel)
+                    .filter(|s| peak.iter().any(|&w| weeks[w] == s.week))
+                    .map(|s| s.seats_max)
+                    .fold(0.0f64, f64::max)
+                    .ceil() as i64;
+                notes.push(format!(
+                    "#   {id} {channel}: max_heads {seats} (contracted seats)"
+                ));
+                max.insert(channel.clone(), toml::Value::Integer(seats));
+            }
+        }
+    }
+    if let Some(history) = &file.scenario.history {
+        let absolute = std::fs::canonicalize(history).unwrap_or_else(|_| history.clone());
+        table.insert(
+            "history".into(),
+            toml::Value::String(absolute.display().to_string()),
+        );
+    }
+    let name = format!("{} (staffed by the capacity plan)", file.scenario.name);
+    table.insert("name".into(), toml::Value::String(name));
+    Ok(format!(
+        "{}\n\n{}",
+        notes.join("\n"),
+        toml::to_string(&table)?
+    ))
 }

@@ -412,6 +412,8 @@ pub struct Solution {
     /// Channel-weeks where the reliability target could not be met, with the most hours missing
     /// in a scenario that had to be met.
     pub unreachable: Vec<(String, NaiveDate, f64)>,
+    /// The decisions made now.
+    pub first_stage: FirstStage,
 }
 
 /// Price per hour of shortfall in a scenario that must be met, when the target is unreachable.
@@ -465,9 +467,9 @@ pub fn solve(problem: &Problem) -> Result<Solution, CapacityError> {
     let must = must_meet(problem);
     // The reliability target as hard constraints; when they cannot all hold, again with their
     // shortfall allowed at a prohibitive price, to say where and by how much.
-    let run = match build_and_solve(problem, &must, true, started)? {
+    let run = match build_and_solve(problem, &must, true, None, started)? {
         Some(run) => run,
-        None => build_and_solve(problem, &must, false, started)?.ok_or_else(|| {
+        None => build_and_solve(problem, &must, false, None, started)?.ok_or_else(|| {
             CapacityError::Solver("the program with shortfall allowed has no solution".into())
         })?,
     };
@@ -487,6 +489,78 @@ pub fn solve(problem: &Problem) -> Result<Solution, CapacityError> {
         run.optimal,
         started.elapsed().as_secs_f64(),
     ))
+}
+
+/// What a plan decides now: the firm class sizes `[class][start week]` and seats
+/// `[contract][week]` (`None` where the decision is not first-stage).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FirstStage {
+    pub classes: Vec<Vec<Option<u32>>>,
+    pub seats: Vec<Vec<Option<u32>>>,
+}
+
+/// A plan's first stage tried on scenarios it was not solved on, with the rest decided per
+/// scenario (shortfall priced, never forced).
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub scenarios: usize,
+    pub expected_cost: f64,
+    /// Share of scenario × channel × week cells without a shortfall.
+    pub share_met: f64,
+    /// Share of channel-weeks met in at least the problem's reliability of the scenarios.
+    pub share_weeks_reliable: f64,
+}
+
+/// Tries `first` on the scenarios of `problem` (its own demand): the second stage solved per
+/// scenario with the first stage fixed.
+pub fn evaluate(problem: &Problem, first: &FirstStage) -> Result<Evaluation, CapacityError> {
+    problem.validate()?;
+    let started = std::time::Instant::now();
+    let none =
+        vec![vec![vec![false; problem.weeks.len()]; problem.channels.len()]; problem.scenarios()];
+    let run = build_and_solve(problem, &none, false, Some(first), started)?.ok_or_else(|| {
+        CapacityError::Solver("the fixed first stage admits no second stage".into())
+    })?;
+    let value = |x: Variable| run.values[run.column[&x]];
+    let costs = fixed_costs(problem);
+    let solution = read_solution(
+        problem,
+        &run.vars,
+        &value,
+        &none,
+        Costs {
+            core: costs.0,
+            notice: costs.1,
+            objective: run.objective,
+            bound: run.bound,
+        },
+        run.optimal,
+        started.elapsed().as_secs_f64(),
+    );
+    let (s_count, weeks, channels) = (
+        problem.scenarios(),
+        problem.weeks.len(),
+        problem.channels.len(),
+    );
+    let mut met = 0usize;
+    for s in 0..s_count {
+        for c in 0..channels {
+            for w in 0..weeks {
+                met += usize::from(value(run.vars.shortfall[s][c][w]) <= SHORT_HOURS);
+            }
+        }
+    }
+    let reliable = solution
+        .channel_weeks
+        .iter()
+        .filter(|cw| cw.p_shortfall <= 1.0 - problem.reliability + 1e-9)
+        .count();
+    Ok(Evaluation {
+        scenarios: s_count,
+        expected_cost: solution.cost.total,
+        share_met: met as f64 / (s_count * channels * weeks) as f64,
+        share_weeks_reliable: reliable as f64 / solution.channel_weeks.len().max(1) as f64,
+    })
 }
 
 /// One solved program.
@@ -527,6 +601,7 @@ fn build_and_solve(
     p: &Problem,
     must: &[Vec<Vec<bool>>],
     hard: bool,
+    fixed: Option<&FirstStage>,
     started: std::time::Instant,
 ) -> Result<Option<Run>, CapacityError> {
     let (s_count, weeks, channels) = (p.scenarios(), p.weeks.len(), p.channels.len());
@@ -541,9 +616,18 @@ fn build_and_solve(
                 .map(|t| {
                     let class = &p.classes[k];
                     (t >= class.lead_weeks && p.class_is_firm(k, t)).then(|| {
-                        let n =
-                            vars.add(variable().integer().min(0).max(f64::from(class.max_size)));
-                        let open = vars.add(variable().binary());
+                        let (lo, hi) = match fixed.and_then(|f| f.classes[k][t]) {
+                            Some(n) => (f64::from(n), f64::from(n)),
+                            None => (0.0, f64::from(class.max_size)),
+                        };
+                        let n = vars.add(variable().integer().min(lo).max(hi));
+                        let open = match fixed.and_then(|f| f.classes[k][t]) {
+                            Some(n) => {
+                                let b = f64::from(u8::from(n > 0));
+                                vars.add(variable().min(b).max(b))
+                            }
+                            None => vars.add(variable().binary()),
+                        };
                         objective.add_mul(p.hire_cost(k, t), n);
                         (n, open)
                     })
@@ -557,12 +641,11 @@ fn build_and_solve(
             (0..weeks)
                 .map(|w| {
                     (w >= c.notice_weeks && p.seat_is_firm(v, w)).then(|| {
-                        let x = vars.add(
-                            variable()
-                                .integer()
-                                .min(f64::from(c.min_seats))
-                                .max(f64::from(c.max_seats)),
-                        );
+                        let (lo, hi) = match fixed.and_then(|f| f.seats[v][w]) {
+                            Some(n) => (f64::from(n), f64::from(n)),
+                            None => (f64::from(c.min_seats), f64::from(c.max_seats)),
+                        };
+                        let x = vars.add(variable().integer().min(lo).max(hi));
                         objective.add_mul(c.hours_per_seat * c.cost_per_hour, x);
                         x
                     })
@@ -1106,5 +1189,25 @@ fn read_solution(
         channel_weeks,
         headcount,
         unreachable,
+        first_stage: FirstStage {
+            classes: v
+                .firm_class
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|x| x.map(|(n, _)| value(n).round() as u32))
+                        .collect()
+                })
+                .collect(),
+            seats: v
+                .firm_seats
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|x| x.map(|n| value(n).round() as u32))
+                        .collect()
+                })
+                .collect(),
+        },
     }
 }

@@ -36,6 +36,14 @@ pub struct CapacityArgs {
     /// Where to write channel_weeks.csv, classes.csv, seats.csv and plan.json.
     #[arg(long, default_value = "out/capacity")]
     pub out: PathBuf,
+    /// Also write the peak's roster scenario as the plan leaves it (core groups after attrition,
+    /// new hires as groups of their own, vendor caps from the contracted seats), for `peakplan plan`.
+    #[arg(long)]
+    pub write_scenario: Option<PathBuf>,
+    /// A second capacity file to compare with (a what-if: more attrition, a bigger peak, a vendor
+    /// lost): both plans side by side.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
@@ -74,7 +82,90 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<()> {
     for p in written {
         println!("wrote {}", p.display());
     }
+    if let Some(path) = &args.write_scenario {
+        let text = input::peak_scenario(&file, &plan)?;
+        crate::export::create_parent(path)?;
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        println!(
+            "wrote {} — continue with: peakplan plan {}",
+            path.display(),
+            path.display()
+        );
+    }
+    if let Some(other) = &args.compare {
+        let mut b = CapacityFile::load(other)?;
+        b.scenarios = file.scenarios;
+        b.seed = file.seed;
+        let b_history = input::history(&b)?;
+        let b_plan = input::plan(&b, &b_history)?;
+        print_comparison(&args.file, &plan.solution, other, &b_plan.solution);
+    }
     Ok(())
+}
+
+/// One figure of a plan.
+type CostOf = fn(&Solution) -> f64;
+
+fn print_comparison(
+    a_path: &std::path::Path,
+    a: &Solution,
+    b_path: &std::path::Path,
+    b: &Solution,
+) {
+    let hires = |s: &Solution| s.classes.iter().map(|c| c.size).sum::<f64>();
+    let seat_hours = |s: &Solution| {
+        s.channel_weeks
+            .iter()
+            .map(|c| c.vendor_hours.iter().map(|(_, h)| h).sum::<f64>())
+            .sum::<f64>()
+    };
+    let short = |s: &Solution| {
+        s.channel_weeks
+            .iter()
+            .map(|c| c.shortfall_hours)
+            .sum::<f64>()
+    };
+    let mut t = table::new(&[
+        "",
+        &a_path.display().to_string(),
+        &b_path.display().to_string(),
+        "difference",
+    ]);
+    let rows: [(&str, CostOf); 6] = [
+        ("expected cost", |s| s.cost.total),
+        ("core team (contracted hours)", |s| s.cost.core),
+        ("hires", |s| s.cost.hires),
+        ("overtime", |s| s.cost.overtime),
+        ("vendors", |s| s.cost.vendors),
+        ("shortfall", |s| s.cost.shortfall),
+    ];
+    for (name, f) in rows {
+        t.add_row(vec![
+            name.to_string(),
+            table::thousands(f(a)),
+            table::thousands(f(b)),
+            format!("{:+.0}", f(b) - f(a)),
+        ]);
+    }
+    for (name, x, y) in [
+        ("hires planned (heads)", hires(a), hires(b)),
+        ("vendor hours", seat_hours(a), seat_hours(b)),
+        ("shortfall hours", short(a), short(b)),
+        (
+            "unreachable channel-weeks",
+            a.unreachable.len() as f64,
+            b.unreachable.len() as f64,
+        ),
+    ] {
+        t.add_row(vec![
+            name.to_string(),
+            format!("{x:.1}"),
+            format!("{y:.1}"),
+            format!("{:+.1}", y - x),
+        ]);
+    }
+    println!("comparison:");
+    println!("{t}");
 }
 
 fn print_plan(file: &CapacityFile, s: &Solution) {

@@ -355,6 +355,66 @@ pub async fn histories_are_uploaded_and_jobs_check_what_they_name(
     let done = finished(&app, id).await;
     assert_eq!(done["status"], "done", "{done}");
     assert!(done["result"]["rows"].as_u64().unwrap() > 1000, "{done}");
+
+    // The capacity plan from the same history: the capacity file's text without its `scenario`.
+    let capacity: String = std::fs::read_to_string(root.join("models/promo-peak-capacity.toml"))?
+        .lines()
+        .filter(|l| !l.starts_with("scenario ="))
+        .map(|l| {
+            if l.starts_with("scenarios =") {
+                "scenarios = 20"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let r = app
+        .post_json(
+            "/v1/jobs",
+            &t.planner,
+            &json!({"kind": "capacity", "scenario": scenario, "history": history, "capacity": "weeks = ["}),
+        )
+        .await;
+    assert_eq!(crate::app::problem(r, 422).await["field"], "capacity");
+    let r = app
+        .post_json(
+            "/v1/jobs",
+            &t.planner,
+            &json!({"kind": "capacity", "scenario": scenario, "history": history, "capacity": capacity}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let id = r.json::<Value>().await?["job"].as_i64().unwrap();
+    let done = finished(&app, id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let result = &done["result"];
+    assert_eq!(result["kind"], "capacity", "{result}");
+    assert_eq!(result["unreachable_weeks"], 0, "{result}");
+    assert!(
+        result["lower_bound"].as_f64().unwrap()
+            <= result["cost_total"].as_f64().unwrap() * (1.0 + 1e-9)
+    );
+    assert_eq!(
+        result["plan"]["channel_weeks"].as_array().unwrap().len(),
+        16 * 3
+    );
+    // A capacity text that names a scenario file is refused by the job, naming the key.
+    let naming = format!("scenario = \"/etc/passwd\"\n{capacity}");
+    let r = app
+        .post_json(
+            "/v1/jobs",
+            &t.planner,
+            &json!({"kind": "capacity", "scenario": scenario, "history": history, "capacity": naming}),
+        )
+        .await;
+    let id = r.json::<Value>().await?["job"].as_i64().unwrap();
+    let failed = finished(&app, id).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("`scenario`"),
+        "{failed}"
+    );
     app.finish().await;
     Ok(())
 }
