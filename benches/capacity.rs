@@ -7,7 +7,7 @@
 //! (σ 3 %); six core groups (one blended), three hiring class types (lead 4–6 weeks, 2–3 weeks of
 //! training, a four-week ramp, at most two classes in training), four vendor contracts with 3–6
 //! weeks of notice and seats in place at the start; reliability 90 %, review in 4 weeks. HiGHS on
-//! one thread.
+//! one thread, stopping within 0.01 % of the bound (the capacity file's default).
 
 use chrono::{Days, NaiveDate};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -106,7 +106,7 @@ fn full_size() -> Problem {
         review_weeks: 4,
         shortfall_cost_per_hour: 80.0,
         time_limit_seconds: 120.0,
-        relative_gap: 1e-6,
+        relative_gap: 1e-4,
     }
 }
 

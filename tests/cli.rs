@@ -791,8 +791,23 @@ fn capacity_plans_the_sample_peak_and_names_bad_fields() {
         "{summary}"
     );
     assert!(!summary.contains("cannot be met"), "{summary}");
-    for f in ["channel_weeks.csv", "classes.csv", "seats.csv", "plan.json"] {
+    for f in [
+        "report.html",
+        "channel_weeks.csv",
+        "classes.csv",
+        "seats.csv",
+        "plan.json",
+    ] {
         assert!(out.join(f).exists(), "{f}");
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for part in [
+        "id=\"capacity-voice\"",
+        "id=\"capacity-email\"",
+        "id=\"headcount\"",
+        "Decision calendar",
+    ] {
+        assert!(report.contains(part), "{part}");
     }
     let weeks = std::fs::read_to_string(out.join("channel_weeks.csv")).unwrap();
     assert_eq!(weeks.lines().count(), 1 + 16 * 3);

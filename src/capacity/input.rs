@@ -37,6 +37,8 @@ struct RawFile {
     max_classes_in_training: Option<u32>,
     #[serde(default = "default_time_limit")]
     time_limit_seconds: f64,
+    #[serde(default = "default_gap")]
+    relative_gap: f64,
     #[serde(default)]
     groups: Vec<RawGroup>,
     #[serde(default)]
@@ -59,6 +61,9 @@ fn default_review() -> usize {
 }
 fn default_time_limit() -> f64 {
     60.0
+}
+fn default_gap() -> f64 {
+    1e-4
 }
 
 #[derive(Debug, Deserialize)]
@@ -345,7 +350,7 @@ impl CapacityFile {
             review_weeks: raw.review_weeks,
             shortfall_cost_per_hour: raw.shortfall_cost_per_hour,
             time_limit_seconds: raw.time_limit_seconds,
-            relative_gap: 1e-6,
+            relative_gap: raw.relative_gap,
         };
         // Field checks that need no demand (the solve repeats them with it).
         let mut probe = problem.clone();
@@ -587,6 +592,8 @@ pub fn plan(file: &CapacityFile, history: &History) -> anyhow::Result<CapacityPl
     problem.demand = demand;
     let solution = super::solve(&problem)?;
     Ok(CapacityPlan {
+        name: file.scenario.name.clone(),
+        plan_date: file.plan_date,
         problem,
         forecast,
         solution,
@@ -596,6 +603,9 @@ pub fn plan(file: &CapacityFile, history: &History) -> anyhow::Result<CapacityPl
 /// A solved capacity plan with what it was solved from.
 #[derive(Debug, Clone)]
 pub struct CapacityPlan {
+    /// The scenario's name and the plan date, for the report.
+    pub name: String,
+    pub plan_date: NaiveDate,
     pub problem: Problem,
     pub forecast: WeeklyForecast,
     pub solution: super::Solution,

@@ -189,6 +189,18 @@ impl Problem {
                 ));
             }
         }
+        if !(0.0..0.5).contains(&self.relative_gap)
+            || !self.time_limit_seconds.is_finite()
+            || self.time_limit_seconds <= 0.0
+        {
+            return Err(input_error(
+                "relative_gap",
+                format!(
+                    "a relative gap in [0, 0.5) and a positive time limit are needed (got {} and {} s)",
+                    self.relative_gap, self.time_limit_seconds
+                ),
+            ));
+        }
         if !(self.reliability > 0.0 && self.reliability <= 1.0) {
             return Err(input_error(
                 "reliability",

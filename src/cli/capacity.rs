@@ -33,7 +33,7 @@ pub struct CapacityArgs {
     /// Seed of the forecast scenarios instead of the file's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Where to write channel_weeks.csv, classes.csv, seats.csv and plan.json.
+    /// Where to write report.html, channel_weeks.csv, classes.csv, seats.csv and plan.json.
     #[arg(long, default_value = "out/capacity")]
     pub out: PathBuf,
     /// Also write the peak's roster scenario as the plan leaves it (core groups after attrition,

@@ -415,7 +415,8 @@ pub struct CapacitySeatRow {
     pub notice_by: String,
 }
 
-/// Writes a capacity plan into `dir`: channel_weeks.csv, classes.csv, seats.csv, plan.json.
+/// Writes a capacity plan into `dir`: report.html, channel_weeks.csv, classes.csv, seats.csv,
+/// plan.json.
 pub fn write_capacity(
     dir: &Path,
     plan: &crate::capacity::input::CapacityPlan,
@@ -475,6 +476,15 @@ pub fn write_capacity(
         })
         .collect();
     let mut written = Vec::new();
+    let report = crate::report::capacity::render(&crate::report::capacity::CapacityReportInput {
+        name: &plan.name,
+        plan_date: plan.plan_date,
+        reliability: plan.problem.reliability,
+        solution: s,
+    });
+    let p = dir.join("report.html");
+    write_text_file(&p, &report)?;
+    written.push(p);
     let p = dir.join("channel_weeks.csv");
     write_csv_file(&p, &weeks)?;
     written.push(p);

@@ -7,6 +7,7 @@
 //! A small inline script checks that every chart drew and records any script error in the page
 //! (`data-charts` on `<body>`), which the browser test reads.
 
+pub mod capacity;
 pub mod svg;
 
 use crate::roster::Roster;
@@ -405,7 +406,7 @@ pub fn busiest_day(input: &ReportInput) -> NaiveDate {
         .map_or(input.scenario.horizon.start, |(d, _)| d)
 }
 
-const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}\
+pub(crate) const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}\
 h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}\
 h3{font-size:15px;margin:18px 0 4px}.sub{color:#666}table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}\
 td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}\
@@ -413,7 +414,7 @@ td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th{backgrou
 .legend span{margin-right:16px;font-size:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}\
 .kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{background:#f6f8fb;padding:10px 14px;border-radius:6px}.kpi b{display:block;font-size:20px}";
 
-const CHECK: &str = "(function(){var errors=[];window.addEventListener('error',function(e){errors.push(String(e.message));document.body.dataset.charts='error: '+errors.join('; ');});\
+pub(crate) const CHECK: &str = "(function(){var errors=[];window.addEventListener('error',function(e){errors.push(String(e.message));document.body.dataset.charts='error: '+errors.join('; ');});\
 window.addEventListener('DOMContentLoaded',function(){var bad=[];document.querySelectorAll('svg.chart').forEach(function(s){var r=s.getBBox();\
 if(s.querySelectorAll('.series').length===0||r.width<=0||r.height<=0){bad.push(s.id);}});\
 document.body.dataset.charts=errors.length?'error: '+errors.join('; '):(bad.length?'empty: '+bad.join(','):'ok '+document.querySelectorAll('svg.chart').length);});})();";
