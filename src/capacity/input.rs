@@ -39,6 +39,8 @@ struct RawFile {
     time_limit_seconds: f64,
     #[serde(default = "default_gap")]
     relative_gap: f64,
+    #[serde(default = "default_fte")]
+    fte_hours_week: f64,
     #[serde(default)]
     groups: Vec<RawGroup>,
     #[serde(default)]
@@ -64,6 +66,9 @@ fn default_time_limit() -> f64 {
 }
 fn default_gap() -> f64 {
     1e-4
+}
+fn default_fte() -> f64 {
+    40.0
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +122,8 @@ pub struct CapacityFile {
     pub weeks: usize,
     pub scenarios: usize,
     pub seed: u64,
+    /// Paid hours of one full-time equivalent a week, for the figures shown in FTE.
+    pub fte_hours_week: f64,
     /// The problem without its demand.
     pub problem: Problem,
 }
@@ -206,6 +213,13 @@ impl CapacityFile {
         let weeks = raw
             .weeks
             .unwrap_or_else(|| default_weeks(&scenario, plan_date));
+        if !(raw.fte_hours_week.is_finite() && raw.fte_hours_week > 0.0) {
+            return Err(field(
+                o,
+                "fte_hours_week",
+                format!("{} must be a positive number of hours", raw.fte_hours_week),
+            ));
+        }
         if !(1..=1000).contains(&raw.scenarios) {
             return Err(field(
                 o,
@@ -367,6 +381,7 @@ impl CapacityFile {
             weeks,
             scenarios: raw.scenarios,
             seed: raw.seed,
+            fte_hours_week: raw.fte_hours_week,
             problem,
         })
     }

@@ -177,31 +177,41 @@ fn print_plan(file: &CapacityFile, s: &Solution) {
         s.scenarios,
         table::pct(file.problem.reliability)
     );
+    let fte = file.fte_hours_week;
+    println!(
+        "FTE of {fte} paid hours a week; supply is what serves the requirement in an average scenario"
+    );
     let mut t = table::new(&[
         "week",
         "channel",
-        "required p50 / p90 h",
-        "core h",
-        "overtime h",
-        "hires h",
-        "vendors h",
+        "required FTE p50 / p90",
+        "core",
+        "overtime",
+        "new hires",
+        "vendors",
         "P(short)",
         "",
     ]);
+    let f = |h: f64| format!("{:.1}", h / fte);
     for cw in &s.channel_weeks {
-        let vendors: f64 = cw.vendor_hours.iter().map(|(_, h)| h).sum();
+        let vendors: Vec<String> = cw
+            .vendor_hours
+            .iter()
+            .filter(|(_, h)| *h > 0.05 * fte)
+            .map(|(v, h)| format!("{v} {}", f(*h)))
+            .collect();
         t.add_row(vec![
             cw.week.to_string(),
             cw.channel.clone(),
-            format!(
-                "{} / {}",
-                table::thousands(cw.required_p50),
-                table::thousands(cw.required_p90)
-            ),
-            table::thousands(cw.core_hours),
-            table::thousands(cw.overtime_hours),
-            table::thousands(cw.hire_hours),
-            table::thousands(vendors),
+            format!("{} / {}", f(cw.required_p50), f(cw.required_p90)),
+            f(cw.core_hours),
+            f(cw.overtime_hours),
+            f(cw.hire_hours),
+            if vendors.is_empty() {
+                "–".to_string()
+            } else {
+                vendors.join(" + ")
+            },
             table::pct(cw.p_shortfall),
             if cw.reliable {
                 String::new()
