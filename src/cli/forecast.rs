@@ -200,17 +200,14 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         "method",
         "backtest WAPE (weekly origins)",
         "volume",
-        "Σ p10 – Σ p90",
+        "busiest day (p10–p90)",
         "events",
         "skipped history days",
     ]);
     for c in &result.channels {
         let chosen = c.scores.iter().find(|s| s.method == c.method);
         let total: f64 = c.rows.iter().map(|r| r.volume).sum();
-        let (lo, hi) = c.rows.iter().fold((0.0, 0.0), |(lo, hi), r| {
-            let q = r.quantiles.expect("forecast rows carry quantiles");
-            (lo + q.p10, hi + q.p90)
-        });
+        let busiest = c.days.iter().max_by(|a, b| a.volume.total_cmp(&b.volume));
         let events = c
             .events
             .iter()
@@ -234,7 +231,15 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
                 format!("{} ({} origins)", table::pct(s.wape), s.origins)
             }),
             format!("{total:.0}"),
-            format!("{lo:.0}–{hi:.0}"),
+            busiest.map_or("–".into(), |d| {
+                format!(
+                    "{} {:.0} ({:.0}–{:.0})",
+                    d.day.format("%a %d %b"),
+                    d.volume,
+                    d.p10,
+                    d.p90
+                )
+            }),
             if events.is_empty() {
                 "–".into()
             } else {

@@ -142,6 +142,11 @@ pub struct Spread {
     pub z10: f64,
     pub z50: f64,
     pub z90: f64,
+    /// The same points for a whole day's volume, from the backtest's daily residuals (a day's
+    /// band comes from the daily error, not from summing its intervals' quantiles).
+    pub day_z10: f64,
+    pub day_z50: f64,
+    pub day_z90: f64,
 }
 
 /// Without backtest evidence: a 10 % day-level error.
@@ -155,6 +160,9 @@ impl Spread {
             z10: -1.2816,
             z50: 0.0,
             z90: 1.2816,
+            day_z10: -1.2816,
+            day_z50: 0.0,
+            day_z90: 1.2816,
         }
     }
 
@@ -199,6 +207,25 @@ impl Spread {
             day_sigma,
             ..Spread::fallback()
         };
+        let mut day_z: Vec<f64> = results
+            .clone()
+            .flat_map(|r| r.days.iter().zip(&r.day_horizon))
+            .filter_map(|(&(a, f), &h)| {
+                let sd = deviation(f, spread.sigma(h));
+                (sd > 0.0 && f > 0.0).then(|| (a - f) / sd)
+            })
+            .collect();
+        let spread = if day_z.len() >= 10 {
+            day_z.sort_by(f64::total_cmp);
+            Spread {
+                day_z10: quantile(&day_z, 0.1),
+                day_z50: quantile(&day_z, 0.5),
+                day_z90: quantile(&day_z, 0.9),
+                ..spread
+            }
+        } else {
+            spread
+        };
         let mut z: Vec<f64> = results
             .flat_map(|r| r.cells.iter().zip(&r.cell_horizon))
             .filter_map(|(&(a, f, _), &h)| {
@@ -233,6 +260,15 @@ impl Spread {
         let p10 = (f + self.z10 * sd).max(0.0);
         let p50 = (f + self.z50 * sd).max(p10);
         let p90 = (f + self.z90 * sd).max(p50);
+        (p10, p50, p90)
+    }
+
+    /// `(p10, p50, p90)` of a whole day's volume `f`, `h` days after the origin.
+    pub fn day_band(&self, f: f64, h: usize) -> (f64, f64, f64) {
+        let sd = deviation(f, self.sigma(h));
+        let p10 = (f + self.day_z10 * sd).max(0.0);
+        let p50 = (f + self.day_z50 * sd).max(p10);
+        let p90 = (f + self.day_z90 * sd).max(p50);
         (p10, p50, p90)
     }
 }

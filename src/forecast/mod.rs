@@ -121,8 +121,21 @@ pub struct ChannelForecast {
     /// Days of the history kept out of the baseline, by reason.
     pub skipped_days: BTreeMap<String, usize>,
     pub aht_source: &'static str,
+    /// Each forecast day's volume with its band from the daily error.
+    pub days: Vec<DayBand>,
     #[serde(skip)]
     pub rows: Vec<VolumeRow>,
+}
+
+/// One day of a channel's forecast: its volume and p10/p50/p90 from the day-level error (known
+/// actuals of a day in progress count as certain).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DayBand {
+    pub day: NaiveDate,
+    pub volume: f64,
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
 }
 
 /// A forecast for every channel.
@@ -572,6 +585,38 @@ fn forecast_channel(
         }
     }
 
+    // Daily bands: the day's forecast volume (as the rows have it) under the day-level error.
+    let mut by_day: BTreeMap<NaiveDate, (f64, f64)> = BTreeMap::new();
+    for r in &rows {
+        let day = r.timestamp.with_timezone(&tz).date_naive();
+        let known = r
+            .quantiles
+            .is_some_and(|q| q.p10 == q.p90 && Some(day) == actual_cut.map(|_| target_days[0]));
+        let entry = by_day.entry(day).or_default();
+        if known {
+            entry.0 += r.volume;
+        } else {
+            entry.1 += r.volume;
+        }
+    }
+    let days = by_day
+        .into_iter()
+        .map(|(day, (known, open))| {
+            let ahead = p
+                .days
+                .get(until.wrapping_sub(1))
+                .map_or(0, |&last| (day - last).num_days().max(1) as usize - 1);
+            let (p10, p50, p90) = spread.day_band(open, ahead);
+            DayBand {
+                day,
+                volume: known + open,
+                p10: known + p10,
+                p50: known + p50,
+                p90: known + p90,
+            }
+        })
+        .collect();
+
     let mut skipped_days = BTreeMap::new();
     for d in 0..until {
         let reason = match p.kind[d] {
@@ -593,6 +638,7 @@ fn forecast_channel(
         reforecast,
         skipped_days,
         aht_source,
+        days,
         rows,
     })
 }

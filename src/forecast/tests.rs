@@ -240,6 +240,39 @@ fn the_forecast_covers_every_open_interval_with_ordered_quantiles() {
     assert_eq!(format!("{:?}", again.rows()), format!("{:?}", f.rows()));
 }
 
+#[test]
+fn daily_bands_come_from_the_daily_error_and_are_narrower_than_summed_intervals() {
+    let h = history(&synthetic(120, 30, true, 9, |_, _| false));
+    let start = (h.last_day + Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let f = forecast(&h, None, &options(&start, 14, None)).unwrap();
+    let c = &f.channels[0];
+    assert_eq!(c.days.len(), 12, "one band per open day");
+    for d in &c.days {
+        let rows: Vec<&VolumeRow> = c
+            .rows
+            .iter()
+            .filter(|r| r.timestamp.date_naive() == d.day)
+            .collect();
+        let volume: f64 = rows.iter().map(|r| r.volume).sum();
+        let summed: f64 = rows
+            .iter()
+            .map(|r| r.quantiles.unwrap().p90 - r.quantiles.unwrap().p10)
+            .sum();
+        assert!((d.volume - volume).abs() < 1e-6 * volume);
+        assert!(d.p10 < d.volume && d.volume < d.p90, "{d:?}");
+        assert!(
+            d.p90 - d.p10 < summed,
+            "{d:?}: {} against summed {summed}",
+            d.p90 - d.p10
+        );
+    }
+    // The band of day 12 is at least as wide, relative to its volume, as day 1's.
+    let width = |d: &DayBand| (d.p90 - d.p10) / d.volume;
+    assert!(width(&c.days[11]) >= width(&c.days[0]) - 1e-9);
+}
+
 fn scenario_with_events(events: &str) -> Scenario {
     Scenario::parse(
         &format!(

@@ -160,6 +160,7 @@ pub fn run(request: &PlanRequest, progress: &dyn Progress) -> Result<Plan, PlanE
         history: history.as_ref(),
         simulation: simulation.as_ref(),
         summary: &summary,
+        forecast_days: forecast_detail.as_ref(),
     });
 
     Ok(Plan {

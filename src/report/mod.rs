@@ -42,6 +42,9 @@ pub struct ReportInput<'a> {
     pub history: Option<&'a VolumeSeries>,
     pub simulation: Option<&'a SimulationReport>,
     pub summary: &'a RosterSummary,
+    /// The forecast's daily bands (from the daily error) when it was made here; a forecast read
+    /// from a file has only interval quantiles, summed per day instead.
+    pub forecast_days: Option<&'a crate::forecast::Forecast>,
 }
 
 /// Daily totals per channel id.
@@ -87,16 +90,27 @@ fn forecast_chart(input: &ReportInput, c: usize) -> String {
     let point = daily(input.forecast, tz, |r| r.volume)
         .remove(&id)
         .unwrap_or_default();
-    let p10 = daily(input.forecast, tz, |r| {
-        r.quantiles.map_or(r.volume, |q| q.p10)
-    })
-    .remove(&id)
-    .unwrap_or_default();
-    let p90 = daily(input.forecast, tz, |r| {
-        r.quantiles.map_or(r.volume, |q| q.p90)
-    })
-    .remove(&id)
-    .unwrap_or_default();
+    let bands = input
+        .forecast_days
+        .and_then(|f| f.channels.iter().find(|ch| ch.channel == id));
+    let (p10, p90): (BTreeMap<NaiveDate, f64>, BTreeMap<NaiveDate, f64>) = match bands {
+        Some(ch) => (
+            ch.days.iter().map(|d| (d.day, d.p10)).collect(),
+            ch.days.iter().map(|d| (d.day, d.p90)).collect(),
+        ),
+        None => (
+            daily(input.forecast, tz, |r| {
+                r.quantiles.map_or(r.volume, |q| q.p10)
+            })
+            .remove(&id)
+            .unwrap_or_default(),
+            daily(input.forecast, tz, |r| {
+                r.quantiles.map_or(r.volume, |q| q.p90)
+            })
+            .remove(&id)
+            .unwrap_or_default(),
+        ),
+    };
     let x = |d: NaiveDate| (d - from).num_days() as f64;
     let y_max = history
         .iter()
@@ -117,7 +131,14 @@ fn forecast_chart(input: &ReportInput, c: usize) -> String {
     }
     let band: Vec<(f64, f64, f64)> = point
         .keys()
-        .map(|d| (x(*d) + 0.5, p10[d], p90[d]))
+        .map(|d| {
+            let v = point[d];
+            (
+                x(*d) + 0.5,
+                p10.get(d).copied().unwrap_or(v),
+                p90.get(d).copied().unwrap_or(v),
+            )
+        })
         .collect();
     out.push_str(&f.band(&band, CORE));
     let hist: Vec<(f64, f64)> = history.iter().map(|(d, v)| (x(*d) + 0.5, *v)).collect();
@@ -451,7 +472,16 @@ pub fn render(input: &ReportInput) -> String {
         sum.vendor_blocks
     );
 
-    h.push_str("<h2>Forecast</h2><p>Daily contacts: the last six weeks of history, the forecast over the peak with its p10–p90 band (interval quantiles summed per day), and the promotion window shaded.</p>");
+    h.push_str("<h2>Forecast</h2><p>Daily contacts: the last six weeks of history, the forecast over the peak with its p10–p90 band, and the promotion window shaded.</p>");
+    let _ = write!(
+        h,
+        "<p class=\"sub\">{}</p>",
+        if input.forecast_days.is_some() {
+            "The band of each day comes from the day-level error of the forecast's backtest."
+        } else {
+            "The forecast was given as a file: each day's band is its intervals' quantiles summed, which overstates it."
+        }
+    );
     h.push_str(&legend(&[
         (HISTORY, "history"),
         (CORE, "forecast (p10–p90 band)"),
