@@ -608,6 +608,7 @@ pub fn plan(file: &CapacityFile, history: &History) -> anyhow::Result<CapacityPl
     let solution = super::solve(&problem)?;
     Ok(CapacityPlan {
         name: file.scenario.name.clone(),
+        currency: file.scenario.currency.clone(),
         plan_date: file.plan_date,
         problem,
         forecast,
@@ -618,8 +619,9 @@ pub fn plan(file: &CapacityFile, history: &History) -> anyhow::Result<CapacityPl
 /// A solved capacity plan with what it was solved from.
 #[derive(Debug, Clone)]
 pub struct CapacityPlan {
-    /// The scenario's name and the plan date, for the report.
+    /// The scenario's name, currency and the plan date, for the report.
     pub name: String,
+    pub currency: Option<String>,
     pub plan_date: NaiveDate,
     pub problem: Problem,
     pub forecast: WeeklyForecast,

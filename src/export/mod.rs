@@ -480,6 +480,7 @@ pub fn write_capacity(
         name: &plan.name,
         plan_date: plan.plan_date,
         reliability: plan.problem.reliability,
+        currency: plan.currency.as_deref(),
         solution: s,
     });
     let p = dir.join("report.html");

@@ -20,6 +20,8 @@ pub struct CapacityReportInput<'a> {
     pub name: &'a str,
     pub plan_date: chrono::NaiveDate,
     pub reliability: f64,
+    /// ISO 4217 code of the costs, when the scenario gives one.
+    pub currency: Option<&'a str>,
     pub solution: &'a Solution,
 }
 
@@ -154,7 +156,7 @@ pub fn render(input: &CapacityReportInput) -> String {
     );
     let _ = write!(
         h,
-        "<h1>Capacity plan: {}</h1><p class=\"sub\">planned on {} · {} weeks from {} · {} forecast scenarios · each channel and week met in at least {:.0}% of them · gap {:.2}% to the lower bound</p>",
+        "<h1>Capacity plan: {}</h1><p class=\"sub\">planned on {} · {} weeks from {} · {} forecast scenarios · each channel and week met in at least {:.0}% of them · the plan costs at most {:.2}% more than the cheapest plan that could</p>",
         escape(input.name),
         input.plan_date,
         s.weeks.len(),
@@ -164,9 +166,10 @@ pub fn render(input: &CapacityReportInput) -> String {
         s.gap * 100.0
     );
     let c = &s.cost;
+    let unit = input.currency.map_or(String::new(), |c| format!(" ({c})"));
     let _ = write!(
         h,
-        "<div class=\"kpi\"><div>expected cost<b>{}</b></div><div>lower bound<b>{}</b></div><div>core team<b>{}</b></div><div>hires<b>{}</b></div><div>overtime<b>{}</b></div><div>vendors<b>{}</b></div><div>shortfall<b>{}</b></div></div>",
+        "<div class=\"kpi\"><div>expected cost{unit}<b>{}</b></div><div>cheapest possible, at least{unit}<b>{}</b></div><div>core team{unit}<b>{}</b></div><div>hires{unit}<b>{}</b></div><div>overtime{unit}<b>{}</b></div><div>vendors{unit}<b>{}</b></div><div>shortfall{unit}<b>{}</b></div></div>",
         thousands(c.total),
         thousands(s.lower_bound),
         thousands(c.core),

@@ -381,7 +381,7 @@ fn clock(minute: u32) -> String {
 }
 
 /// Cost per source as horizontal bars.
-fn cost_chart(summary: &RosterSummary) -> String {
+fn cost_chart(summary: &RosterSummary, money: &dyn Fn(f64) -> String) -> String {
     let items = summary.cost.items();
     let max = items.iter().map(|i| i.1).fold(0.0, f64::max);
     let height = 24.0 + items.len() as f64 * 28.0;
@@ -405,7 +405,7 @@ fn cost_chart(summary: &RosterSummary) -> String {
             (v * scale).max(1.0),
             166.0 + v * scale,
             y + 15.0,
-            thousands(*v)
+            money(*v)
         );
     }
     out.push_str("</svg>");
@@ -433,7 +433,7 @@ h3{font-size:15px;margin:18px 0 4px}.sub{color:#666}table{border-collapse:collap
 td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}\
 .miss{color:#c0392b;font-weight:600}.ok{color:#27ae60}.tick{font-size:11px;fill:#555}.label{font-size:13px;fill:#222}\
 .legend span{margin-right:16px;font-size:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}\
-.kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{background:#f6f8fb;padding:10px 14px;border-radius:6px}.kpi b{display:block;font-size:20px}";
+svg.chart{max-width:100%;height:auto}.kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{background:#f6f8fb;padding:10px 14px;border-radius:6px}.kpi b{display:block;font-size:20px}";
 
 pub(crate) const CHECK: &str = "(function(){var errors=[];window.addEventListener('error',function(e){errors.push(String(e.message));document.body.dataset.charts='error: '+errors.join('; ');});\
 window.addEventListener('DOMContentLoaded',function(){var bad=[];document.querySelectorAll('svg.chart').forEach(function(s){var r=s.getBBox();\
@@ -443,6 +443,14 @@ document.body.dataset.charts=errors.length?'error: '+errors.join('; '):(bad.leng
 /// The whole report as one HTML document.
 pub fn render(input: &ReportInput) -> String {
     let s = input.scenario;
+    let unit = s
+        .currency
+        .as_ref()
+        .map_or(String::new(), |c| format!(" ({c})"));
+    let money = |v: f64| match &s.currency {
+        Some(c) => format!("{} {c}", thousands(v)),
+        None => thousands(v),
+    };
     let sum = input.summary;
     let mut h = String::new();
     let _ = write!(
@@ -452,19 +460,21 @@ pub fn render(input: &ReportInput) -> String {
     );
     let _ = write!(
         h,
-        "<h1>{}</h1><p class=\"sub\">{} to {} · {} · {}-minute intervals · roster in {} mode, status {}, gap {:.2}% to the lower bound</p>",
+        "<h1>{}</h1><p class=\"sub\">{} to {} · {} · {}-minute intervals · the roster costs at most {:.1}% more than the cheapest roster that could hold the targets</p><p class=\"sub\">Solver: {} mode, status {}, lower bound {}, gap {:.2}%.</p>",
         escape(&s.name),
         s.horizon.start,
         s.horizon.end,
         s.time_zone.name(),
         input.grid.length().minutes(),
+        sum.gap * 100.0,
         sum.mode.name(),
         sum.status.name(),
+        money(sum.lower_bound),
         sum.gap * 100.0
     );
     let _ = write!(
         h,
-        "<div class=\"kpi\"><div>total cost<b>{}</b></div><div>paid hours<b>{}</b></div><div>lower bound<b>{}</b></div><div>agents rostered<b>{}</b></div><div>vendor blocks<b>{}</b></div></div>",
+        "<div class=\"kpi\"><div>total cost{unit}<b>{}</b></div><div>paid hours<b>{} h</b></div><div>cheapest possible, at least{unit}<b>{}</b></div><div>agents rostered<b>{}</b></div><div>vendor blocks<b>{}</b></div></div>",
         thousands(sum.cost_total),
         thousands(sum.paid_hours.total),
         thousands(sum.lower_bound),
@@ -555,7 +565,7 @@ pub fn render(input: &ReportInput) -> String {
     h.push_str(&gantt_chart(input, day));
 
     h.push_str("<h2>Cost</h2>");
-    h.push_str(&cost_chart(sum));
+    h.push_str(&cost_chart(sum, &money));
     h.push_str("<h2>Files</h2><ul>");
     for vendor in &s.vendors {
         let file = crate::export::vendor_file_name(&vendor.id);

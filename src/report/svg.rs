@@ -18,16 +18,21 @@ pub struct Frame {
     /// The value at the bottom of the plot (0 unless raised with [`Frame::from_y`]).
     pub y0: f64,
     pub y1: f64,
+    /// Between y grid lines: 1, 2 or 5 × 10ⁿ, so every tick is a round number.
+    pub step: f64,
 }
 
 impl Frame {
     pub fn new(height: f64, x0: f64, x1: f64, y_max: f64) -> Frame {
+        let top = y_max.max(1e-9);
+        let step = nice_step(top / 4.0);
         Frame {
             height,
             x0,
             x1: if x1 > x0 { x1 } else { x0 + 1.0 },
             y0: 0.0,
-            y1: nice_ceiling(y_max.max(1e-9)),
+            y1: (top / step - 1e-9).ceil().max(1.0) * step,
+            step,
         }
     }
 
@@ -35,6 +40,7 @@ impl Frame {
     pub fn from_y(mut self, y0: f64) -> Frame {
         if y0 < self.y1 {
             self.y0 = y0;
+            self.step = nice_step((self.y1 - y0) / 4.0);
         }
         self
     }
@@ -58,8 +64,12 @@ impl Frame {
             escape(title),
             h = self.height
         );
-        for k in 0..=4 {
-            let v = self.y0 + (self.y1 - self.y0) * f64::from(k) / 4.0;
+        let first = (self.y0 / self.step - 1e-9).ceil();
+        let ticks = ((self.y1 - first * self.step) / self.step + 1e-9)
+            .floor()
+            .max(0.0) as u32;
+        for k in 0..=ticks {
+            let v = (first + f64::from(k)) * self.step;
             let y = self.y(v);
             let _ = write!(
                 s,
@@ -185,6 +195,18 @@ pub fn legend(items: &[(&str, &str)]) -> String {
     s
 }
 
+/// 1, 2 or 5 × 10ⁿ at or above `v`: a tick step.
+pub fn nice_step(v: f64) -> f64 {
+    let v = v.max(1e-12);
+    let p = 10f64.powf(v.log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        if m * p >= v - 1e-12 {
+            return m * p;
+        }
+    }
+    10.0 * p
+}
+
 /// 1, 2, 2.5, 5 × 10ⁿ at or above `v`.
 pub fn nice_ceiling(v: f64) -> f64 {
     let p = 10f64.powf(v.log10().floor());
@@ -217,6 +239,15 @@ mod tests {
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
         let f = Frame::new(200.0, 0.0, 10.0, 90.0);
         assert_eq!(f.y1, 100.0);
+        // Ticks on round numbers: 0, 100, 200, 300 for 250 (not 62.5, 125, 187.5).
+        let g = Frame::new(200.0, 0.0, 10.0, 250.0);
+        assert_eq!((g.step, g.y1), (100.0, 300.0));
+        let svg = g.open("t", "t", |v| format!("{v:.0}"));
+        for t in [">0<", ">100<", ">200<", ">300<"] {
+            assert!(svg.contains(t), "{t}: {svg}");
+        }
+        assert!(!svg.contains(">63<") && !svg.contains(">125<"));
+        assert_eq!(Frame::new(200.0, 0.0, 10.0, 1.0).from_y(0.5).step, 0.2);
         assert!((f.x(0.0) - LEFT).abs() < 1e-9);
         assert!((f.y(0.0) - f.bottom()).abs() < 1e-9);
     }

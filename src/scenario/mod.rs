@@ -61,6 +61,8 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// The day the plan is made: vendor notice periods count from its start.
     pub plan_date: Option<NaiveDate>,
+    /// The ISO 4217 code money is in (`EUR`, `CNY`); money is shown without one when absent.
+    pub currency: Option<String>,
     /// Shift templates, ids unique.
     pub shift_templates: Vec<ShiftTemplate>,
     /// Named core agents, groups expanded, ids unique.
@@ -469,6 +471,20 @@ impl Scenario {
                 )
             })?),
         };
+        let currency = match &raw.currency {
+            None => None,
+            Some(c) => {
+                let code = c.get_ref();
+                if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
+                    return Err(at.error(
+                        Some(c.span()),
+                        Some("currency".into()),
+                        format!("expected an ISO 4217 code of three capital letters such as \"EUR\" or \"CNY\", got \"{code}\""),
+                    ));
+                }
+                Some(code.clone())
+            }
+        };
         let minutes = interval.minutes();
         let in_item = |span: Range<usize>, table: &str, id: &str, e: channel::FieldError| {
             at.error(
@@ -533,6 +549,7 @@ impl Scenario {
             channels,
             events,
             plan_date,
+            currency,
             shift_templates,
             agents,
             vendors,
@@ -618,6 +635,9 @@ service_target = { answered_within_hours = 24, share = 0.95 }
     fn the_sample_lists_its_workforce() {
         let s = Scenario::parse(SAMPLE, "promo-peak.toml").unwrap();
         assert_eq!(s.plan_date, NaiveDate::from_ymd_opt(2026, 10, 26));
+        assert_eq!(s.currency.as_deref(), Some("CNY"));
+        let e = error_for(&SAMPLE.replace("currency = \"CNY\"", "currency = \"yuan\""));
+        assert!(e.contains("`currency`") && e.contains("ISO 4217"), "{e}");
         assert_eq!(s.shift_templates.len(), 3);
         let early = &s.shift_templates[0];
         assert_eq!(early.length_minutes, 510);

@@ -20,6 +20,7 @@ pub struct Scenario {
     #[serde(default)]
     pub events: Vec<Spanned<Event>>,
     pub plan_date: Option<Spanned<toml::value::Datetime>>,
+    pub currency: Option<Spanned<String>>,
     #[serde(default)]
     pub shift_templates: Vec<Spanned<ShiftTemplate>>,
     #[serde(default)]
