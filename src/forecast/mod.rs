@@ -180,12 +180,15 @@ fn prepare(
         }
         _ => Calendar::learn(history, slots),
     };
-    let empty = BTreeSet::new();
-    let (holidays, events): (&BTreeSet<NaiveDate>, &[Event]) = match scenario {
-        Some(s) => (&s.holidays, &s.events),
-        None => (&empty, &[]),
+    // Closed and quiet holidays alike are kept out of learning.
+    let (holidays, events): (BTreeSet<NaiveDate>, &[Event]) = match scenario {
+        Some(s) => (
+            s.holidays.union(&s.quiet_holidays).copied().collect(),
+            &s.events,
+        ),
+        None => (BTreeSet::new(), &[]),
     };
-    let kind = classify_days(history, &calendar, holidays, events);
+    let kind = classify_days(history, &calendar, &holidays, events);
     let mut prepared = Prepared {
         days: history.days.clone(),
         kind,
@@ -481,12 +484,26 @@ fn forecast_channel(
             });
         }
     }
-    // Holidays: closed.
+    // Holidays: closed; quiet holidays: an ordinary day times the quiet factor.
     if let Some(s) = scenario {
         for (i, day) in target_days.iter().enumerate() {
             if s.holidays.contains(day) {
                 volume[i].iter_mut().for_each(|v| *v = 0.0);
             }
+        }
+        if target_days.iter().any(|d| s.quiet_holidays.contains(d)) {
+            let (factor, source) = quiet_factor(p, &*model, s, until, &setup.history.channel)?;
+            for (i, day) in target_days.iter().enumerate() {
+                if s.quiet_holidays.contains(day) {
+                    volume[i].iter_mut().for_each(|v| *v *= factor);
+                }
+            }
+            applied.push(AppliedEvent {
+                event: "quiet holidays".into(),
+                tag: "quiet".into(),
+                source,
+                uplift: factor,
+            });
         }
     }
 
@@ -641,6 +658,51 @@ fn forecast_channel(
         days,
         rows,
     })
+}
+
+/// The volume of an open-but-quiet holiday over an ordinary day's: learned from the quiet holidays
+/// in the history before `until` (Σ actual over Σ what the model forecast for them from the days
+/// before each), else the scenario's `quiet_factor`, else an error saying to give one.
+fn quiet_factor(
+    p: &Prepared,
+    model: &dyn models::Model,
+    s: &Scenario,
+    until: usize,
+    channel: &str,
+) -> Result<(f64, String), ForecastError> {
+    let (mut actual, mut baseline, mut count) = (0.0, 0.0, 0);
+    for d in 0..until {
+        let day = p.days[d];
+        if !s.quiet_holidays.contains(&day) || d < 28 || !p.calendar.open_on(day) {
+            continue;
+        }
+        let a = p.total(d);
+        if a <= 0.0 {
+            continue;
+        }
+        let b: f64 = model.forecast(p, d, &[day])[0].iter().sum();
+        if b > 0.0 {
+            actual += a;
+            baseline += b;
+            count += 1;
+        }
+    }
+    if count > 0 {
+        return Ok((
+            actual / baseline,
+            format!(
+                "learned from {count} past quiet holiday{}",
+                if count == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    match s.quiet_factor {
+        Some(f) => Ok((f, format!("manual ×{f}"))),
+        None => Err(ForecastError::Input(format!(
+            "channel `{channel}`: no past quiet holiday in the history to learn how quiet they are; \
+             give the factor of an ordinary day in the scenario: quiet_factor = 0.6"
+        ))),
+    }
 }
 
 /// (Σ actual, Σ baseline) over a day offset, and per hour of the day.

@@ -622,3 +622,99 @@ fn bands_widen_with_the_horizon() {
     };
     assert!(width(6) > width(0) && width(13) > width(6));
 }
+
+fn quiet_scenario(extra: &str) -> Scenario {
+    Scenario::parse(&quiet_text(extra), "quiet.toml").unwrap()
+}
+
+fn quiet_text(extra: &str) -> String {
+    format!(
+        r#"
+name = "quiet"
+time_zone = "UTC"
+interval_minutes = 30
+{extra}
+[horizon]
+start = 2026-03-16
+end = 2026-03-18
+[[channels]]
+id = "voice"
+kind = "voice"
+aht_seconds = 300
+shrinkage = 0.3
+opening_hours = {{ daily = "08:00-20:00" }}
+service_target = {{ answered_within_seconds = 20, share = 0.8 }}
+"#
+    )
+}
+
+#[test]
+fn an_open_but_quiet_holiday_is_forecast_at_its_learned_share() {
+    // Every 17 March runs at half volume.
+    let text = synthetic(434, 30, false, 21, |_, _| false);
+    let mut out = String::from("timestamp,channel,volume\n");
+    for line in text.lines().skip(1) {
+        let mut parts = line.split(',');
+        let (ts, ch) = (parts.next().unwrap(), parts.next().unwrap());
+        let v: f64 = parts.next().unwrap().parse().unwrap();
+        let v = if &ts[5..10] == "03-17" {
+            (v * 0.5).round()
+        } else {
+            v
+        };
+        out.push_str(&format!("{ts},{ch},{v}\n"));
+    }
+    let h = history(&out);
+    assert_eq!(h.last_day, NaiveDate::from_ymd_opt(2026, 3, 15).unwrap());
+    let s = quiet_scenario("quiet_holidays = [2025-03-17, 2026-03-17]");
+    let f = forecast(
+        &h,
+        Some(&s),
+        &options("2026-03-16", 3, Some(Method::WeekdayAverage)),
+    )
+    .unwrap();
+    let c = &f.channels[0];
+    let day = |d: u32| {
+        c.days
+            .iter()
+            .find(|b| b.day == NaiveDate::from_ymd_opt(2026, 3, d).unwrap())
+            .unwrap()
+            .volume
+    };
+    // Open (every interval forecast), at about half of the neighbouring ordinary days.
+    assert_eq!(c.rows.len(), 3 * 24);
+    let ratio = day(17) / (0.5 * (day(16) + day(18)));
+    assert!(
+        (0.4..0.6).contains(&ratio),
+        "quiet day at {ratio} of its neighbours"
+    );
+    let e = c.events.iter().find(|e| e.tag == "quiet").unwrap();
+    assert!(
+        e.source.contains("learned from 1 past quiet holiday"),
+        "{e:?}"
+    );
+    // Without a past one, the manual factor; without either, an error that says what to give.
+    let s = quiet_scenario("quiet_holidays = [2026-03-17]\nquiet_factor = 0.7");
+    let f = forecast(
+        &h,
+        Some(&s),
+        &options("2026-03-16", 3, Some(Method::WeekdayAverage)),
+    )
+    .unwrap();
+    assert!(
+        f.channels[0]
+            .events
+            .iter()
+            .any(|e| e.source == "manual ×0.7")
+    );
+    let s = quiet_scenario("quiet_holidays = [2026-03-17]");
+    let err = forecast(&h, Some(&s), &options("2026-03-16", 3, None)).unwrap_err();
+    assert!(err.to_string().contains("quiet_factor = 0.6"), "{err}");
+    // A day cannot be both closed and quiet.
+    let err = Scenario::parse(
+        &quiet_text("holidays = [2026-03-17]\nquiet_holidays = [2026-03-17]"),
+        "x.toml",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("quiet_holidays"), "{err}");
+}

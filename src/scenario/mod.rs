@@ -55,6 +55,11 @@ pub struct Scenario {
     pub history_line: Option<usize>,
     /// Days the centre is closed (public holidays): kept out of every fit, forecast as closed.
     pub holidays: BTreeSet<NaiveDate>,
+    /// Holidays the centre opens on with less volume ("open but quiet"): kept out of every fit,
+    /// forecast as an ordinary day times the factor learned from the past ones (or `quiet_factor`).
+    pub quiet_holidays: BTreeSet<NaiveDate>,
+    /// The manual factor of quiet holidays, when the history has none to learn it from.
+    pub quiet_factor: Option<f64>,
     /// In the order of the file; ids are unique.
     pub channels: Vec<Channel>,
     /// Promotions and other events, past and future, in the order of the file; names are unique.
@@ -340,19 +345,54 @@ impl Scenario {
             .as_ref()
             .map(|h| text[..h.span().start.min(text.len())].matches('\n').count() + 1);
 
-        let mut holidays = BTreeSet::new();
-        if let Some(list) = &raw.holidays {
-            for v in list.get_ref() {
-                let day = plain_date(v).ok_or_else(|| {
-                    at.error(
-                        Some(list.span()),
-                        Some("holidays".into()),
-                        format!("expected dates such as 2026-01-01 (no time, no quotes), got {v}"),
-                    )
-                })?;
-                holidays.insert(day);
+        let dates = |list: &Option<Spanned<Vec<toml::value::Datetime>>>,
+                     key: &str|
+         -> Result<BTreeSet<NaiveDate>, ScenarioError> {
+            let mut out = BTreeSet::new();
+            if let Some(list) = list {
+                for v in list.get_ref() {
+                    let day = plain_date(v).ok_or_else(|| {
+                        at.error(
+                            Some(list.span()),
+                            Some(key.into()),
+                            format!(
+                                "expected dates such as 2026-01-01 (no time, no quotes), got {v}"
+                            ),
+                        )
+                    })?;
+                    out.insert(day);
+                }
             }
+            Ok(out)
+        };
+        let holidays = dates(&raw.holidays, "holidays")?;
+        let quiet_holidays = dates(&raw.quiet_holidays, "quiet_holidays")?;
+        if let (Some(day), Some(list)) = (
+            quiet_holidays.intersection(&holidays).next(),
+            &raw.quiet_holidays,
+        ) {
+            return Err(at.error(
+                Some(list.span()),
+                Some("quiet_holidays".into()),
+                format!("{day} is listed as closed (`holidays`) and as open but quiet; keep one"),
+            ));
         }
+        let quiet_factor = match &raw.quiet_factor {
+            None => None,
+            Some(f) => {
+                let v = *f.get_ref();
+                if !(v > 0.0 && v <= 1.5) {
+                    return Err(at.error(
+                        Some(f.span()),
+                        Some("quiet_factor".into()),
+                        format!(
+                            "expected a factor of an ordinary day's volume in (0, 1.5], got {v}"
+                        ),
+                    ));
+                }
+                Some(v)
+            }
+        };
 
         let mut events: Vec<Event> = Vec::with_capacity(raw.events.len());
         for spanned in &raw.events {
@@ -546,6 +586,8 @@ impl Scenario {
             history,
             history_line,
             holidays,
+            quiet_holidays,
+            quiet_factor,
             channels,
             events,
             plan_date,

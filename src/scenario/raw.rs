@@ -16,6 +16,8 @@ pub struct Scenario {
     pub horizon: Spanned<Horizon>,
     pub history: Option<Spanned<String>>,
     pub holidays: Option<Spanned<Vec<toml::value::Datetime>>>,
+    pub quiet_holidays: Option<Spanned<Vec<toml::value::Datetime>>>,
+    pub quiet_factor: Option<Spanned<f64>>,
     pub channels: Vec<Spanned<Channel>>,
     #[serde(default)]
     pub events: Vec<Spanned<Event>>,
