@@ -908,6 +908,56 @@ fn capacity_plans_the_sample_peak_and_names_bad_fields() {
     assert!(err.contains("notice_weeks"), "{err}");
 }
 
+/// The README's quoted scenario errors are what the binary says for the same two mistakes in a
+/// copy of the sample (`-330` for voice's handle time; `patience_secs` for `patience_seconds`), so
+/// they cannot drift from the sample's line numbers again.
+#[test]
+fn the_readme_quotes_errors_and_outputs_as_they_are() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme
+        .find("a mistake is refused like this:\n\n```\n")
+        .expect("the quoted block")
+        + 37;
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let sample = std::fs::read_to_string(SCENARIO).unwrap();
+    let dir = temp();
+    let mut said = Vec::new();
+    for (from, to) in [
+        ("aht_seconds = 330 ", "aht_seconds = -330"),
+        ("patience_seconds = 150", "patience_secs = 150"),
+    ] {
+        let file = path(dir.path(), "my-peak.toml");
+        std::fs::write(&file, sample.replacen(from, to, 1)).unwrap();
+        let err = fails(&["backtest", "--scenario", s(&file)]);
+        said.push(err.replace(s(&file), "models/my-peak.toml"));
+    }
+    assert_eq!(
+        block,
+        said.join("\n"),
+        "README.md's quoted errors differ from the binary's"
+    );
+    // Every one-line command quoted with its output right after it gives that output.
+    let mut checked = 0;
+    let mut rest = readme.as_str();
+    while let Some(i) = rest.find("```sh\npeakplan ") {
+        rest = &rest[i + 6..];
+        let command = &rest[..rest.find('\n').unwrap()];
+        let after = &rest[command.len() + 1..];
+        if command.ends_with('\\') || !after.starts_with("```\n```\n") {
+            continue;
+        }
+        let output = &after[8..8 + after[8..].find("```").unwrap()];
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        assert_eq!(
+            ok(&args),
+            output,
+            "README.md quotes `{command}` with another output"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 1, "no quoted command output found");
+}
+
 #[test]
 fn forecast_without_scenario_and_its_errors() {
     let dir = temp();
