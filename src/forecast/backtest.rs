@@ -256,21 +256,29 @@ impl Spread {
 
     /// `(p10, p50, p90)` around a forecast `f` for a day `h` days after the origin.
     pub fn band(&self, f: f64, h: usize) -> (f64, f64, f64) {
-        let sd = deviation(f, self.sigma(h));
-        let p10 = (f + self.z10 * sd).max(0.0);
-        let p50 = (f + self.z50 * sd).max(p10);
-        let p90 = (f + self.z90 * sd).max(p50);
-        (p10, p50, p90)
+        ordered(
+            f,
+            deviation(f, self.sigma(h)),
+            [self.z10, self.z50, self.z90],
+        )
     }
 
     /// `(p10, p50, p90)` of a whole day's volume `f`, `h` days after the origin.
     pub fn day_band(&self, f: f64, h: usize) -> (f64, f64, f64) {
-        let sd = deviation(f, self.sigma(h));
-        let p10 = (f + self.day_z10 * sd).max(0.0);
-        let p50 = (f + self.day_z50 * sd).max(p10);
-        let p90 = (f + self.day_z90 * sd).max(p50);
-        (p10, p50, p90)
+        ordered(
+            f,
+            deviation(f, self.sigma(h)),
+            [self.day_z10, self.day_z50, self.day_z90],
+        )
     }
+}
+
+/// `f + z·sd` at the three points, at least 0 and in order.
+fn ordered(f: f64, sd: f64, z: [f64; 3]) -> (f64, f64, f64) {
+    let p10 = (f + z[0] * sd).max(0.0);
+    let p50 = (f + z[1] * sd).max(p10);
+    let p90 = (f + z[2] * sd).max(p50);
+    (p10, p50, p90)
 }
 
 fn deviation(f: f64, day_sigma: f64) -> f64 {
