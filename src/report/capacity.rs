@@ -54,8 +54,9 @@ fn channel_chart(channel: &str, rows: &[&ChannelWeek], weeks: &[chrono::NaiveDat
     let mut out = f.open(
         &format!("capacity-{channel}"),
         &format!("{channel}: required paid hours against hours served by source, per week"),
-        |v| format!("{v:.0} h"),
+        thousands,
     );
+    out.push_str(&f.axis_titles("paid hours per week", "week (Monday)"));
     for (w, r) in rows.iter().enumerate() {
         if !r.reliable {
             out.push_str(&f.shade(w as f64, w as f64 + 1.0, SHORT, "short"));
@@ -124,6 +125,7 @@ fn headcount_chart(s: &Solution) -> String {
         "expected heads per week, by group and class",
         |v| format!("{v:.0}"),
     );
+    out.push_str(&f.axis_titles("heads", "week (Monday)"));
     let mut base = vec![0.0; n];
     let colors = [
         "#2f6db5", "#5b8fd0", "#8db3e2", "#16a085", "#48c9b0", "#7f8c8d", "#d35400", "#c0392b",

@@ -123,6 +123,7 @@ fn forecast_chart(input: &ReportInput, c: usize) -> String {
         &format!("{id}: history and forecast"),
         thousands,
     );
+    out.push_str(&f.axis_titles("contacts per day", "day"));
     for e in &s.events {
         let (a, b) = e.window();
         if b >= from && a <= last {
@@ -174,6 +175,7 @@ fn coverage_chart(input: &ReportInput, c: usize) -> String {
         &format!("{id}: required and scheduled agents"),
         |v| format!("{v:.0}"),
     );
+    out.push_str(&f.axis_titles("agents on shift", "interval (local time)"));
     let core: Vec<(f64, f64, f64)> = (0..n)
         .map(|i| (i as f64 + 0.5, 0.0, e.core[c][i]))
         .collect();
@@ -240,6 +242,7 @@ fn service_chart(input: &ReportInput, c: usize) -> String {
         &format!("{id}: service level per day"),
         pct,
     );
+    out.push_str(&f.axis_titles("service level (answered in time)", "day"));
     out.push_str(&f.hline(target, REQUIRED, &format!("target {}", pct(target))));
     for (k, day) in days.iter().enumerate() {
         let x = k as f64 + 0.5;
@@ -308,13 +311,13 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
         .unwrap_or(1440)
         .div_ceil(60)
         * 60;
-    let height = 40.0 + 24.0 + rows as f64 * row_h;
+    let height = 48.0 + 24.0 + rows as f64 * row_h;
     let f = Frame::new(height, f64::from(from), f64::from(to), 1.0);
     let mut out = format!(
         r#"<svg class="chart" id="gantt" role="img" aria-label="roster of {day}" viewBox="0 0 {w} {height}" width="{w}" height="{height}">"#,
         w = svg::WIDTH
     );
-    let y0 = 16.0;
+    let y0 = 24.0;
     for (k, sh) in shifts.iter().enumerate() {
         let y = y0 + k as f64 * row_h;
         let color = CHANNEL_COLORS[sh.channel % CHANNEL_COLORS.len()];
@@ -322,11 +325,17 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
         cuts.sort_unstable();
         let mut at = sh.start;
         let agent = &s.agents[sh.agent];
+        // Ids as the CSV files write them; a single named agent also by name.
+        let who = if agent.group == agent.id && agent.name != agent.id {
+            format!("{} ({})", agent.id, agent.name)
+        } else {
+            agent.id.clone()
+        };
         let _ = write!(
             out,
-            "<g class=\"series\"><title>{} ({}) {}–{}</title>",
-            escape(&agent.name),
-            escape(&agent.group),
+            "<g class=\"series\"><title>{} on {} {}–{}</title>",
+            escape(&who),
+            escape(s.channels[sh.channel].id.as_str()),
             clock(sh.start),
             clock(sh.end)
         );
@@ -364,10 +373,13 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
     let mut h = from;
     while h <= to {
         let x = f.x(f64::from(h));
+        // The time axis at the bottom and along the top, so a long day reads without scrolling.
         let _ = write!(
             out,
-            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y0}" y2="{axis_y:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text>"##,
+            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y0}" y2="{axis_y:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text>"##,
             axis_y + 14.0,
+            clock(h),
+            y0 - 4.0,
             clock(h)
         );
         h += 120;

@@ -83,6 +83,18 @@ impl Frame {
         s
     }
 
+    /// The axes' titles with their units: `y` along the left edge, `x` under the x ticks.
+    pub fn axis_titles(&self, y: &str, x: &str) -> String {
+        let mid = (TOP + self.bottom()) / 2.0;
+        format!(
+            r#"<text transform="translate(11,{mid:.1}) rotate(-90)" text-anchor="middle" class="tick axis">{}</text><text x="{:.1}" y="{:.1}" text-anchor="middle" class="tick axis">{}</text>"#,
+            escape(y),
+            (LEFT + WIDTH - RIGHT) / 2.0,
+            self.bottom() + 34.0,
+            escape(x)
+        )
+    }
+
     /// An x tick with a label at data x `v`.
     pub fn x_tick(&self, v: f64, label: &str) -> String {
         let x = self.x(v);
