@@ -154,7 +154,94 @@ fn forecast_chart(input: &ReportInput, c: usize) -> String {
         d += Duration::days(1);
     }
     out.push_str("</svg>");
+    out.push_str(&past_occurrence_chart(input, c, &point));
     out
+}
+
+/// The latest past occurrence of a promotion in the horizon, as it happened, beside this year's
+/// forecast over the same days from the start: where the uplift was learned from.
+fn past_occurrence_chart(
+    input: &ReportInput,
+    c: usize,
+    point: &BTreeMap<NaiveDate, f64>,
+) -> String {
+    let s = input.scenario;
+    let id = s.channels[c].id.to_string();
+    let Some(history) = input.history else {
+        return String::new();
+    };
+    let first = s.horizon.start;
+    let Some(now) = s
+        .events
+        .iter()
+        .find(|e| e.window().1 >= first && e.window().0 <= s.horizon.end)
+    else {
+        return String::new();
+    };
+    let Some(past) = s
+        .events
+        .iter()
+        .filter(|e| e.tag == now.tag && e.window().1 < first)
+        .max_by_key(|e| e.start)
+    else {
+        return String::new();
+    };
+    let days = daily(&history.rows, s.time_zone, |r| r.volume)
+        .remove(&id)
+        .unwrap_or_default();
+    let (lo, hi) = (
+        -(i64::from(now.days_before)) - 7,
+        (now.end - now.start).num_days() + i64::from(now.days_after) + 7,
+    );
+    let then: Vec<(f64, f64)> = (lo..=hi)
+        .filter_map(|k| {
+            days.get(&(past.start + Duration::days(k)))
+                .map(|v| (k as f64 + 0.5, *v))
+        })
+        .collect();
+    let this: Vec<(f64, f64)> = (lo..=hi)
+        .filter_map(|k| {
+            point
+                .get(&(now.start + Duration::days(k)))
+                .map(|v| (k as f64 + 0.5, *v))
+        })
+        .collect();
+    if then.is_empty() {
+        return String::new();
+    }
+    let y_max = then.iter().chain(&this).map(|p| p.1).fold(0.0, f64::max);
+    let f = Frame::new(200.0, lo as f64, hi as f64 + 1.0, y_max * 1.05);
+    let mut out = f.open(
+        &format!("past-{id}"),
+        &format!(
+            "{id}: {} as it happened and {} forecast",
+            past.name, now.name
+        ),
+        thousands,
+    );
+    out.push_str(&f.axis_titles("contacts per day", "days from the promotion's start"));
+    let (a, b) = (
+        -(i64::from(now.days_before)),
+        (now.end - now.start).num_days() + i64::from(now.days_after),
+    );
+    out.push_str(&f.shade(
+        a as f64,
+        b as f64 + 1.0,
+        ELASTIC,
+        &format!("{} (window)", now.tag),
+    ));
+    out.push_str(&f.polyline(&then, HISTORY, 1.5, false));
+    out.push_str(&f.polyline(&this, CORE, 2.0, false));
+    for k in (lo..=hi).filter(|k| k % 7 == 0) {
+        out.push_str(&f.x_tick(k as f64 + 0.5, &format!("{k:+}")));
+    }
+    out.push_str("</svg>");
+    format!(
+        "<p class=\"sub\">{}: {} (grey, {}) against this year's forecast (blue), by day from the start.</p>{out}",
+        escape(&id),
+        escape(&past.name),
+        past.start
+    )
 }
 
 /// Per interval over the peak: core and elastic agents stacked, the requirement as a line.
@@ -494,7 +581,7 @@ pub fn render(input: &ReportInput) -> String {
         sum.vendor_blocks
     );
 
-    h.push_str("<h2>Forecast</h2><p>Daily contacts: the last six weeks of history, the forecast over the peak with its p10–p90 band, and the promotion window shaded.</p>");
+    h.push_str("<h2>Forecast</h2><p>Daily contacts: the last six weeks of history, the forecast over the peak with its p10–p90 band, and the promotion window shaded; under each, the promotion's last past occurrence as it happened beside this year's forecast, by day from its start (what the uplift was learned from).</p>");
     let _ = write!(
         h,
         "<p class=\"sub\">{}</p>",
