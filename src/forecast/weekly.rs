@@ -194,6 +194,18 @@ impl Fit {
     fn level(&self, monday: NaiveDate) -> f64 {
         self.design(monday).dot(&self.beta)
     }
+
+    /// An ordinary day's volume on `day`: its week's level (as learned when the week was, else as
+    /// fitted) times the weekday's factor.
+    fn ordinary_day(&self, day: NaiveDate) -> f64 {
+        let monday = monday_of(day);
+        let level = self
+            .learned
+            .iter()
+            .find(|w| w.0 == monday)
+            .map_or_else(|| self.level(monday), |w| w.1);
+        level.exp() * self.weekday[weekday_index(day.weekday())]
+    }
 }
 
 /// The regressors of a week: intercept, trend in years, and K yearly harmonics of its Thursday.
@@ -449,6 +461,35 @@ fn robust_fit(x: &DMatrix<f64>, y: &DVector<f64>) -> Option<Robust> {
     out
 }
 
+/// A quiet holiday's volume over an ordinary day's, from the quiet holidays before `until`.
+fn quiet_share(
+    p: &Prepared,
+    until: usize,
+    f: &Fit,
+    s: &Scenario,
+    channel: &str,
+) -> Result<f64, ForecastError> {
+    let (mut actual, mut base) = (0.0, 0.0);
+    for d in 0..until {
+        let day = p.days[d];
+        let wf = f.weekday[weekday_index(day.weekday())];
+        if !s.quiet_holidays.contains(&day) || wf <= 0.0 || p.total(d) <= 0.0 {
+            continue;
+        }
+        actual += p.total(d);
+        base += f.ordinary_day(day);
+    }
+    if base > 0.0 {
+        return Ok(actual / base);
+    }
+    s.quiet_factor.ok_or_else(|| {
+        ForecastError::Input(format!(
+            "channel `{channel}`: no past quiet holiday in the history to learn how quiet they are; \
+             give the factor of an ordinary day in the scenario: quiet_factor = 0.6"
+        ))
+    })
+}
+
 /// The learned or manual daily factors of one event for one channel: factor per day of its window.
 struct EventEffect {
     factors: Vec<(NaiveDate, f64)>,
@@ -511,13 +552,7 @@ fn event_effect(
             if wf <= 0.0 || scenario.holidays.contains(&day) {
                 continue;
             }
-            let monday = monday_of(day);
-            let level = f
-                .learned
-                .iter()
-                .find(|w| w.0 == monday)
-                .map_or_else(|| f.level(monday), |w| w.1);
-            let b_day = level.exp() * wf;
+            let b_day = f.ordinary_day(day);
             let a_day = p.total(i);
             let entry = by_offset.entry((day - past.start).num_days()).or_default();
             entry.0 += a_day;
@@ -619,6 +654,27 @@ fn setup_channel(
             })
         })
         .collect();
+    // Open-but-quiet holidays: their share of an ordinary day, learned from the past ones (the
+    // day's volume over its week's level times the weekday's factor), else the scenario's factor.
+    if let Some(s) = scenario {
+        let quiet: Vec<(usize, usize)> = weeks
+            .iter()
+            .enumerate()
+            .flat_map(|(wi, &monday)| {
+                (0..7)
+                    .filter(move |&d| s.quiet_holidays.contains(&(monday + Days::new(d as u64))))
+                    .map(move |d| (wi, d))
+            })
+            .collect();
+        if !quiet.is_empty() {
+            let factor = quiet_share(p, until, &f, s, channel)?;
+            for (wi, d) in quiet {
+                if day_factors[wi][d].open {
+                    day_factors[wi][d].factor *= factor;
+                }
+            }
+        }
+    }
     let mut events = Vec::new();
     if let (Some(s), Some(first), Some(last)) = (scenario, weeks.first(), weeks.last()) {
         let end = *last + Days::new(6);

@@ -289,3 +289,39 @@ fn less_than_a_year_has_no_seasonality_and_a_few_weeks_are_refused() {
     let err = backtest_weekly(&h, None, 26, 2).unwrap_err();
     assert!(err.to_string().contains("65 weeks"), "{err}");
 }
+
+#[test]
+fn a_quiet_holiday_lowers_its_week_by_its_manual_share() {
+    let h = history(&centre(913, 3));
+    let base = scenario();
+    let from = NaiveDate::from_ymd_opt(2025, 7, 7).unwrap();
+    let options = WeeklyOptions {
+        from,
+        weeks: 4,
+        seed: 1,
+    };
+    let plain = forecast_weekly(&h, Some(&base), &options).unwrap();
+    let mut quiet = base.clone();
+    quiet
+        .quiet_holidays
+        .insert(NaiveDate::from_ymd_opt(2025, 7, 16).unwrap());
+    quiet.quiet_factor = Some(0.5);
+    let f = forecast_weekly(&h, Some(&quiet), &options).unwrap();
+    let (a, b) = (&plain.channels[0].rows[1], &f.channels[0].rows[1]);
+    // Wednesday keeps half its share of the week (about 1/7 × 1.0 of the weekly level).
+    assert!(
+        b.p50 < a.p50 && b.p50 > 0.85 * a.p50,
+        "{} against {}",
+        b.p50,
+        a.p50
+    );
+    assert!(
+        (b.days[2] / a.days[2] - 0.5).abs() < 0.02,
+        "{:?} {:?}",
+        b.days,
+        a.days
+    );
+    quiet.quiet_factor = None;
+    let err = forecast_weekly(&h, Some(&quiet), &options).unwrap_err();
+    assert!(err.to_string().contains("quiet_factor"), "{err}");
+}
