@@ -119,13 +119,31 @@ pub struct CapacityFile {
     pub scenario_path: PathBuf,
     pub scenario: Scenario,
     pub plan_date: NaiveDate,
-    pub weeks: usize,
     pub scenarios: usize,
     pub seed: u64,
     /// Paid hours of one full-time equivalent a week, for the figures shown in FTE.
     pub fte_hours_week: f64,
     /// The problem without its demand.
     pub problem: Problem,
+}
+
+/// The problem's field checks that need no demand (the solve repeats them with it), the fields
+/// named in the file.
+fn check_fields(problem: &Problem, origin: &str) -> Result<(), CapacityError> {
+    let mut probe = problem.clone();
+    probe.demand = vec![vec![vec![0.0; problem.weeks.len()]; problem.channels.len()]];
+    probe.validate().map_err(|e| match e {
+        CapacityError::Input { field: f, message } => field(origin, f, message),
+        other => other,
+    })
+}
+
+/// The `id` of a scenario table entry (`[[agents]]`, `[[vendors]]`).
+fn entry_id(t: &toml::Table) -> String {
+    t.get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn parse_raw(text: &str, origin: &str) -> Result<RawFile, CapacityError> {
@@ -366,19 +384,12 @@ impl CapacityFile {
             time_limit_seconds: raw.time_limit_seconds,
             relative_gap: raw.relative_gap,
         };
-        // Field checks that need no demand (the solve repeats them with it).
-        let mut probe = problem.clone();
-        probe.demand = vec![vec![vec![0.0; weeks]; probe.channels.len()]];
-        probe.validate().map_err(|e| match e {
-            CapacityError::Input { field: f, message } => field(o, f, message),
-            other => other,
-        })?;
+        check_fields(&problem, o)?;
         Ok(CapacityFile {
             origin,
             scenario_path,
             scenario,
             plan_date,
-            weeks,
             scenarios: raw.scenarios,
             seed: raw.seed,
             fte_hours_week: raw.fte_hours_week,
@@ -417,13 +428,10 @@ impl CapacityFile {
         let weeks = weeks.unwrap_or_else(|| default_weeks(&self.scenario, plan_date));
         let first = monday_of(plan_date);
         self.plan_date = plan_date;
-        self.weeks = weeks;
         self.problem.weeks = (0..weeks)
             .map(|w| first + Days::new(7 * w as u64))
             .collect();
-        let mut probe = self.problem.clone();
-        probe.demand = vec![vec![vec![0.0; weeks]; probe.channels.len()]];
-        probe.validate()?;
+        check_fields(&self.problem, &self.origin)?;
         Ok(self)
     }
 }
@@ -672,11 +680,7 @@ pub fn peak_scenario(file: &CapacityFile, plan: &CapacityPlan) -> anyhow::Result
         let Some(t) = entry.as_table_mut() else {
             continue;
         };
-        let id = t
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
+        let id = entry_id(t);
         if t.contains_key("count")
             && let Some(h) = heads(&id)
         {
@@ -749,11 +753,7 @@ pub fn peak_scenario(file: &CapacityFile, plan: &CapacityPlan) -> anyhow::Result
             let Some(t) = entry.as_table_mut() else {
                 continue;
             };
-            let id = t
-                .get("id")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
+            let id = entry_id(t);
             let Some(max) = t.get_mut("max_heads").and_then(|m| m.as_table_mut()) else {
                 continue;
             };

@@ -575,6 +575,26 @@ pub fn evaluate(problem: &Problem, first: &FirstStage) -> Result<Evaluation, Cap
     })
 }
 
+/// One scenario's allocation columns: per source and week, hours to each of its channels.
+fn allocation<'a>(
+    vars: &mut ProblemVariables,
+    sources: impl Iterator<Item = &'a [usize]>,
+    weeks: usize,
+) -> Vec<Vec<Vec<(usize, Variable)>>> {
+    sources
+        .map(|channels| {
+            (0..weeks)
+                .map(|_| {
+                    channels
+                        .iter()
+                        .map(|&c| (c, vars.add(variable().min(0))))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// One solved program.
 struct Run {
     vars: Vars,
@@ -725,36 +745,16 @@ fn build_and_solve(
                 })
                 .collect::<Vec<_>>(),
         );
-        core.push(
-            (0..p.groups.len())
-                .map(|g| {
-                    (0..weeks)
-                        .map(|_| {
-                            p.groups[g]
-                                .channels
-                                .iter()
-                                .map(|&c| (c, vars.add(variable().min(0))))
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect::<Vec<_>>(),
-        );
-        hires.push(
-            (0..p.classes.len())
-                .map(|k| {
-                    (0..weeks)
-                        .map(|_| {
-                            p.classes[k]
-                                .channels
-                                .iter()
-                                .map(|&c| (c, vars.add(variable().min(0))))
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect::<Vec<_>>(),
-        );
+        core.push(allocation(
+            &mut vars,
+            p.groups.iter().map(|g| g.channels.as_slice()),
+            weeks,
+        ));
+        hires.push(allocation(
+            &mut vars,
+            p.classes.iter().map(|k| k.channels.as_slice()),
+            weeks,
+        ));
         shortfall.push(
             (0..channels)
                 .map(|c| {

@@ -137,8 +137,6 @@ pub struct WeeklyForecast {
     pub innovation_correlation: Vec<Vec<f64>>,
     #[serde(skip)]
     innovation_chol: DMatrix<f64>,
-    #[serde(skip)]
-    event_count: usize,
 }
 
 /// Paths of weekly volume: `volume[path][channel][week]`.
@@ -800,7 +798,6 @@ fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> Week
         .clone()
         .cholesky()
         .map_or_else(|| DMatrix::identity(setups.len(), setups.len()), |c| c.l());
-    let event_count = setups.iter().map(|s| s.events.len()).max().unwrap_or(0);
     let mut out = WeeklyForecast {
         weeks: weeks.clone(),
         channels: Vec::new(),
@@ -808,7 +805,6 @@ fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> Week
             .map(|i| (0..corr.ncols()).map(|j| corr[(i, j)]).collect())
             .collect(),
         innovation_chol: chol,
-        event_count,
     };
     out.channels = setups
         .into_iter()
@@ -882,6 +878,12 @@ impl WeeklyForecast {
     /// `paths` seeded paths of every channel's weekly volume (see the module's notes on how).
     pub fn draws(&self, paths: usize, seed: u64) -> Draws {
         let mut rng = SmallRng::seed_from_u64(seed);
+        let event_count = self
+            .channels
+            .iter()
+            .map(|c| c.events.len())
+            .max()
+            .unwrap_or(0);
         let c = self.channels.len();
         let weeks = self.weeks.len();
         let mut volume = Vec::with_capacity(paths);
@@ -901,7 +903,7 @@ impl WeeklyForecast {
                 .channels
                 .iter()
                 .map(|ch| {
-                    (0..self.event_count)
+                    (0..event_count)
                         .map(|e| {
                             let s = ch.events.get(e).map_or(0.0, |e| e.spread);
                             (s * rng.sample::<f64, _>(StandardNormal)).exp()

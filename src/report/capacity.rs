@@ -14,6 +14,10 @@ const HIRES: &str = "#16a085";
 const VENDORS: &str = "#f0a030";
 const REQUIRED: &str = "#c0392b";
 const SHORT: &str = "#c0392b";
+/// One colour per core group and class in the headcount chart and its legend.
+const HEADCOUNT: [&str; 8] = [
+    "#2f6db5", "#5b8fd0", "#8db3e2", "#16a085", "#48c9b0", "#7f8c8d", "#d35400", "#c0392b",
+];
 
 /// What the report is about, for its heading.
 pub struct CapacityReportInput<'a> {
@@ -127,9 +131,6 @@ fn headcount_chart(s: &Solution) -> String {
     );
     out.push_str(&f.axis_titles("heads", "week (Monday)"));
     let mut base = vec![0.0; n];
-    let colors = [
-        "#2f6db5", "#5b8fd0", "#8db3e2", "#16a085", "#48c9b0", "#7f8c8d", "#d35400", "#c0392b",
-    ];
     for (i, (_, heads)) in s.headcount.iter().enumerate() {
         let mut points = Vec::new();
         for w in 0..n {
@@ -138,7 +139,7 @@ fn headcount_chart(s: &Solution) -> String {
             base[w] = top;
         }
         out.push_str(
-            &f.band(&points, colors[i % colors.len()])
+            &f.band(&points, HEADCOUNT[i % HEADCOUNT.len()])
                 .replace("fill-opacity=\"0.25\"", "fill-opacity=\"0.7\""),
         );
     }
@@ -219,15 +220,7 @@ pub fn render(input: &CapacityReportInput) -> String {
         .headcount
         .iter()
         .enumerate()
-        .map(|(i, (name, _))| {
-            (
-                [
-                    "#2f6db5", "#5b8fd0", "#8db3e2", "#16a085", "#48c9b0", "#7f8c8d", "#d35400",
-                    "#c0392b",
-                ][i % 8],
-                name.as_str(),
-            )
-        })
+        .map(|(i, (name, _))| (HEADCOUNT[i % HEADCOUNT.len()], name.as_str()))
         .collect();
     h.push_str(&legend(&names));
     h.push_str(&headcount_chart(s));
