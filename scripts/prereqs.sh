@@ -11,15 +11,17 @@ command -v make >/dev/null 2>&1 || missing+=(make)
 if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so'; then
   missing+=(libclang-dev)
 fi
-# The report's browser test renders report.html in headless Chromium.
+# The report's browser test renders report.html in headless Chromium; the web app's browser tests
+# drive it through its WebDriver (chromedriver, Debian's chromium-driver).
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "prerequisites: cmake, a C++ compiler, libclang and chromium are present"
+  echo "prerequisites: cmake, a C++ compiler, libclang, chromium and chromedriver are present"
   exit 0
 fi
 
-echo "prerequisites: installing ${missing[*]} (cmake, g++, libclang build the bundled HiGHS solver; chromium renders the report in its test)"
+echo "prerequisites: installing ${missing[*]} (cmake, g++, libclang build the bundled HiGHS solver; chromium and its driver run the browser tests)"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then

@@ -25,3 +25,4 @@ pub mod staffing;
 pub mod store;
 pub mod time_grid;
 pub mod volumes;
+pub mod web;

@@ -101,12 +101,18 @@ impl<R: Roles> FromRequestParts<AppState> for As<R> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
+        As::check(caller, parts.method.as_str(), parts.uri.path())
+    }
+}
+
+impl<R: Roles> As<R> {
+    /// `caller`, if its role is one of `R`'s; what it asked for (`method`, `path`) names the
+    /// refusal.
+    pub fn check(caller: Caller, method: &str, path: &str) -> Result<As<R>, ApiError> {
         if !R::allows(caller.role()) {
             return Err(ApiError::Forbidden(format!(
-                "the role {} cannot call {} {}; it is for {}",
+                "the role {} cannot call {method} {path}; it is for {}",
                 caller.role(),
-                parts.method,
-                parts.uri.path(),
                 R::WHO
             )));
         }
@@ -129,6 +135,14 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthenticated)?;
+        Caller::of_token(state, token).await
+    }
+}
+
+impl Caller {
+    /// The caller a plain token stands for: unknown and revoked tokens are refused (looked up
+    /// through the short-lived cache, so a revocation takes effect within its lifetime).
+    pub async fn of_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
         let hash = token_hash(token);
         let cached = state
             .tokens

@@ -134,7 +134,7 @@ struct Inputs {
 }
 
 impl JobRequest {
-    fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             JobRequest::Forecast { .. } => "forecast",
             JobRequest::Staffing { .. } => "staffing",
@@ -306,6 +306,25 @@ pub async fn submit(
     caller: As<Planners>,
     Body(request): Body<JobRequest>,
 ) -> ApiResult<Response> {
+    let id = enqueue(&state, &caller.0, &request).await?;
+    let mut response = (
+        StatusCode::ACCEPTED,
+        Json(JobQueued {
+            job: id,
+            status: JobStatus::Queued,
+            links: JobLinks::of(id),
+        }),
+    )
+        .into_response();
+    if let Ok(v) = format!("/v1/jobs/{id}").parse() {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(response)
+}
+
+/// Checks a job request (its scenario, history and forecast exist and belong together) and
+/// queues it; its id.
+pub async fn enqueue(state: &AppState, actor: &Actor, request: &JobRequest) -> ApiResult<i64> {
     request.check()?;
     let inputs = request.inputs();
     let scenario = inputs.scenario;
@@ -340,23 +359,10 @@ pub async fn submit(
             None => return Err(ApiError::invalid("forecast", format!("no forecast {f}"))),
         }
     }
-    let id = state
+    Ok(state
         .store
-        .enqueue_job(&caller.0, request.kind(), &serde_json::to_value(&request)?)
-        .await?;
-    let mut response = (
-        StatusCode::ACCEPTED,
-        Json(JobQueued {
-            job: id,
-            status: JobStatus::Queued,
-            links: JobLinks::of(id),
-        }),
-    )
-        .into_response();
-    if let Ok(v) = format!("/v1/jobs/{id}").parse() {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(response)
+        .enqueue_job(actor, request.kind(), &serde_json::to_value(request)?)
+        .await?)
 }
 
 /// A job's status, progress and result.

@@ -285,6 +285,11 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, settings: &Settings) -> Router {
     let (router, _) = routes().split_for_parts();
     router
+        .nest("/app", crate::web::router())
+        .route(
+            "/",
+            axum::routing::get(|| async { axum::response::Redirect::to("/app/") }),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(

@@ -226,7 +226,7 @@ pub async fn versions(
     }))
 }
 
-async fn stored_version(state: &AppState, id: i64) -> ApiResult<crate::store::Version> {
+pub async fn stored_version(state: &AppState, id: i64) -> ApiResult<crate::store::Version> {
     state
         .store
         .version(id)

@@ -11,7 +11,7 @@ use super::extract::{As, Body, Editors, IfMatch, Params, Readers};
 use crate::live::edit::{Edit, Impact, impact, local};
 use crate::live::reforecast::{Actuals, Reforecast, reforecast as reforecast_day};
 use crate::live::{LivePlan, LiveView, ServiceSummary};
-use crate::store::{NewVersion, VersionStatus};
+use crate::store::{Actor, NewVersion, VersionStatus};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -99,7 +99,34 @@ pub async fn edit(
     IfMatch(expected): IfMatch,
     Body(edit): Body<Edit>,
 ) -> ApiResult<Response> {
-    let (head, view) = head_for(&state, expected).await?;
+    let edited = apply_edit(&state, &caller.0, expected, &edit).await?;
+    let etag = HeaderValue::from_str(&format!("\"{}\"", edited.version));
+    let mut response = Json(edited).into_response();
+    if let Ok(v) = etag {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+/// An edit projected on the live head, not yet stored.
+pub struct Projected {
+    pub head: i64,
+    pub roster_id: i64,
+    pub view: Arc<LiveView>,
+    pub next: Arc<LiveView>,
+    pub impact: Vec<Impact>,
+    pub from: chrono::DateTime<chrono::Utc>,
+}
+
+/// Applies `edit` to the live head (which must be `expected`, when given) and projects the
+/// service for the rest of the day before and after; stores nothing. The projection stops if the
+/// caller goes away.
+pub async fn project_edit(
+    state: &AppState,
+    expected: Option<i64>,
+    edit: &Edit,
+) -> ApiResult<Projected> {
+    let (head, view) = head_for(state, expected).await?;
     let meta = state
         .store
         .version_meta(head)
@@ -118,14 +145,39 @@ pub async fn edit(
     .await
     .map_err(|e| ApiError::Internal(format!("projection: {e}")))?
     .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let next_view = Arc::new(next_view);
+    Ok(Projected {
+        head,
+        roster_id: meta.roster_id,
+        view,
+        next: Arc::new(next_view),
+        impact,
+        from,
+    })
+}
+
+/// Makes `edit` on the live head (which must be `expected`, when given): a new published
+/// version, its audit entry and its change on the feed, in one transaction.
+pub async fn apply_edit(
+    state: &AppState,
+    actor: &Actor,
+    expected: Option<i64>,
+    edit: &Edit,
+) -> ApiResult<Edited> {
+    let Projected {
+        head,
+        roster_id,
+        view,
+        next: next_view,
+        impact,
+        from,
+    } = project_edit(state, expected, edit).await?;
     let description = edit.describe();
     let new = state
         .store
         .commit_version(
-            &caller.0,
+            actor,
             NewVersion {
-                roster_id: meta.roster_id,
+                roster_id,
                 expected_head: head,
                 parent_plan: &view.plan,
                 plan: &next_view.plan,
@@ -133,27 +185,22 @@ pub async fn edit(
                 status: VersionStatus::Published,
                 reason: description.clone(),
                 action: "live edit",
-                before: Some(json!({ "version": head, "edit": edit, "touched": touched(&view.plan, &edit) })),
-                after: Some(json!({ "touched": touched(&next_view.plan, &edit), "impact": impact })),
+                before: Some(json!({ "version": head, "edit": edit, "touched": touched(&view.plan, edit) })),
+                after: Some(json!({ "touched": touched(&next_view.plan, edit), "impact": impact })),
                 change: Some((
                     "edited",
-                    json!({ "edit": edit_kind(&edit), "channels": edit.channels(&next_view.plan), "from": from }),
+                    json!({ "edit": edit_kind(edit), "channels": edit.channels(&next_view.plan), "from": from }),
                 )),
             },
         )
         .await?;
     state.wrote(new.id, next_view);
-    let mut response = Json(Edited {
+    Ok(Edited {
         version: new.id,
         previous: head,
         edit: description,
         impact,
     })
-    .into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", new.id)) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(response)
 }
 
 /// The kind of an edit, for the routing feed (which does not see agent ids of edits).
@@ -220,6 +267,17 @@ pub async fn roster(
     Params(q): Params<Day>,
 ) -> ApiResult<Response> {
     let (version, view) = state.live().await?;
+    let day = day_roster(version, &view, &q)?;
+    let mut response = Json(day).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+/// The named shifts of one day of `view` (version `version`), with breaks and absences, and the
+/// projected service per channel.
+pub fn day_roster(version: i64, view: &LiveView, q: &Day) -> ApiResult<DayRoster> {
     let plan = &view.plan;
     plan.check_date("date", q.date)?;
     if let Some(c) = &q.channel
@@ -262,17 +320,12 @@ pub async fn roster(
     let service: Vec<_> = (0..plan.channels.len())
         .map(|c| view.rest_of_day(c, day.start))
         .collect();
-    let mut response = Json(DayRoster {
+    Ok(DayRoster {
         version,
         date: q.date,
         shifts,
         service,
     })
-    .into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(response)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -40,6 +40,12 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every known caller, so that the next request of each asks the database (after
+    /// this instance revoked a token).
+    pub fn forget_known(&mut self) {
+        self.known.clear();
+    }
+
     pub fn put(&mut self, hash: String, actor: Option<Actor>, now: Instant) {
         match actor {
             Some(actor) => {

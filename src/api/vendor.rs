@@ -79,7 +79,40 @@ pub async fn plan(
     headers: HeaderMap,
     Params(q): Params<PlanQuery>,
 ) -> ApiResult<Response> {
-    let vendor = vendor_of(&caller, q.vendor.as_deref())?;
+    let answer = vendor_plan(&state, &caller, &q).await?;
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
+    let etag =
+        HeaderValue::from_str(&format!("\"{}\"", answer.version)).expect("a number is a header");
+    let mut response = if wants_csv {
+        csv_response(&answer.blocks)
+    } else {
+        Json(answer).into_response()
+    };
+    response.headers_mut().insert(header::ETAG, etag);
+    Ok(response)
+}
+
+/// A vendor's rows as a CSV answer.
+pub fn csv_response(rows: &[VendorPlanRow]) -> Response {
+    let mut response = export::csv_string(rows).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    response
+}
+
+/// The blocks of the vendor `caller` may read (its own, or the one a planner or supervisor
+/// names) in the live roster, between the query's dates.
+pub async fn vendor_plan(
+    state: &AppState,
+    caller: &Caller,
+    q: &PlanQuery,
+) -> ApiResult<VendorPlan> {
+    let vendor = vendor_of(caller, q.vendor.as_deref())?;
     if let (Some(from), Some(to)) = (q.from, q.to)
         && to < from
     {
@@ -100,33 +133,15 @@ pub async fn plan(
     let blocks = plan.blocks.iter().filter(|b| {
         b.vendor == vendor && q.from.is_none_or(|f| b.date >= f) && q.to.is_none_or(|t| b.date <= t)
     });
-    let rows = export::vendor_plan(plan, blocks);
-    let wants_csv = headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .is_some_and(|a| a.contains("text/csv"));
-    let etag = HeaderValue::from_str(&format!("\"{version}\"")).expect("a number is a header");
-    let mut response = if wants_csv {
-        let mut response = export::csv_string(&rows).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        response
-    } else {
-        Json(VendorPlan {
-            version,
-            vendor: VendorRef {
-                id: v.id.clone(),
-                name: v.name.clone(),
-            },
-            time_zone: plan.time_zone.name().to_string(),
-            blocks: rows,
-        })
-        .into_response()
-    };
-    response.headers_mut().insert(header::ETAG, etag);
-    Ok(response)
+    Ok(VendorPlan {
+        version,
+        vendor: VendorRef {
+            id: v.id.clone(),
+            name: v.name.clone(),
+        },
+        time_zone: plan.time_zone.name().to_string(),
+        blocks: export::vendor_plan(plan, blocks),
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -165,7 +180,20 @@ pub async fn acknowledge(
     Params(q): Params<AckQuery>,
     Body(ack): Body<Acknowledgement>,
 ) -> ApiResult<Response> {
-    let vendor = vendor_of(&caller, q.vendor.as_deref())?;
+    let done = acknowledge_plan(&state, &caller, version, q.vendor.as_deref(), &ack).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(done)).into_response())
+}
+
+/// Records the acknowledgement of `version` by the vendor `caller` is (or names, for a
+/// planner): a new published version with the committed heads, in one transaction.
+pub async fn acknowledge_plan(
+    state: &AppState,
+    caller: &Caller,
+    version: i64,
+    asked: Option<&str>,
+    ack: &Acknowledgement,
+) -> ApiResult<Acknowledged> {
+    let vendor = vendor_of(caller, asked)?;
     if !ack.accept {
         return Err(ApiError::invalid(
             "accept",
@@ -247,16 +275,12 @@ pub async fn acknowledge(
         match result {
             Ok(meta) => {
                 state.wrote(meta.id, next_view);
-                return Ok((
-                    axum::http::StatusCode::CREATED,
-                    Json(Acknowledged {
-                        version: meta.id,
-                        acknowledged: version,
-                        vendor,
-                        shortfall,
-                    }),
-                )
-                    .into_response());
+                return Ok(Acknowledged {
+                    version: meta.id,
+                    acknowledged: version,
+                    vendor,
+                    shortfall,
+                });
             }
             Err(StoreError::Stale { .. }) => {
                 *state.live.write().expect("live cache lock") = None;

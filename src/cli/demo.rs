@@ -79,9 +79,33 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     if let Some((version, _)) = planned.stored {
         println!(
             "published as version {version} in {}; serve it to routing, vendors and supervisors with\n  \
-             peakplan token create --role planner\n  peakplan serve --listen 127.0.0.1:8080\n\
+             peakplan serve --listen 127.0.0.1:8080\n\
              (README: \"Publishing and the HTTP API\" for the calls of each audience)",
             crate::store::database_url()
+        );
+        let vendors: Vec<String> = planned
+            .plan
+            .live
+            .vendors
+            .iter()
+            .map(|v| v.id.clone())
+            .collect();
+        let sign_ins = super::serve::demo_sign_ins(&vendors)?;
+        let file = args.out.join("sign-in.txt");
+        let lines: Vec<String> = sign_ins
+            .iter()
+            .map(|(role, token)| format!("{:<16} {token}", role.to_string()))
+            .collect();
+        std::fs::write(&file, lines.join("\n") + "\n")?;
+        println!(
+            "\nthe web app: open http://127.0.0.1:8080/app/ once serving, and sign in with a token of \
+             {} (one per role, kept in {}; earlier demo tokens are revoked)",
+            sign_ins
+                .iter()
+                .map(|(r, _)| r.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            file.display()
         );
     }
     Ok(())

@@ -198,6 +198,31 @@ fn parse_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Sign-ins for a look around the web app: one token per role (planner, supervisor, routing and
+/// each of `vendors`), labelled `demo …`; the demo tokens of an earlier run are revoked first.
+pub fn demo_sign_ins(vendors: &[String]) -> anyhow::Result<Vec<(Role, String)>> {
+    let mut roles = vec![Role::Planner, Role::Supervisor, Role::Routing];
+    roles.extend(vendors.iter().map(|v| Role::Vendor(v.clone())));
+    runtime()?.block_on(async {
+        let store = open().await?;
+        let actor = Actor::cli("demo");
+        for t in store.tokens().await? {
+            if !t.revoked && t.label.starts_with("demo ") {
+                store.revoke_token(&actor, t.id).await?;
+            }
+        }
+        let mut out = Vec::new();
+        for role in roles {
+            let token = NewToken::generate();
+            store
+                .create_token(&role, &format!("demo {role}"), &token.hash)
+                .await?;
+            out.push((role, token.plain));
+        }
+        anyhow::Ok(out)
+    })
+}
+
 pub fn token(args: TokenArgs) -> anyhow::Result<()> {
     match args.command {
         TokenCommand::Create { role, label } => {

@@ -11,6 +11,7 @@
 
 pub mod ack;
 pub mod delta;
+pub mod diff;
 pub mod edit;
 mod raw;
 pub mod reforecast;

@@ -3,7 +3,7 @@
 //! on the table are refused by triggers on both backends.
 
 use super::sql::{Kind, Query, Tx};
-use super::{Actor, AuditEntry, Result, SqlStore};
+use super::{Actor, AuditEntry, AuditFilter, Result, SqlStore};
 use serde_json::Value;
 
 /// Records `action` on `target` inside `tx`.
@@ -49,6 +49,37 @@ impl SqlStore {
         )
         .int(after)
         .int(limit);
+        self.audit_rows(q).await
+    }
+
+    /// The newest entries first, those before `filter.before` when given, matching the filter.
+    pub(super) async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut sql = String::from(
+            "SELECT id, at, actor, role, action, target, before, after FROM audit_log WHERE id < $1",
+        );
+        let mut n = 1;
+        let mut next = |column: &str| {
+            n += 1;
+            format!(" AND {column} = ${n}")
+        };
+        let actor = filter.actor.as_ref().map(|a| (next("actor"), a));
+        let action = filter.action.as_ref().map(|a| (next("action"), a));
+        for (clause, _) in actor.iter().chain(action.iter()) {
+            sql.push_str(clause);
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", n + 1));
+        let mut q = Query::new(sql).int(filter.before.unwrap_or(i64::MAX));
+        for (_, value) in actor.iter().chain(action.iter()) {
+            q = q.text(value.as_str());
+        }
+        self.audit_rows(q.int(limit)).await
+    }
+
+    async fn audit_rows(&self, q: Query) -> Result<Vec<AuditEntry>> {
         let rows = self.db.fetch(q, &COLUMNS).await?;
         rows.iter()
             .map(|r| {

@@ -126,6 +126,15 @@ impl SqlStore {
         self.db.execute(q).await
     }
 
+    pub(super) async fn recent(&self, limit: i64) -> Result<Vec<Job>> {
+        let q = Query::new(format!(
+            "SELECT {COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1"
+        ))
+        .int(limit);
+        let rows = self.db.fetch(q, &KINDS).await?;
+        rows.iter().map(job).collect()
+    }
+
     pub(super) async fn job_by_id(&self, id: i64) -> Result<Option<Job>> {
         let q = Query::new(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")).int(id);
         let row = self.db.fetch_optional(q, &KINDS).await?;

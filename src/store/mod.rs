@@ -255,6 +255,14 @@ impl JobStatus {
     }
 }
 
+/// Which audit entries to list: by whom, which action, older than an entry id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub before: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {
     pub id: i64,
@@ -452,6 +460,10 @@ pub trait Store: Send + Sync + 'static {
     /// Puts this worker's running jobs back in the queue (graceful shutdown).
     async fn release_jobs(&self, worker: &str) -> Result<u64>;
     async fn job(&self, id: i64) -> Result<Option<Job>>;
+    /// The newest jobs first.
+    async fn recent_jobs(&self, limit: i64) -> Result<Vec<Job>>;
+    /// The newest audit entries first, matching `filter`.
+    async fn audit_search(&self, filter: &AuditFilter, limit: i64) -> Result<Vec<AuditEntry>>;
 
     /// Wakes `wake` whenever another instance commits a change (PostgreSQL `LISTEN`); the
     /// embedded store has one instance and returns at once.
@@ -681,6 +693,14 @@ impl Store for SqlStore {
 
     async fn job(&self, id: i64) -> Result<Option<Job>> {
         self.job_by_id(id).await
+    }
+
+    async fn recent_jobs(&self, limit: i64) -> Result<Vec<Job>> {
+        self.recent(limit).await
+    }
+
+    async fn audit_search(&self, filter: &AuditFilter, limit: i64) -> Result<Vec<AuditEntry>> {
+        SqlStore::audit_search(self, filter, limit).await
     }
 
     async fn listen(&self, wake: tokio::sync::mpsc::Sender<()>) -> Result<()> {

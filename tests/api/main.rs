@@ -7,6 +7,7 @@
 
 mod app;
 mod auth;
+mod browser;
 #[path = "../checker/mod.rs"]
 mod checker;
 mod contract;
@@ -18,6 +19,7 @@ mod requests;
 mod routing;
 mod supervisor;
 mod vendor;
+mod web;
 
 use app::Backend;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -65,6 +67,10 @@ fn main() {
         jobs::an_interrupted_job_is_picked_up_again,
         jobs::a_plan_job_stores_a_checked_draft_with_its_report,
         jobs::histories_are_uploaded_and_jobs_check_what_they_name,
+        web::a_supervisor_previews_confirms_and_another_sees_it_live,
+        web::a_vendor_commits_fewer_heads_and_the_planner_sees_it,
+        web::a_planner_runs_a_job_watches_it_and_publishes,
+        web::hostile_pages_show_text_refuse_forgeries_and_roles,
     ];
     let postgres = app::postgres_available();
     let required = std::env::var("PEAKPLAN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
