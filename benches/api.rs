@@ -6,45 +6,19 @@
 //! `peakplan schedule` does; about 20 s) first; `PEAKPLAN_BENCH_ROSTER=DIR` uses the plan.json of a
 //! folder `peakplan schedule --out DIR` wrote instead. The figures are in BENCHMARKS.md.
 
+mod common;
+
+use common::sample_plan;
 use futures_util::StreamExt;
-use peakplan::live::LivePlan;
-use peakplan::plan::{self, Demand, PlanRequest, Quiet};
-use peakplan::scenario::Scenario;
 use peakplan::store::{self, Actor, NewToken, Role};
-use peakplan::volumes::VolumeSeries;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const SUBSCRIBERS: usize = 100;
 const EDITS: usize = 50;
 const CONTENDED: usize = 20;
-
-fn sample_plan() -> LivePlan {
-    if let Ok(given) = std::env::var("PEAKPLAN_BENCH_ROSTER") {
-        let text = std::fs::read_to_string(Path::new(&given).join("plan.json"))
-            .expect("PEAKPLAN_BENCH_ROSTER names a folder with plan.json");
-        return serde_json::from_str(&text).expect("a plan");
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = root.join("models/promo-peak.toml");
-    let scenario = Scenario::load(&path).expect("the sample loads");
-    let forecast = VolumeSeries::read(
-        root.join("forecasts/promo-peak-forecast.csv"),
-        scenario.time_zone,
-    )
-    .expect("its forecast reads");
-    let request = PlanRequest {
-        scenario_text: std::fs::read_to_string(&path).expect("the sample"),
-        scenario,
-        demand: Demand::Forecast(forecast),
-        roster: Default::default(),
-        simulation: None,
-    };
-    plan::run(&request, &Quiet).expect("the sample plans").live
-}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let k = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -79,8 +79,25 @@ fn plan_writes_the_report_and_publishes() {
     }
     let html = std::fs::read_to_string(folder.join("report.html")).expect("report");
     // 3 charts per channel (forecast, coverage, service) × 2, the heat map of voice (email has no
-    // interval service), the Gantt chart and the costs.
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 9);
+    // interval service), the Gantt chart of each of the 3 days and the costs.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 11);
+    // Any day of the horizon can be picked (the busiest shows first); rows say who or which
+    // vendor block with its heads.
+    for day in ["2026-11-09", "2026-11-10", "2026-11-11"] {
+        assert!(
+            html.contains(&format!("<option value=\"{day}\"")),
+            "{day} in the day picker"
+        );
+        assert!(
+            html.contains(&format!("data-day=\"{day}\"")),
+            "{day}'s Gantt"
+        );
+    }
+    assert!(
+        html.contains(" heads</text>"),
+        "vendor blocks labelled with their heads"
+    );
+    assert!(html.contains("-001</text>"), "agents labelled by id");
     assert!(html.contains("Where the plan is short") && html.contains("idle paid hours"));
     assert!(html.contains("href=\"vendor_bpo-a.csv\""));
     assert!(
@@ -137,7 +154,7 @@ fn the_report_renders_in_a_browser() {
     let dom = String::from_utf8_lossy(&o.stdout);
     let log = String::from_utf8_lossy(&o.stderr);
     assert!(
-        dom.contains("data-charts=\"ok 9\""),
+        dom.contains("data-charts=\"ok 11\""),
         "charts did not all draw: {}\n{log}",
         dom.split("data-charts=")
             .nth(1)

@@ -372,8 +372,12 @@ fn service_chart(input: &ReportInput, c: usize) -> String {
     out
 }
 
-/// The roster of one day: a row per core shift (breaks as gaps), then the vendor blocks.
-fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
+/// Width of the Gantt's label column (agent ids, vendor blocks with their heads).
+const GANTT_LABELS: f64 = 190.0;
+
+/// The roster of one day: a row per core shift (the agent's id on the left, breaks as gaps), then
+/// the vendor blocks with their heads; the time axis along the top and the bottom.
+fn gantt_chart(input: &ReportInput, day: NaiveDate, id: &str) -> String {
     let s = input.scenario;
     let r = input.roster;
     let mut shifts: Vec<_> = r.shifts.iter().filter(|x| x.date == day).collect();
@@ -381,7 +385,7 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
     let mut blocks: Vec<_> = r.blocks.iter().filter(|b| b.date == day).collect();
     blocks.sort_by_key(|b| (b.vendor, b.channel, b.start, b.end));
     let rows = shifts.len() + blocks.len();
-    let row_h = 5.0;
+    let row_h = 12.0;
     let from = shifts
         .iter()
         .map(|x| x.start)
@@ -398,13 +402,25 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
         .unwrap_or(1440)
         .div_ceil(60)
         * 60;
-    let height = 48.0 + 24.0 + rows as f64 * row_h;
-    let f = Frame::new(height, f64::from(from), f64::from(to), 1.0);
+    let to = to.max(from + 60);
+    let y0 = 24.0;
+    let height = y0 + rows as f64 * row_h + 30.0;
+    let right = svg::WIDTH - 16.0;
+    let x =
+        |m: u32| GANTT_LABELS + f64::from(m - from) / f64::from(to - from) * (right - GANTT_LABELS);
     let mut out = format!(
-        r#"<svg class="chart" id="gantt" role="img" aria-label="roster of {day}" viewBox="0 0 {w} {height}" width="{w}" height="{height}">"#,
+        r#"<svg class="chart" id="{id}" role="img" aria-label="roster of {day}" viewBox="0 0 {w} {height}" width="{w}" height="{height}">"#,
         w = svg::WIDTH
     );
-    let y0 = 24.0;
+    let label = |out: &mut String, y: f64, text: &str| {
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">{}</text>"#,
+            GANTT_LABELS - 6.0,
+            y + row_h - 3.0,
+            escape(text)
+        );
+    };
     for (k, sh) in shifts.iter().enumerate() {
         let y = y0 + k as f64 * row_h;
         let color = CHANNEL_COLORS[sh.channel % CHANNEL_COLORS.len()];
@@ -418,6 +434,7 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
         } else {
             agent.id.clone()
         };
+        label(&mut out, y, &who);
         let _ = write!(
             out,
             "<g class=\"series\"><title>{} on {} {}–{}</title>",
@@ -430,10 +447,11 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
             if a > at {
                 let _ = write!(
                     out,
-                    r#"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"/>"#,
-                    f.x(f64::from(at)),
-                    f.x(f64::from(a)) - f.x(f64::from(at)),
-                    row_h - 1.0
+                    r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{color}"/>"#,
+                    x(at),
+                    y + 1.0,
+                    x(a) - x(at),
+                    row_h - 2.0
                 );
             }
             at = at.max(b);
@@ -442,36 +460,83 @@ fn gantt_chart(input: &ReportInput, day: NaiveDate) -> String {
     }
     for (k, b) in blocks.iter().enumerate() {
         let y = y0 + (shifts.len() + k) as f64 * row_h;
+        let vendor = &s.vendors[b.vendor].name;
+        let channel = s.channels[b.channel].id.as_str();
+        label(
+            &mut out,
+            y,
+            &format!("{vendor} · {channel} · {} heads", b.heads),
+        );
         let _ = write!(
             out,
-            r#"<rect class="series" x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{ELASTIC}" stroke="{}" stroke-width="0.5"><title>{} {} heads on {} {}–{}</title></rect>"#,
-            f.x(f64::from(b.start)),
-            f.x(f64::from(b.end)) - f.x(f64::from(b.start)),
-            row_h - 1.0,
+            r#"<rect class="series" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{ELASTIC}" stroke="{}" stroke-width="0.5"><title>{} {} heads on {} {}–{}</title></rect>"#,
+            x(b.start),
+            y + 1.0,
+            x(b.end) - x(b.start),
+            row_h - 2.0,
             CHANNEL_COLORS[b.channel % CHANNEL_COLORS.len()],
-            escape(&s.vendors[b.vendor].name),
+            escape(vendor),
             b.heads,
-            s.channels[b.channel].id,
+            escape(channel),
             clock(b.start),
             clock(b.end)
         );
     }
     let axis_y = y0 + rows as f64 * row_h + 6.0;
+    let step = if to - from > 12 * 60 { 120 } else { 60 };
     let mut h = from;
     while h <= to {
-        let x = f.x(f64::from(h));
+        let xh = x(h);
         // The time axis at the bottom and along the top, so a long day reads without scrolling.
         let _ = write!(
             out,
-            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y0}" y2="{axis_y:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text>"##,
+            r##"<line x1="{xh:.1}" x2="{xh:.1}" y1="{y0}" y2="{axis_y:.1}" stroke="#ddd"/><text x="{xh:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text><text x="{xh:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text>"##,
             axis_y + 14.0,
             clock(h),
-            y0 - 4.0,
+            y0 - 6.0,
             clock(h)
         );
-        h += 120;
+        h += step;
     }
     out.push_str("</svg>");
+    out
+}
+
+/// Every day's Gantt, the busiest shown and any other picked from a list (the report's own
+/// script switches; without it the busiest day shows).
+fn gantt_days(input: &ReportInput, busiest: NaiveDate) -> String {
+    let days: std::collections::BTreeSet<NaiveDate> = input
+        .roster
+        .shifts
+        .iter()
+        .map(|x| x.date)
+        .chain(input.roster.blocks.iter().map(|b| b.date))
+        .collect();
+    let mut out = String::from(r#"<p><label for="gantt-day">Day </label><select id="gantt-day">"#);
+    for d in &days {
+        let _ = write!(
+            out,
+            r#"<option value="{d}"{}>{} {d}{}</option>"#,
+            if *d == busiest { " selected" } else { "" },
+            d.format("%a"),
+            if *d == busiest { " (busiest)" } else { "" }
+        );
+    }
+    out.push_str("</select></p>");
+    for d in &days {
+        let id = if *d == busiest {
+            "gantt".to_string()
+        } else {
+            format!("gantt-{d}")
+        };
+        let _ = write!(
+            out,
+            r#"<div class="gantt-day" data-day="{d}"{}>{}</div>"#,
+            if *d == busiest { "" } else { " hidden" },
+            gantt_chart(input, *d, &id)
+        );
+    }
+    out.push_str("<script>document.getElementById('gantt-day').addEventListener('change',function(e){document.querySelectorAll('.gantt-day').forEach(function(g){g.hidden=g.dataset.day!==e.target.value;});});</script>");
     out
 }
 
@@ -526,7 +591,7 @@ pub fn busiest_day(input: &ReportInput) -> NaiveDate {
         .map_or(input.scenario.horizon.start, |(d, _)| d)
 }
 
-pub(crate) const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}\
+pub(crate) const STYLE: &str = ".gantt-day{max-height:720px;overflow-y:auto}body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}\
 h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}\
 h3{font-size:15px;margin:18px 0 4px}.sub{color:#666}table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}\
 td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}\
@@ -535,7 +600,7 @@ td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th{backgrou
 svg.chart{max-width:100%;height:auto}.kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{background:#f6f8fb;padding:10px 14px;border-radius:6px}.kpi b{display:block;font-size:20px}";
 
 pub(crate) const CHECK: &str = "(function(){var errors=[];window.addEventListener('error',function(e){errors.push(String(e.message));document.body.dataset.charts='error: '+errors.join('; ');});\
-window.addEventListener('DOMContentLoaded',function(){var bad=[];document.querySelectorAll('svg.chart').forEach(function(s){var r=s.getBBox();\
+window.addEventListener('DOMContentLoaded',function(){var bad=[];document.querySelectorAll('svg.chart').forEach(function(s){if(s.closest('[hidden]')){return;}var r=s.getBBox();\
 if(s.querySelectorAll('.series').length===0||r.width<=0||r.height<=0){bad.push(s.id);}});\
 document.body.dataset.charts=errors.length?'error: '+errors.join('; '):(bad.length?'empty: '+bad.join(','):'ok '+document.querySelectorAll('svg.chart').length);});})();";
 
@@ -652,7 +717,7 @@ pub fn render(input: &ReportInput) -> String {
     let day = busiest_day(input);
     let _ = write!(
         h,
-        "<h2>Roster of {day} (the busiest day)</h2><p>One row per core shift, coloured by channel, breaks as gaps; vendor blocks below in orange (hover for heads).</p>"
+        "<h2>Roster by day</h2><p>The busiest day, {day}, first; pick any day of the horizon. One row per core shift with the agent's id, coloured by channel, breaks as gaps; vendor blocks below in orange with their heads (hover for the times).</p>"
     );
     let names: Vec<(&str, &str)> = s
         .channels
@@ -661,7 +726,7 @@ pub fn render(input: &ReportInput) -> String {
         .map(|(c, ch)| (CHANNEL_COLORS[c % CHANNEL_COLORS.len()], ch.id.as_str()))
         .collect();
     h.push_str(&legend(&names));
-    h.push_str(&gantt_chart(input, day));
+    h.push_str(&gantt_days(input, day));
 
     h.push_str("<h2>Cost</h2>");
     h.push_str(&cost_chart(sum, &money));

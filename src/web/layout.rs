@@ -118,3 +118,12 @@ pub fn csrf(session: &Session) -> Markup {
 pub fn pct(share: Option<f64>) -> String {
     share.map_or("–".into(), |s| format!("{:.1} %", 100.0 * s))
 }
+
+/// "1 head", "3 heads".
+pub fn heads(n: u32) -> String {
+    if n == 1 {
+        "1 head".into()
+    } else {
+        format!("{n} heads")
+    }
+}

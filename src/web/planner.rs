@@ -66,10 +66,10 @@ pub async fn versions(
                                 td.num { (v.blocks) } td.num { (v.unacknowledged_blocks) }
                                 td {
                                     @if v.shortfall.is_empty() { "–" } @else {
-                                        strong.shortfall { (heads) " heads short" } ": "
+                                        strong.shortfall { (layout::heads(heads)) " short" } ": "
                                         @for (i, s) in v.shortfall.iter().enumerate() {
                                             @if i > 0 { "; " }
-                                            (s.date) " " (s.channel) " " (s.start) "–" (s.end) " " (s.committed) "/" (s.planned)
+                                            (s.date) " " (s.channel) " " (s.start.get(11..).unwrap_or(&s.start)) "–" (s.end.get(11..).unwrap_or(&s.end)) ": " (s.committed) " of " (s.planned) " committed"
                                         }
                                     }
                                 }

@@ -154,7 +154,7 @@ pub async fn page(
             }
         }
         p { (plan.blocks.len()) " blocks, " (planned) " heads planned; " (committed) " blocks acknowledged"
-            @if shortfall > 0 { ", " strong.shortfall { (shortfall) " heads short" } } "." " "
+            @if shortfall > 0 { ", " strong.shortfall { (layout::heads(shortfall)) " short" } } "." " "
             a href={"/app/vendor/plan.csv" (vendor_param)} download { "Download the CSV" } }
         form method="post" action={"/app/vendor/ack" (vendor_param)} {
             (csrf(&visitor.session))

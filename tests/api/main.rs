@@ -71,6 +71,7 @@ fn main() {
         web::a_vendor_commits_fewer_heads_and_the_planner_sees_it,
         web::a_planner_runs_a_job_watches_it_and_publishes,
         web::hostile_pages_show_text_refuse_forgeries_and_roles,
+        web::every_edit_form_previews_and_names_a_bad_field,
     ];
     let postgres = app::postgres_available();
     let required = std::env::var("PEAKPLAN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");

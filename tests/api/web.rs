@@ -218,7 +218,7 @@ pub async fn a_vendor_commits_fewer_heads_and_the_planner_sees_it(
     wait_for(&v, "p.notice").await;
     let page = text(&v).await;
     assert!(page.contains("Acknowledged"), "{page}");
-    assert!(page.contains("1 heads short"), "{page}");
+    assert!(page.contains("1 head short"), "{page}");
     // A later visit lists what changed since.
     v.refresh().await?;
     wait_for(&v, "table.blocks").await;
@@ -229,7 +229,7 @@ pub async fn a_vendor_commits_fewer_heads_and_the_planner_sees_it(
     let page = text(&p).await;
     assert!(page.contains("bpo-a"), "{page}");
     assert!(
-        page.contains("1 heads short"),
+        page.contains("1 head short"),
         "the planner sees the shortfall: {page}"
     );
     screenshot(&p, "app-planner-versions").await;
@@ -417,13 +417,64 @@ pub async fn hostile_pages_show_text_refuse_forgeries_and_roles(
             assert_eq!(r.status(), 403, "{path}");
         }
     }
-    // No session: the sign-in page; a revoked token ends the session.
+    // No session: the sign-in page.
     let r = app
         .client
         .get(format!("{}/app/day", app.base))
         .send()
         .await?;
     assert!(r.url().path().starts_with("/app/sign-in"), "{}", r.url());
+    // A revoked token ends its session (within the token cache's few seconds); so does age.
+    let doomed = token(&*app.store, "supervisor").await;
+    let cookie = format!("pp_session={}.{doomed}", chrono::Utc::now().timestamp());
+    let day = format!("{}/app/day?date={date}", app.base);
+    let r = app
+        .client
+        .get(&day)
+        .header("Cookie", &cookie)
+        .send()
+        .await?;
+    assert_eq!(r.url().path(), "/app/day");
+    let id = app
+        .store
+        .tokens()
+        .await?
+        .into_iter()
+        .filter(|t| t.role == "supervisor" && !t.revoked)
+        .map(|t| t.id)
+        .max()
+        .expect("the token");
+    assert!(
+        app.store
+            .revoke_token(&peakplan::store::Actor::cli("test"), id)
+            .await?
+    );
+    tokio::time::sleep(peakplan::api::token_cache::TTL + Duration::from_millis(500)).await;
+    let r = app
+        .client
+        .get(&day)
+        .header("Cookie", &cookie)
+        .send()
+        .await?;
+    assert!(r.url().path().starts_with("/app/sign-in"), "{}", r.url());
+    assert!(
+        r.url().query().unwrap_or("").contains("expired=1"),
+        "{}",
+        r.url()
+    );
+    let old = chrono::Utc::now().timestamp() - peakplan::web::session::SESSION_HOURS * 3600 - 1;
+    let cookie = format!("pp_session={old}.{}", app.tokens.supervisor);
+    let r = app
+        .client
+        .get(&day)
+        .header("Cookie", &cookie)
+        .send()
+        .await?;
+    assert!(
+        r.url().path().starts_with("/app/sign-in"),
+        "an old session ends: {}",
+        r.url()
+    );
     let headers = app
         .client
         .get(format!("{}/app/sign-in", app.base))
@@ -437,5 +488,184 @@ pub async fn hostile_pages_show_text_refuse_forgeries_and_roles(
         "{csp}"
     );
     s.close().await?;
+    Ok(())
+}
+
+/// Posts a form of the app as the page would (same Origin, the session's cookie and CSRF token).
+async fn post_form(
+    app: &crate::app::TestApp,
+    token: &str,
+    path: &str,
+    fields: &[(&str, String)],
+) -> Result<(reqwest::StatusCode, String), Failed> {
+    let cookie = format!("pp_session={}.{token}", chrono::Utc::now().timestamp());
+    let page = app
+        .client
+        .get(format!("{}/app/day", app.base))
+        .header("Cookie", &cookie)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = page
+        .split("data-csrf=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page carries the session's CSRF token")
+        .to_string();
+    let mut body: Vec<(&str, String)> = fields.to_vec();
+    body.push(("csrf", csrf));
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("Cookie", &cookie)
+        .header("Origin", &app.base)
+        .form(&body)
+        .send()
+        .await?;
+    Ok((r.status(), r.text().await?))
+}
+
+pub async fn every_edit_form_previews_and_names_a_bad_field(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = spawn_app(backend).await;
+    let tz = app.plan.tz();
+    let hm = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%H:%M").to_string();
+    let shift = app
+        .plan
+        .shifts
+        .iter()
+        .find(|s| !s.breaks.is_empty())
+        .expect("a shift with a break")
+        .clone();
+    let date = shift.date.to_string();
+    let idle = app
+        .plan
+        .agents
+        .iter()
+        .find(|a| {
+            a.channels.contains(&shift.channel)
+                && !app
+                    .plan
+                    .shifts
+                    .iter()
+                    .any(|s| s.agent == a.id && s.date == shift.date)
+        })
+        .expect("an agent without a shift that day")
+        .id
+        .clone();
+    let block = app
+        .plan
+        .blocks
+        .iter()
+        .find(|b| b.date == shift.date)
+        .expect("a vendor block")
+        .clone();
+    let version = app.version.to_string();
+    let t = &app.tokens.supervisor;
+    let forms: Vec<Vec<(&str, String)>> = vec![
+        vec![
+            ("kind", "change_shift".into()),
+            ("agent", shift.agent.clone()),
+            ("end", hm(shift.end - chrono::Duration::minutes(30))),
+        ],
+        vec![
+            ("kind", "move_break".into()),
+            ("agent", shift.agent.clone()),
+            ("from", hm(shift.breaks[0].start)),
+            (
+                "to",
+                hm(shift.breaks[0].start + chrono::Duration::minutes(15)),
+            ),
+        ],
+        vec![
+            ("kind", "overtime_shift".into()),
+            ("agent", idle),
+            ("channel", shift.channel.clone()),
+            ("start", "10:00".into()),
+            ("end", "14:00".into()),
+        ],
+        vec![
+            ("kind", "vendor_heads".into()),
+            ("vendor", block.vendor.clone()),
+            ("channel", block.channel.clone()),
+            ("start", hm(block.start)),
+            ("end", hm(block.end)),
+            ("heads", "2".into()),
+        ],
+    ];
+    let before = app.footprint().await;
+    for mut fields in forms {
+        fields.push(("date", date.clone()));
+        fields.push(("version", version.clone()));
+        let (status, page) = post_form(&app, t, "/app/day/preview", &fields).await?;
+        assert_eq!(status, 200, "{fields:?}: {page}");
+        assert!(
+            page.contains("table class=\"impact\"") && page.contains("Confirm"),
+            "{page}"
+        );
+    }
+    assert_eq!(app.footprint().await, before, "previews store nothing");
+    // The re-forecast from pasted actuals suggests edits, each offered for a preview.
+    let day = app.plan.day_intervals(shift.date);
+    let c = app.plan.channel_index("voice").unwrap();
+    let mut lines = vec!["channel,start,volume".to_string()];
+    for i in day {
+        let at = hm(app.plan.interval_start(i));
+        if at.as_str() >= "12:00" {
+            break;
+        }
+        lines.push(format!(
+            "voice,{at},{}",
+            app.plan.channels[c].demand[i].volume * 1.6
+        ));
+    }
+    let absence = |agent: &str, from: Option<&str>| {
+        let mut f = vec![
+            ("kind", "absence".to_string()),
+            ("agent", agent.to_string()),
+            ("date", date.clone()),
+            ("version", version.clone()),
+        ];
+        f.extend(from.map(|t| ("from", t.to_string())));
+        f
+    };
+    let reforecast = |actuals: String| {
+        vec![
+            ("date", date.clone()),
+            ("through", "12:00".to_string()),
+            ("actuals", actuals),
+        ]
+    };
+    // (path, form, status, what the page says): a bad time names its field, an unknown agent
+    // too, a bad line of actuals its line; none of them stores anything.
+    let cases = [
+        (
+            "/app/day/preview",
+            absence(&shift.agent, Some("25:99")),
+            422,
+            "from",
+        ),
+        ("/app/day/preview", absence("nobody", None), 422, "agent"),
+        (
+            "/app/day/reforecast",
+            reforecast(lines.join("\n")),
+            200,
+            "Suggested edits",
+        ),
+        (
+            "/app/day/reforecast",
+            reforecast("voice,08:00,many".into()),
+            422,
+            "line 1",
+        ),
+    ];
+    for (path, fields, status, says) in cases {
+        let (got, page) = post_form(&app, t, path, &fields).await?;
+        assert_eq!(got, status, "{path} {fields:?}: {page}");
+        assert!(page.contains(says), "{path} {fields:?}: {page}");
+    }
+    assert_eq!(app.footprint().await, before);
     Ok(())
 }
