@@ -7,7 +7,7 @@ use super::session::Visitor;
 use super::{Form, WebError, WebResult, html};
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::extract::{Planners, Readers};
+use crate::api::extract::Planners;
 use crate::api::jobs::{self, JobRequest};
 use crate::api::planner as api;
 use crate::live::diff::{Changed, diff as plan_diff};
@@ -25,7 +25,7 @@ fn status_badge(status: VersionStatus) -> Markup {
 
 pub async fn versions(
     State(state): State<AppState>,
-    visitor: Visitor<Readers>,
+    visitor: Visitor<Planners>,
 ) -> WebResult<Response> {
     let rosters = state.store.rosters().await?;
     let mut sections = Vec::new();
@@ -39,11 +39,7 @@ pub async fn versions(
         Some(v) => Some(
             api::acknowledgements(
                 State(state.clone()),
-                crate::api::extract::As::check(
-                    visitor.session.caller.clone(),
-                    "GET",
-                    "/app/planner",
-                )?,
+                visitor.as_caller("/app/planner")?,
                 Path(v),
             )
             .await?
@@ -51,7 +47,6 @@ pub async fn versions(
         ),
         None => None,
     };
-    let is_planner = matches!(visitor.session.role(), Role::Planner);
     let body = html! {
         @if let Some(acks) = &shortfall {
             section aria-label="Vendors" {
@@ -113,15 +108,14 @@ pub async fn versions(
                     }
                     @if versions.len() > 1 { button type="submit" { "Compare the two chosen versions" } }
                 }
-                @if is_planner {
-                    @for v in versions.iter().filter(|v| v.status == VersionStatus::Draft && Some(v.id) == r.head_version) {
-                        form method="post" action="/app/planner/publish" {
-                            (csrf(&visitor.session))
-                            input type="hidden" name="version" value=(v.id);
-                            button type="submit" { "Publish version " (v.id) }
-                        }
+                @for v in versions.iter().filter(|v| v.status == VersionStatus::Draft && Some(v.id) == r.head_version) {
+                    form method="post" action="/app/planner/publish" {
+                        (csrf(&visitor.session))
+                        input type="hidden" name="version" value=(v.id);
+                        button type="submit" { "Publish version " (v.id) }
                     }
                 }
+
             }
         }
     };
@@ -141,7 +135,7 @@ pub struct DiffQuery {
 
 pub async fn diff(
     State(state): State<AppState>,
-    visitor: Visitor<Readers>,
+    visitor: Visitor<Planners>,
     Query(q): Query<DiffQuery>,
 ) -> WebResult<Response> {
     let a = api::stored_version(&state, q.a).await?;
@@ -264,10 +258,15 @@ pub async fn publish(
 /// access to the app's cookies or pages.
 pub async fn report(
     State(state): State<AppState>,
-    visitor: Visitor<Readers>,
+    visitor: Visitor<Planners>,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    let page = api::report(State(state), visitor.caller, Path(id)).await?;
+    let page = api::report(
+        State(state),
+        visitor.as_caller(&format!("/app/planner/versions/{id}/report"))?,
+        Path(id),
+    )
+    .await?;
     let mut response = page.into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -278,47 +277,48 @@ pub async fn report(
     Ok(response)
 }
 
-pub async fn jobs(State(state): State<AppState>, visitor: Visitor<Readers>) -> WebResult<Response> {
+pub async fn jobs(
+    State(state): State<AppState>,
+    visitor: Visitor<Planners>,
+) -> WebResult<Response> {
     let recent = state.store.recent_jobs(50).await?;
     let scenarios = state.store.scenarios().await?;
-    let is_planner = matches!(visitor.session.role(), Role::Planner);
     let body = html! {
-        @if is_planner {
-            section aria-label="Run a job" {
-                h2 { "Run a job" }
-                @if scenarios.is_empty() {
-                    p { "Store a scenario first: " code { "POST /v1/scenarios" } " (README: Publishing and the HTTP API)." }
-                } @else {
-                    form.job method="post" action="/app/planner/jobs" {
-                        (csrf(&visitor.session))
-                        label for="job-kind" { "Job" }
-                        select #job-kind name="kind" {
-                            option value="schedule" { "schedule — a roster from a forecast or history" }
-                            option value="plan" { "plan — forecast, roster, simulation check and report" }
-                            option value="capacity" { "capacity — hiring and vendor contracts for the weeks ahead" }
-                        }
-                        label for="job-scenario" { "Scenario" }
-                        select #job-scenario name="scenario" {
-                            @for s in scenarios.iter().rev() { option value=(s.id) { (s.id) " · " (s.name) } }
-                        }
-                        label for="job-history" { "History id (stored with POST /v1/histories)" }
-                        input #job-history name="history" type="number" min="1";
-                        label for="job-forecast" { "or forecast id" }
-                        input #job-forecast name="forecast" type="number" min="1";
-                        label for="job-mode" { "Roster mode (plan and schedule)" }
-                        select #job-mode name="mode" {
-                            option value="service" { "service — each channel's daily target, on service curves" }
-                            option value="coverage" { "coverage — staffing's requirement in every interval" }
-                        }
-                        label for="job-limit" { "Solver time limit, seconds" }
-                        input #job-limit name="time_limit_seconds" type="number" min="1" max="3600" value="60";
-                        label for="job-capacity" { "Capacity file (TOML; capacity jobs only)" }
-                        textarea #job-capacity name="capacity" rows="4" {}
-                        button type="submit" { "Run" }
+        section aria-label="Run a job" {
+            h2 { "Run a job" }
+            @if scenarios.is_empty() {
+                p { "Store a scenario first: " code { "POST /v1/scenarios" } " (README: Publishing and the HTTP API)." }
+            } @else {
+                form.job method="post" action="/app/planner/jobs" {
+                    (csrf(&visitor.session))
+                    label for="job-kind" { "Job" }
+                    select #job-kind name="kind" {
+                        option value="schedule" { "schedule — a roster from a forecast or history" }
+                        option value="plan" { "plan — forecast, roster, simulation check and report" }
+                        option value="capacity" { "capacity — hiring and vendor contracts for the weeks ahead" }
                     }
+                    label for="job-scenario" { "Scenario" }
+                    select #job-scenario name="scenario" {
+                        @for s in scenarios.iter().rev() { option value=(s.id) { (s.id) " · " (s.name) } }
+                    }
+                    label for="job-history" { "History id (stored with POST /v1/histories)" }
+                    input #job-history name="history" type="number" min="1";
+                    label for="job-forecast" { "or forecast id" }
+                    input #job-forecast name="forecast" type="number" min="1";
+                    label for="job-mode" { "Roster mode (plan and schedule)" }
+                    select #job-mode name="mode" {
+                        option value="service" { "service — each channel's daily target, on service curves" }
+                        option value="coverage" { "coverage — staffing's requirement in every interval" }
+                    }
+                    label for="job-limit" { "Solver time limit, seconds" }
+                    input #job-limit name="time_limit_seconds" type="number" min="1" max="3600" value="60";
+                    label for="job-capacity" { "Capacity file (TOML; capacity jobs only)" }
+                    textarea #job-capacity name="capacity" rows="4" {}
+                    button type="submit" { "Run" }
                 }
             }
         }
+
         section aria-label="Recent jobs" {
             h2 { "Recent jobs" }
             table {
@@ -398,7 +398,7 @@ pub async fn run_job(
 
 pub async fn job(
     State(state): State<AppState>,
-    visitor: Visitor<Readers>,
+    visitor: Visitor<Planners>,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let job = state
@@ -416,7 +416,6 @@ pub async fn job(
         Some(v) => state.store.version_meta(v).await?,
         None => None,
     };
-    let is_planner = matches!(visitor.session.role(), Role::Planner);
     let body = html! {
         div #job data-events=(if done { String::new() } else { format!("/app/planner/jobs/{id}/events") }) {
             p { "A " strong { (job.kind) } " job queued by " (job.created_by) " at " (job.created_at.format("%Y-%m-%d %H:%M:%S UTC")) "." }
@@ -427,7 +426,7 @@ pub async fn job(
             @if let Some(m) = &meta {
                 p { "Result: version " strong { (m.id) } " (" (m.status.as_str()) "): " (m.reason) "." }
                 p { a href={"/app/planner/versions/" (m.id) "/report"} { "Open its report" } " · " a href="/app/planner" { "All versions" } }
-                @if is_planner && m.status == VersionStatus::Draft {
+                @if m.status == VersionStatus::Draft {
                     form method="post" action="/app/planner/publish" {
                         (csrf(&visitor.session))
                         input type="hidden" name="version" value=(m.id);
@@ -449,12 +448,16 @@ pub async fn job(
 
 pub async fn job_events(
     State(state): State<AppState>,
-    visitor: Visitor<Readers>,
+    visitor: Visitor<Planners>,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    Ok(jobs::progress(State(state), visitor.caller, Path(id))
-        .await?
-        .into_response())
+    Ok(jobs::progress(
+        State(state),
+        visitor.as_caller(&format!("/app/planner/jobs/{id}/events"))?,
+        Path(id),
+    )
+    .await?
+    .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -468,7 +471,7 @@ const AUDIT_PAGE: i64 = 100;
 
 pub async fn audit(
     State(state): State<AppState>,
-    visitor: Visitor<Readers>,
+    visitor: Visitor<Planners>,
     Query(q): Query<AuditQuery>,
 ) -> WebResult<Response> {
     let filter = AuditFilter {

@@ -170,6 +170,13 @@ impl<R: Roles> FromRequestParts<AppState> for Visitor<R> {
     }
 }
 
+impl<R: Roles> Visitor<R> {
+    /// The visitor as a caller of an API call for the roles `T` (what `path` names).
+    pub fn as_caller<T: Roles>(&self, path: &str) -> WebResult<As<T>> {
+        Ok(As::<T>::check(self.session.caller.clone(), "GET", path)?)
+    }
+}
+
 /// Checks the CSRF token a form carries against the session's.
 pub fn check_csrf(session: &Session, sent: &str) -> WebResult<()> {
     if sent.is_empty() || sent != session.csrf {

@@ -663,11 +663,7 @@ pub async fn reforecast(
     let actuals = parse_actuals(date, get("through"), get("actuals"))?;
     let answer = api::reforecast(
         State(state.clone()),
-        crate::api::extract::As::<Editors>::check(
-            visitor.session.caller.clone(),
-            "POST",
-            "/app/day/reforecast",
-        )?,
+        visitor.as_caller::<Editors>("/app/day/reforecast")?,
         crate::api::extract::Body(actuals),
     )
     .await?

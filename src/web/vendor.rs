@@ -8,7 +8,7 @@ use super::session::{Visitor, set_cookie};
 use super::{Form, WebResult, html};
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::extract::{Acknowledgers, VendorReaders};
+use crate::api::extract::Acknowledgers;
 use crate::api::vendor::{self as api, PlanQuery};
 use crate::clock::Clock;
 use crate::export::{self, VendorPlanRow};
@@ -66,7 +66,7 @@ fn changes(before: &[VendorPlanRow], after: &[VendorPlanRow]) -> Vec<Changed<Ven
 /// The live plan of the vendor the visitor is (or, for planners and supervisors, names).
 async fn whole_plan(
     state: &AppState,
-    visitor: &Visitor<VendorReaders>,
+    caller: &crate::api::extract::Caller,
     vendor: Option<String>,
 ) -> WebResult<api::VendorPlan> {
     let q = PlanQuery {
@@ -74,7 +74,7 @@ async fn whole_plan(
         to: None,
         vendor,
     };
-    Ok(api::vendor_plan(state, &visitor.caller, &q).await?)
+    Ok(api::vendor_plan(state, caller, &q).await?)
 }
 
 /// The vendor's rows in a stored version.
@@ -109,11 +109,11 @@ fn seen_of(headers: &HeaderMap, vendor: &str) -> Option<i64> {
 
 pub async fn page(
     State(state): State<AppState>,
-    visitor: Visitor<VendorReaders>,
+    visitor: Visitor<Acknowledgers>,
     headers: HeaderMap,
     Query(q): Query<VendorQuery>,
 ) -> WebResult<Response> {
-    let plan = whole_plan(&state, &visitor, q.vendor.clone()).await?;
+    let plan = whole_plan(&state, &visitor.caller, q.vendor.clone()).await?;
     let vendor = plan.vendor.id.clone();
     let seen = seen_of(&headers, &vendor);
     let since = match seen {
@@ -129,10 +129,6 @@ pub async fn page(
         .iter()
         .map(|b| b.heads - b.committed.unwrap_or(b.heads).min(b.heads))
         .sum();
-    let may_ack = matches!(
-        visitor.session.role(),
-        crate::store::Role::Vendor(_) | crate::store::Role::Planner
-    );
     let vendor_param = q
         .vendor
         .as_ref()
@@ -175,17 +171,15 @@ pub async fn page(
                                 td {
                                     label.visually-hidden for={"heads-" (i)} { "Heads you commit, " (b.date) " " (b.channel) " " (b.start) }
                                     input id={"heads-" (i)} name={"heads_" (i)} type="number" min="0" max=(b.heads)
-                                        value=(b.committed.unwrap_or(b.heads)) disabled[!may_ack];
+                                        value=(b.committed.unwrap_or(b.heads));
                                 }
                             }
                         }
                     }
                 }
             }
-            @if may_ack {
-                button type="submit" { "Acknowledge the plan with these heads" }
-                p.hint { "Blocks left at the planned heads are accepted as planned; fewer heads are recorded as your commitment, and the planner sees the shortfall." }
-            }
+            button type="submit" { "Acknowledge the plan with these heads" }
+            p.hint { "Blocks left at the planned heads are accepted as planned; fewer heads are recorded as your commitment, and the planner sees the shortfall." }
         }
     };
     let mut response = html(layout::page(
@@ -236,10 +230,10 @@ fn describe(c: &Changed<VendorPlanRow>) -> String {
 
 pub async fn csv(
     State(state): State<AppState>,
-    visitor: Visitor<VendorReaders>,
+    visitor: Visitor<Acknowledgers>,
     Query(q): Query<VendorQuery>,
 ) -> WebResult<Response> {
-    let plan = whole_plan(&state, &visitor, q.vendor).await?;
+    let plan = whole_plan(&state, &visitor.caller, q.vendor).await?;
     let mut response = api::csv_response(&plan.blocks);
     let name = format!(
         "attachment; filename=\"{}-v{}.csv\"",

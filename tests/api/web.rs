@@ -417,6 +417,31 @@ pub async fn hostile_pages_show_text_refuse_forgeries_and_roles(
             assert_eq!(r.status(), 403, "{path}");
         }
     }
+    // Each role sees only its pages: a supervisor has neither the planner's nor a vendor's.
+    let cookie = format!(
+        "pp_session={}.{}",
+        chrono::Utc::now().timestamp(),
+        app.tokens.supervisor
+    );
+    for path in [
+        "/app/planner",
+        "/app/planner/jobs",
+        "/app/planner/tokens",
+        "/app/vendor?vendor=bpo-a",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("Cookie", &cookie)
+            .send()
+            .await?;
+        assert_eq!(r.status(), 403, "{path}");
+        let body = r.text().await?;
+        assert!(
+            body.contains("Not for your role") && !body.contains("<table"),
+            "{body}"
+        );
+    }
     // No session: the sign-in page.
     let r = app
         .client
