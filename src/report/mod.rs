@@ -600,9 +600,12 @@ td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th{backgrou
 svg.chart{max-width:100%;height:auto}.kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{background:#f6f8fb;padding:10px 14px;border-radius:6px}.kpi b{display:block;font-size:20px}";
 
 pub(crate) const CHECK: &str = "(function(){var errors=[];window.addEventListener('error',function(e){errors.push(String(e.message));document.body.dataset.charts='error: '+errors.join('; ');});\
-window.addEventListener('DOMContentLoaded',function(){var bad=[];document.querySelectorAll('svg.chart').forEach(function(s){if(s.closest('[hidden]')){return;}var r=s.getBBox();\
-if(s.querySelectorAll('.series').length===0||r.width<=0||r.height<=0){bad.push(s.id);}});\
-document.body.dataset.charts=errors.length?'error: '+errors.join('; '):(bad.length?'empty: '+bad.join(','):'ok '+document.querySelectorAll('svg.chart').length);});})();";
+window.addEventListener('DOMContentLoaded',function(){var bad=[],over=[];document.querySelectorAll('svg.chart').forEach(function(s){if(s.closest('[hidden]')){return;}var r=s.getBBox();\
+if(s.querySelectorAll('.series').length===0||r.width<=0||r.height<=0){bad.push(s.id);return;}\
+var boxes=Array.prototype.map.call(s.querySelectorAll('.series'),function(e){return e.getBoundingClientRect();});\
+s.querySelectorAll('text').forEach(function(t){var a=t.getBoundingClientRect();if(boxes.some(function(b){\
+return Math.min(a.right,b.right)-Math.max(a.left,b.left)>1&&Math.min(a.bottom,b.bottom)-Math.max(a.top,b.top)>1;})){over.push(s.id+': '+t.textContent);}});});\
+document.body.dataset.charts=errors.length?'error: '+errors.join('; '):(bad.length?'empty: '+bad.join(','):(over.length?'label over the points: '+over.join('; '):'ok '+document.querySelectorAll('svg.chart').length));});})();";
 
 /// The whole report as one HTML document.
 pub fn render(input: &ReportInput) -> String {
@@ -763,8 +766,10 @@ fn heat_map(input: &ReportInput, c: usize) -> String {
     let (left, cell_w, cell_h, top) = (90.0, 880.0 / per_day as f64, 14.0, 18.0);
     let height = top + cell_h * days.len() as f64 + 4.0;
     let mut out = format!(
-        "<svg class=\"chart\" id=\"heat-{c}\" viewBox=\"0 0 980 {height}\" width=\"100%\" role=\"img\"><title>projected service per interval</title><g class=\"series\">"
+        "<svg class=\"chart\" id=\"heat-{c}\" viewBox=\"0 0 980 {height}\" width=\"100%\" role=\"img\"><title>projected service per interval</title>"
     );
+    // The labels stand outside the cells' group, left of and above the cells.
+    let mut cells = String::from("<g class=\"series\">");
     for hour in (0..24).step_by(3) {
         let x = left + f64::from(hour * 60 / step) * cell_w;
         let _ = write!(
@@ -793,7 +798,7 @@ fn heat_map(input: &ReportInput, c: usize) -> String {
             };
             let x = left + f64::from(minute / step) * cell_w;
             let _ = write!(
-                out,
+                cells,
                 "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"><title>{day} {}: {:.1}% (target {:.0}%)</title></rect>",
                 cell_w - 0.5,
                 cell_h - 1.0,
@@ -803,6 +808,7 @@ fn heat_map(input: &ReportInput, c: usize) -> String {
             );
         }
     }
+    out.push_str(&cells);
     out.push_str("</g></svg>");
     out
 }
