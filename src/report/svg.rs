@@ -7,7 +7,8 @@ use std::fmt::Write;
 pub const WIDTH: f64 = 960.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
+/// Room above the plot for the labels of event windows and levels.
+const TOP: f64 = 24.0;
 const BOTTOM: f64 = 40.0;
 
 /// A plot area mapping data x ∈ [x0, x1], y ∈ [0, y1] to pixels.
@@ -147,26 +148,27 @@ impl Frame {
         )
     }
 
-    /// A shaded x range (an event window).
+    /// A shaded span of x, its label in the top margin (never over the points).
     pub fn shade(&self, from: f64, to: f64, color: &str, label: &str) -> String {
         let (a, b) = (self.x(from), self.x(to));
         format!(
             r#"<rect x="{a:.1}" y="{TOP}" width="{:.1}" height="{:.1}" fill="{color}" fill-opacity="0.12"/><text x="{:.1}" y="{:.1}" class="tick">{}</text>"#,
             (b - a).max(1.0),
             self.bottom() - TOP,
-            a + 4.0,
-            TOP + 12.0,
+            a + 2.0,
+            TOP - 9.0,
             escape(label)
         )
     }
 
+    /// A dashed level across the plot, its label in the top margin at the right, in its colour.
     pub fn hline(&self, y: f64, color: &str, label: &str) -> String {
         let py = self.y(y);
         format!(
             r#"<line x1="{LEFT}" x2="{:.1}" y1="{py:.1}" y2="{py:.1}" stroke="{color}" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick" fill="{color}">{}</text>"#,
             WIDTH - RIGHT,
             WIDTH - RIGHT,
-            py - 4.0,
+            TOP - 9.0,
             escape(label)
         )
     }
