@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The pyworkforce side of the Erlang C comparison in BENCHMARKS.md: makes its own virtual environment
-# from the package registry (under target/, or $PEAKPLAN_BENCH_VENV), then times pyworkforce on the
-# workload of `cargo bench --bench queueing`.
+# The Erlang C comparison in BENCHMARKS.md, both sides in one run: pyworkforce (in its own virtual
+# environment made from the package registry, under target/ or $PEAKPLAN_BENCH_VENV) and then
+# peakplan's `cargo bench --bench queueing` on the same workload.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${PEAKPLAN_BENCH_VENV:-${CARGO_TARGET_DIR:-target}/pyworkforce-venv}"
@@ -9,4 +9,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'pyworkforce==0.5.1'
 fi
-exec "$venv/bin/python" benches/pyworkforce_erlang_c.py
+echo "== pyworkforce"
+"$venv/bin/python" benches/pyworkforce_erlang_c.py
+echo "== peakplan (the same workload: 100,000 cells; per cell = time / 100,000)"
+cargo bench --locked --bench queueing -- "erlang_c/100k cells, 20-2000 calls per 30 min"
