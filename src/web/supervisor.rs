@@ -252,7 +252,8 @@ fn gantt(view: &LiveView, roster: &DayRoster, search: Option<&str>) -> Markup {
         .max()
         .unwrap_or(origin)
         .max(origin + Duration::days(1));
-    let span = minutes(origin, end).max(60);
+    // Whole hours, so that the hour labels (one equal cell per hour) line up with the bars.
+    let span = (minutes(origin, end).max(60) + 59) / 60 * 60;
     let needle = search.map(str::to_lowercase).filter(|s| !s.is_empty());
     let agents: BTreeMap<&str, &crate::live::LiveAgent> =
         plan.agents.iter().map(|a| (a.id.as_str(), a)).collect();
@@ -266,19 +267,15 @@ fn gantt(view: &LiveView, roster: &DayRoster, search: Option<&str>) -> Markup {
             .or_default()
             .push(s);
     }
-    let hours: Vec<i64> = (0..=span / 60).collect();
+    let hours: Vec<i64> = (0..span / 60).collect();
     html! {
         section #gantt aria-label="Shifts of the day" {
             h2 { "Shifts" span.count { " (" (day_shifts.len()) " shifts, " (day_blocks.len()) " vendor blocks)" } }
-            div.row.axis aria-hidden="true" {
-                span.label {}
-                svg viewBox={"0 0 " (span) " 14"} preserveAspectRatio="none" {
-                    @for h in &hours {
-                        text x=(h * 60) y="11" { (format!("{:02}", h % 24)) }
-                    }
-                }
-            }
             div.rows {
+                div.row.axis aria-hidden="true" {
+                    span.label {}
+                    div.hours { @for h in &hours { span { (format!("{:02}", h % 24)) } } }
+                }
                 @for ((channel, group), shifts) in &groups {
                     h3 { (channel) " · " (if group.is_empty() { "no group" } else { group }) " (" (shifts.len()) ")" }
                     @for s in shifts {

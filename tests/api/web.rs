@@ -78,6 +78,7 @@ pub async fn a_supervisor_previews_confirms_and_another_sees_it_live(
     );
     b.goto(&day).await?;
     wait_for(&b, "body[data-ready]").await;
+    screenshot(&b, "app-supervisor-day-tablet").await;
     let page = text(&a).await;
     assert!(page.contains("Projected service of the day"), "{page}");
     assert!(page.contains(&agent), "the Gantt names the agent {agent}");
