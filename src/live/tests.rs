@@ -325,3 +325,44 @@ fn cancelled_work_stops() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_diff_lists_what_changed_and_its_service_impact() {
+    let before = plan().view();
+    let (next, _) = Edit::Absence {
+        agent: "a1".into(),
+        date: day(),
+        from: None,
+    }
+    .apply(&before.plan)
+    .unwrap();
+    let mut next = next;
+    next.shifts.remove(1); // a2's shift gone
+    next.blocks[0].heads = 6;
+    next.shifts.push(LiveShift {
+        agent: "a5".into(),
+        overtime: true,
+        ..before.plan.shifts[0].clone()
+    });
+    let after = next.view();
+    let d = diff::diff(&before, &after);
+    assert_eq!(
+        d.shift_counts(),
+        (1, 1, 1),
+        "a5 added, a2 removed, a1 changed"
+    );
+    assert_eq!(d.block_counts(), (0, 0, 1));
+    let changed = d
+        .shifts
+        .iter()
+        .find(|c| !c.added() && !c.removed())
+        .unwrap();
+    assert_eq!(changed.before.as_ref().unwrap().agent, "a1");
+    assert!(changed.after.as_ref().unwrap().absent_from.is_some());
+    assert_eq!(d.impact.len(), 1);
+    let i = &d.impact[0];
+    assert_eq!((i.date, i.channel.as_str()), (day(), "voice"));
+    // One core agent fewer, two vendor heads more: the service rises.
+    assert!(i.after.service_level.unwrap() > i.before.service_level.unwrap());
+    assert!(diff::diff(&before, &before).is_empty());
+}

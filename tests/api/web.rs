@@ -114,6 +114,28 @@ pub async fn a_supervisor_previews_confirms_and_another_sees_it_live(
             .await
             .contains(&format!("Saved as version {saved}"))
     );
+    // The planner's diff of the two versions names the change and its service impact.
+    let planner = driver.browser(1280).await;
+    sign_in(&planner, &app.base, &app.tokens.planner).await;
+    planner
+        .goto(&format!(
+            "{}/app/planner/diff?a={}&b={saved}",
+            app.base, app.version
+        ))
+        .await?;
+    wait_for(&planner, "table.diff").await;
+    let page = text(&planner).await;
+    assert!(page.contains("0 added, 0 removed, 1 changed"), "{page}");
+    assert!(
+        page.contains(&agent) && page.contains("absent from"),
+        "{page}"
+    );
+    let impact = planner
+        .find_all(Locator::Css("table.impact tbody tr"))
+        .await?;
+    assert_eq!(impact.len(), 1, "one day and channel touched");
+    screenshot(&planner, "app-planner-diff").await;
+    planner.close().await?;
 
     // The second supervisor's page follows without a reload.
     eventually("the second page shows the new version", || {
