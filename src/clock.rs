@@ -53,6 +53,15 @@ impl Clock {
         }
     }
 
+    /// The wall clock of instant `t` in `tz`, counted from midnight of `date` (past 24:00 on
+    /// the next day): the inverse of [`crate::live::instant`].
+    pub fn on(tz: Tz, date: NaiveDate, t: DateTime<Utc>) -> Clock {
+        use chrono::Timelike;
+        let local = t.with_timezone(&tz);
+        let days = u32::try_from((local.date_naive() - date).num_days()).unwrap_or(0);
+        Clock(days * 24 * 60 + local.hour() * 60 + local.minute())
+    }
+
     /// A time of one day: "00:00" to "24:00" (the end of the day).
     pub fn parse_day(text: &str) -> Result<Clock, String> {
         Clock::parse_up_to(text, 24 * 60)

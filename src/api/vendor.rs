@@ -32,7 +32,7 @@ pub struct PlanQuery {
 }
 
 /// The vendor a caller may read: its own, or for planners and supervisors the one asked for.
-fn vendor_of(caller: &Caller, asked: Option<&str>) -> ApiResult<String> {
+pub fn vendor_of(caller: &Caller, asked: Option<&str>) -> ApiResult<String> {
     match (caller.role(), asked) {
         (Role::Vendor(own), None) => Ok(own.clone()),
         (Role::Vendor(own), Some(v)) if v == own => Ok(own.clone()),

@@ -66,7 +66,11 @@ fn counts<T>(changes: &[Changed<T>]) -> (usize, usize, usize) {
 
 /// Pairs the items of `a` and `b` by `key` (several items with one key pair up in order) and
 /// keeps the pairs that differ.
-fn pair<T: Clone + PartialEq, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K) -> Vec<Changed<T>> {
+pub fn changes<T: Clone + PartialEq, K: Ord>(
+    a: &[T],
+    b: &[T],
+    key: impl Fn(&T) -> K,
+) -> Vec<Changed<T>> {
     let mut by_key: BTreeMap<K, (Vec<&T>, Vec<&T>)> = BTreeMap::new();
     for x in a {
         by_key.entry(key(x)).or_default().0.push(x);
@@ -91,10 +95,10 @@ fn pair<T: Clone + PartialEq, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K) -
 
 /// What changed from `before` to `after`, with the service impact of each day and channel touched.
 pub fn diff(before: &LiveView, after: &LiveView) -> PlanDiff {
-    let shifts = pair(&before.plan.shifts, &after.plan.shifts, |s| {
+    let shifts = changes(&before.plan.shifts, &after.plan.shifts, |s| {
         (s.date, s.agent.clone())
     });
-    let blocks = pair(&before.plan.blocks, &after.plan.blocks, |b| {
+    let blocks = changes(&before.plan.blocks, &after.plan.blocks, |b| {
         (b.date, b.vendor.clone(), b.channel.clone(), b.start)
     });
     let mut touched: BTreeSet<(NaiveDate, String)> = BTreeSet::new();

@@ -85,6 +85,17 @@ pub struct Impact {
 const MAX_SHIFT_MINUTES: i64 = 16 * 60;
 
 impl Edit {
+    /// The local day the edit is made on.
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            Edit::Absence { date, .. }
+            | Edit::ChangeShift { date, .. }
+            | Edit::MoveBreak { date, .. }
+            | Edit::OvertimeShift { date, .. }
+            | Edit::VendorHeads { date, .. } => *date,
+        }
+    }
+
     /// A short description for the audit log.
     pub fn describe(&self) -> String {
         match self {

@@ -245,6 +245,15 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+
     pub(crate) fn parse(text: &str) -> JobStatus {
         match text {
             "queued" => JobStatus::Queued,

@@ -133,6 +133,21 @@ pub struct DiffQuery {
     b: i64,
 }
 
+/// A stored version's projection: the live one as the server keeps it, others computed.
+async fn view_of(
+    state: &AppState,
+    version: &crate::store::Version,
+) -> WebResult<std::sync::Arc<crate::live::LiveView>> {
+    if let Ok((head, view)) = state.live().await
+        && head == version.meta.id
+    {
+        return Ok(view);
+    }
+    Ok(std::sync::Arc::new(
+        crate::api::project(version, None).await?,
+    ))
+}
+
 pub async fn diff(
     State(state): State<AppState>,
     visitor: Visitor<Planners>,
@@ -140,10 +155,7 @@ pub async fn diff(
 ) -> WebResult<Response> {
     let a = api::stored_version(&state, q.a).await?;
     let b = api::stored_version(&state, q.b).await?;
-    let (va, vb) = (
-        crate::api::project(&a, None).await?,
-        crate::api::project(&b, None).await?,
-    );
+    let (va, vb) = (view_of(&state, &a).await?, view_of(&state, &b).await?);
     let d = tokio::task::spawn_blocking(move || plan_diff(&va, &vb))
         .await
         .map_err(|e| ApiError::Internal(format!("diff: {e}")))?;
@@ -327,7 +339,7 @@ pub async fn jobs(
                     @for j in &recent {
                         tr class=[(j.status == JobStatus::Failed).then_some("short")] {
                             th scope="row" { a href={"/app/planner/jobs/" (j.id)} { (j.id) } }
-                            td { (j.kind) } td { (format!("{:?}", j.status).to_lowercase()) }
+                            td { (j.kind) } td { (j.status.as_str()) }
                             td { (j.error.as_deref().unwrap_or(&j.progress)) }
                             td { (j.created_by) } td { (j.created_at.format("%Y-%m-%d %H:%M UTC")) }
                         }
@@ -354,24 +366,20 @@ pub async fn run_job(
     let mut object = serde_json::Map::new();
     let kind = get("kind").unwrap_or("schedule");
     object.insert("kind".into(), kind.into());
+    // Whole numbers as integers (ids; a time limit takes them too), others as decimals.
     let number = |k: &str| -> WebResult<Option<serde_json::Value>> {
-        match get(k) {
-            None => Ok(None),
-            Some(v) => v
+        let Some(v) = get(k) else { return Ok(None) };
+        let value = match v.parse::<i64>() {
+            Ok(n) => Some(serde_json::Value::from(n)),
+            Err(_) => v
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .map(|n| {
-                    Some(if n.fract() == 0.0 && k != "time_limit_seconds" {
-                        serde_json::Value::from(n as i64)
-                    } else {
-                        serde_json::Value::from(n)
-                    })
-                })
-                .ok_or_else(|| {
-                    ApiError::invalid(k, format!("expected a number, got {v:?}")).into()
-                }),
-        }
+                .map(serde_json::Value::from),
+        };
+        value
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(k, format!("expected a number, got {v:?}")).into())
     };
     let allowed: &[&str] = match kind {
         "capacity" => &["scenario", "history"],
@@ -419,7 +427,7 @@ pub async fn job(
     let body = html! {
         div #job data-events=(if done { String::new() } else { format!("/app/planner/jobs/{id}/events") }) {
             p { "A " strong { (job.kind) } " job queued by " (job.created_by) " at " (job.created_at.format("%Y-%m-%d %H:%M:%S UTC")) "." }
-            p { "Status: " strong #job-status { (format!("{:?}", job.status).to_lowercase()) } }
+            p { "Status: " strong #job-status { (job.status.as_str()) } }
             p { "Progress: " span #job-progress role="status" aria-live="polite" { (job.progress) } }
             progress #job-bar max="1" value=[done.then_some("1")] aria-label="job progress" {}
             @if let Some(e) = &job.error { p.error role="alert" { (e) } }

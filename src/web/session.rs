@@ -8,7 +8,7 @@
 //! else; the cookie is SameSite=Strict as well.
 
 use super::layout;
-use super::{WebError, WebResult, html};
+use super::{Form, WebError, WebResult, html};
 use crate::api::AppState;
 use crate::api::extract::{As, Caller, Roles};
 use crate::store::Role;
@@ -47,7 +47,7 @@ fn csrf_of(cookie: &str) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -58,28 +58,35 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// A cookie of the app: `Path=/app`, HttpOnly, SameSite=Strict, Secure behind TLS.
-pub fn set_cookie(headers: &HeaderMap, name: &str, value: &str, max_age: i64) -> String {
+/// Sets a cookie of the app on `response`: under `path`, HttpOnly, SameSite=Strict, Secure
+/// when the request (`headers`) came over TLS.
+pub fn set_cookie(
+    response: &mut Response,
+    headers: &HeaderMap,
+    (name, value): (&str, &str),
+    path: &str,
+    max_age: i64,
+) {
     let secure = headers
         .get("x-forwarded-proto")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-    format!(
-        "{name}={value}; Path=/app; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+    let cookie = format!(
+        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
-    )
+    );
+    if let Ok(v) = cookie.parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 /// A POST must come from a page of this server: its `Origin` (which browsers send with every
 /// POST) names this host.
-fn same_origin(parts: &Parts) -> bool {
-    let Some(origin) = parts.headers.get(header::ORIGIN) else {
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
         // Not a browser (browsers send Origin on every POST): nothing to forge a request with.
         return true;
     };
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin = origin.to_str().unwrap_or("");
     let origin_host = origin
         .strip_prefix("http://")
@@ -100,7 +107,7 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Session> {
-        if parts.method == Method::POST && !same_origin(parts) {
+        if parts.method == Method::POST && !same_origin(&parts.headers) {
             return Err(cross_site());
         }
         let next = parts
@@ -226,41 +233,20 @@ fn safe_next(next: &str) -> bool {
     next.starts_with("/app/") && !next.starts_with("//") && !next.contains("\\")
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SignIn {
-    token: String,
-    #[serde(default)]
-    next: String,
-}
-
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
-    parts: axum::extract::Request,
+    form: Form,
 ) -> WebResult<Response> {
-    let (parts, body) = parts.into_parts();
-    if !same_origin(&parts) {
+    if !same_origin(&headers) {
         return Err(cross_site());
     }
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.map_err(|_| {
-        WebError::page(
-            StatusCode::BAD_REQUEST,
-            "Check the form",
-            "The form is too large.".into(),
-        )
-    })?;
-    let form: SignIn = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-        WebError::page(
-            StatusCode::BAD_REQUEST,
-            "Check the form",
-            format!("The sign-in form: {e}"),
-        )
-    })?;
-    let token = form.token.trim();
+    let next = form.text("next");
+    let token = form.text("token").trim();
     let refuse = |why: &str| {
         (
             StatusCode::UNAUTHORIZED,
-            html(layout::sign_in(&form.next, None, Some(why))),
+            html(layout::sign_in(next, None, Some(why))),
         )
             .into_response()
     };
@@ -278,37 +264,25 @@ pub async fn sign_in(
         }
     };
     let value = format!("{}.{token}", chrono::Utc::now().timestamp());
-    let to = if safe_next(&form.next) {
-        form.next.clone()
+    let to = if safe_next(next) {
+        next.to_string()
     } else {
         home_of(caller.role()).to_string()
     };
     let mut response = Redirect::to(&to).into_response();
-    let cookie = set_cookie(&headers, COOKIE, &value, SESSION_HOURS * 3600);
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie.parse().expect("a cookie is a header value"),
+    set_cookie(
+        &mut response,
+        &headers,
+        (COOKIE, &value),
+        "/app",
+        SESSION_HOURS * 3600,
     );
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Csrf {
-    #[serde(default)]
-    csrf: String,
-}
-
-pub async fn sign_out(
-    session: Session,
-    headers: HeaderMap,
-    axum::extract::Form(form): axum::extract::Form<Csrf>,
-) -> WebResult<Response> {
-    check_csrf(&session, &form.csrf)?;
+pub async fn sign_out(session: Session, headers: HeaderMap, form: Form) -> WebResult<Response> {
+    form.check(&session)?;
     let mut response = Redirect::to("/app/sign-in").into_response();
-    let cookie = set_cookie(&headers, COOKIE, "", 0);
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie.parse().expect("a cookie is a header value"),
-    );
+    set_cookie(&mut response, &headers, (COOKIE, ""), "/app", 0);
     Ok(response)
 }

@@ -335,12 +335,19 @@ fn edit_forms(view: &LiveView, roster: &DayRoster, session: &super::session::Ses
         ids.dedup();
         ids
     };
-    let hidden = |kind: &str| {
+    // One edit: its fields, and what every edit form carries (the kind, the day, the version
+    // the page shows), posted for a preview.
+    let edit_form = |title: &str, kind: &str, fields: Markup| {
         html! {
-            (csrf(session))
-            input type="hidden" name="kind" value=(kind);
-            input type="hidden" name="date" value=(date);
-            input type="hidden" name="version" value=(roster.version) data-live-version;
+            form method="post" action="/app/day/preview" {
+                h3 { (title) }
+                (csrf(session))
+                input type="hidden" name="kind" value=(kind);
+                input type="hidden" name="date" value=(date);
+                input type="hidden" name="version" value=(roster.version) data-live-version;
+                (fields)
+                button type="submit" { "Preview" }
+            }
         }
     };
     let channel_select = |id: &str| {
@@ -358,42 +365,28 @@ fn edit_forms(view: &LiveView, roster: &DayRoster, session: &super::session::Ses
             datalist #on-shift { @for a in &on_shift { option value=(a) {} } }
             datalist #all-agents { @for a in &plan.agents { option value=(a.id) { (a.name) } } }
             div.forms {
-                form method="post" action="/app/day/preview" {
-                    h3 { "Mark an absence" }
-                    (hidden("absence"))
+                (edit_form("Mark an absence", "absence", html! {
                     (agent_field("abs-agent", "on-shift"))
                     (time_field("abs-from", "from", "From (empty: the whole shift)", false))
-                    button type="submit" { "Preview" }
-                }
-                form method="post" action="/app/day/preview" {
-                    h3 { "Extend or shorten a shift" }
-                    (hidden("change_shift"))
+                }))
+                (edit_form("Extend or shorten a shift", "change_shift", html! {
                     (agent_field("chg-agent", "on-shift"))
                     (time_field("chg-start", "start", "New start", false))
                     (time_field("chg-end", "end", "New end", false))
-                    button type="submit" { "Preview" }
-                }
-                form method="post" action="/app/day/preview" {
-                    h3 { "Move a break" }
-                    (hidden("move_break"))
+                }))
+                (edit_form("Move a break", "move_break", html! {
                     (agent_field("brk-agent", "on-shift"))
                     (time_field("brk-from", "from", "Break starting at", true))
                     (time_field("brk-to", "to", "Move to", true))
-                    button type="submit" { "Preview" }
-                }
-                form method="post" action="/app/day/preview" {
-                    h3 { "Add an overtime shift" }
-                    (hidden("overtime_shift"))
+                }))
+                (edit_form("Add an overtime shift", "overtime_shift", html! {
                     (agent_field("ot-agent", "all-agents"))
                     (channel_select("ot-channel"))
                     (time_field("ot-start", "start", "Start", true))
                     (time_field("ot-end", "end", "End", true))
-                    button type="submit" { "Preview" }
-                }
+                }))
                 @if !plan.vendors.is_empty() {
-                    form method="post" action="/app/day/preview" {
-                        h3 { "Ask a vendor for heads" }
-                        (hidden("vendor_heads"))
+                    (edit_form("Ask a vendor for heads", "vendor_heads", html! {
                         label for="vh-vendor" { "Vendor" }
                         select #vh-vendor name="vendor" required {
                             @for v in &plan.vendors { option value=(v.id) { (v.name) } }
@@ -403,8 +396,7 @@ fn edit_forms(view: &LiveView, roster: &DayRoster, session: &super::session::Ses
                         (time_field("vh-end", "end", "End", true))
                         label for="vh-heads" { "Heads" }
                         input #vh-heads name="heads" type="number" min="1" max="10000" required;
-                        button type="submit" { "Preview" }
-                    }
+                    }))
                 }
             }
         }
@@ -489,7 +481,7 @@ pub async fn preview(
         }
         other => other?,
     };
-    let date = edit_date(&edit);
+    let date = edit.date();
     let body = html! {
         p.lead { "If you confirm: " strong { (edit.describe()) } "." }
         (impact_table(&projected.impact))
@@ -508,16 +500,6 @@ pub async fn preview(
         "/app/day",
         body,
     )))
-}
-
-fn edit_date(edit: &Edit) -> NaiveDate {
-    match edit {
-        Edit::Absence { date, .. }
-        | Edit::ChangeShift { date, .. }
-        | Edit::MoveBreak { date, .. }
-        | Edit::OvertimeShift { date, .. }
-        | Edit::VendorHeads { date, .. } => *date,
-    }
 }
 
 fn impact_table(impact: &[Impact]) -> Markup {
@@ -574,7 +556,7 @@ pub(super) async fn stale<R: crate::api::extract::Roles>(
             p { "Your change: " strong { (edit.describe()) } }
             button type="submit" { "Preview it again on version " (current) }
             " "
-            a href={"/app/day?date=" (edit_date(edit))} { "Back to the day" }
+            a href={"/app/day?date=" (edit.date())} { "Back to the day" }
         }
     };
     Ok((
@@ -600,7 +582,7 @@ pub async fn confirm(
     match api::apply_edit(&state, &visitor.caller.0, Some(version), &edit).await {
         Ok(edited) => Ok(Redirect::to(&format!(
             "/app/day?date={}&saved={}",
-            edit_date(&edit),
+            edit.date(),
             edited.version
         ))
         .into_response()),

@@ -4,7 +4,7 @@
 //! changed since its last visit.
 
 use super::layout::{self, csrf};
-use super::session::{Visitor, set_cookie};
+use super::session::{Visitor, cookie_value, set_cookie};
 use super::{Form, WebResult, html};
 use crate::api::AppState;
 use crate::api::error::ApiError;
@@ -13,11 +13,11 @@ use crate::api::vendor::{self as api, PlanQuery};
 use crate::clock::Clock;
 use crate::export::{self, VendorPlanRow};
 use crate::live::ack::{Acknowledgement, Commitment};
-use crate::live::diff::Changed;
+use crate::live::diff::{self, Changed};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
+use chrono_tz::Tz;
 use maud::html;
 use serde::Deserialize;
 
@@ -31,36 +31,12 @@ pub struct VendorQuery {
     acknowledged: Option<i64>,
 }
 
-/// A row's key: the block it stands for.
-fn key(r: &VendorPlanRow) -> (NaiveDate, String, String, String) {
-    (r.date, r.channel.clone(), r.start.clone(), r.end.clone())
-}
-
-/// The rows that differ between two versions of the vendor's plan.
+/// The rows that differ between two versions of the vendor's plan, matched by the block they
+/// stand for.
 fn changes(before: &[VendorPlanRow], after: &[VendorPlanRow]) -> Vec<Changed<VendorPlanRow>> {
-    let mut out = Vec::new();
-    for b in before {
-        match after.iter().find(|a| key(a) == key(b)) {
-            None => out.push(Changed {
-                before: Some(b.clone()),
-                after: None,
-            }),
-            Some(a) if a.heads != b.heads || a.committed != b.committed => out.push(Changed {
-                before: Some(b.clone()),
-                after: Some(a.clone()),
-            }),
-            Some(_) => {}
-        }
-    }
-    for a in after {
-        if !before.iter().any(|b| key(a) == key(b)) {
-            out.push(Changed {
-                before: None,
-                after: Some(a.clone()),
-            });
-        }
-    }
-    out
+    diff::changes(before, after, |r| {
+        (r.date, r.channel.clone(), r.start.clone(), r.end.clone())
+    })
 }
 
 /// The live plan of the vendor the visitor is (or, for planners and supervisors, names).
@@ -77,34 +53,23 @@ async fn whole_plan(
     Ok(api::vendor_plan(state, caller, &q).await?)
 }
 
-/// The vendor's rows in a stored version.
+/// The vendor's rows in a stored version, with the version's time zone.
 async fn rows_of(
     state: &AppState,
     version: i64,
     vendor: &str,
-) -> WebResult<Option<Vec<VendorPlanRow>>> {
-    Ok(state
-        .store
-        .version(version)
-        .await?
-        .map(|v| export::vendor_plan(&v.plan, v.plan.blocks.iter().filter(|b| b.vendor == vendor))))
+) -> WebResult<Option<(Tz, Vec<VendorPlanRow>)>> {
+    Ok(state.store.version(version).await?.map(|v| {
+        let rows =
+            export::vendor_plan(&v.plan, v.plan.blocks.iter().filter(|b| b.vendor == vendor));
+        (v.plan.tz(), rows)
+    }))
 }
 
+/// The version the vendor saw on its last visit (the cookie `vendor:version`).
 fn seen_of(headers: &HeaderMap, vendor: &str) -> Option<i64> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|p| {
-            p.trim()
-                .strip_prefix(&format!("{SEEN}="))
-                .map(str::to_string)
-        })
-        .find_map(|v| {
-            let (id, version) = v.split_once(':')?;
-            (id == vendor).then(|| version.parse().ok())?
-        })
+    let (id, version) = cookie_value(headers, SEEN)?.split_once(':')?;
+    (id == vendor).then(|| version.parse().ok())?
 }
 
 pub async fn page(
@@ -119,7 +84,7 @@ pub async fn page(
     let since = match seen {
         Some(v) if v < plan.version => rows_of(&state, v, &vendor)
             .await?
-            .map(|rows| (v, changes(&rows, &plan.blocks))),
+            .map(|(_, rows)| (v, changes(&rows, &plan.blocks))),
         _ => None,
     };
     let planned: u32 = plan.blocks.iter().map(|b| b.heads).sum();
@@ -188,15 +153,13 @@ pub async fn page(
         "/app/vendor",
         body,
     ));
-    let cookie = set_cookie(
+    set_cookie(
+        &mut response,
         &headers,
-        SEEN,
-        &format!("{vendor}:{}", plan.version),
+        (SEEN, &format!("{vendor}:{}", plan.version)),
+        "/app/vendor",
         90 * 86_400,
     );
-    if let Ok(v) = cookie.replace("Path=/app", "Path=/app/vendor").parse() {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
     Ok(response)
 }
 
@@ -247,16 +210,6 @@ pub async fn csv(
     Ok(response)
 }
 
-/// Local clock of `text` ("2026-11-11 08:00") on `date`'s clock (past 24:00 the next day).
-fn clock_on(date: NaiveDate, text: &str) -> Result<Clock, ApiError> {
-    let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
-        .map_err(|_| ApiError::Internal(format!("a block time {text:?}")))?;
-    let minutes = (t.date() - date).num_days() * 1440
-        + i64::from(chrono::Timelike::hour(&t)) * 60
-        + i64::from(chrono::Timelike::minute(&t));
-    Ok(Clock::from_minutes(u32::try_from(minutes).unwrap_or(0)))
-}
-
 pub async fn acknowledge(
     State(state): State<AppState>,
     visitor: Visitor<Acknowledgers>,
@@ -265,12 +218,8 @@ pub async fn acknowledge(
 ) -> WebResult<Response> {
     fields.check(&visitor.session)?;
     let version = fields.id("version")?;
-    let vendor = match (visitor.session.role(), &q.vendor) {
-        (crate::store::Role::Vendor(own), _) => own.clone(),
-        (_, Some(v)) => v.clone(),
-        _ => return Err(ApiError::invalid("vendor", "name the vendor: ?vendor=<id>").into()),
-    };
-    let rows = rows_of(&state, version, &vendor)
+    let vendor = api::vendor_of(&visitor.caller, q.vendor.as_deref())?;
+    let (tz, rows) = rows_of(&state, version, &vendor)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("version {version}")))?;
     let mut commitments = Vec::new();
@@ -289,8 +238,8 @@ pub async fn acknowledge(
             commitments.push(Commitment {
                 date: row.date,
                 channel: row.channel.clone(),
-                start: clock_on(row.date, &row.start)?,
-                end: Some(clock_on(row.date, &row.end)?),
+                start: Clock::on(tz, row.date, row.start_utc),
+                end: Some(Clock::on(tz, row.date, row.end_utc)),
                 heads,
             });
         }
