@@ -237,7 +237,7 @@ impl Queue {
     ) -> Result<QueueMetrics, QueueError> {
         match self.model {
             QueueModel::ErlangC => erlang::erlang_c(self, agents, answer_within),
-            _ => sweep::Sweep::new(self, agents).metrics(agents, answer_within),
+            _ => sweep::Sweep::new(self).metrics(agents, answer_within),
         }
     }
 

@@ -2,10 +2,13 @@
 //! agents: service level, P(wait), P(abandon) and occupancy for every `N` of a range, each from
 //! the last without solving the chain again, and required agents found from the same pass.
 //!
-//! The birth–death chain of [`super::birth_death`] has, for `N` service slots, weights `w_m` on the
-//! states below `N` that do not depend on `N` (for Erlang A; for chat, those up to `N` sessions),
-//! so their sums are prefix sums carried from `N` to `N + 1`. What depends on `N` is the queue
-//! above it and the waiting-time integral. Both have closed forms in one confluent series,
+//! The birth–death chain of [`super::birth_death`] needs, below its full state `S`, two sums relative
+//! to the full state's weight: `B = Σ_{m<S} w_m/w_S` and `M = Σ_{m<S} m·w_m/w_S`. Both follow a
+//! multiply-add recurrence from state to state (the Erlang B recurrence, for `B`), started where
+//! the weights begin to matter and, for Erlang A, whose weights below `N` do not depend on `N`,
+//! carried from `N` to `N + 1`; they stop early where the full state weighs nothing. What depends
+//! on `N` above it is the queue and the waiting-time integral. Both have closed forms in one
+//! confluent series,
 //!
 //! `S(a, z) = Σ_{n≥0} zⁿ / ((a+1)(a+2)…(a+n)) = ₁F₁(1; a+1; z)`,
 //!
@@ -54,17 +57,22 @@ impl Confluent {
         let mut term = 1.0_f64;
         let mut n = 0.0_f64;
         let mut h = 1.0 / a;
+        // Two terms a step, for one division: with p = a+n+1 and q = a+n+2,
+        // t_{n+1} = tₙ·z·q/(pq) and t_{n+2} = tₙ·z²/(pq). Only the one multiplication of `term`
+        // waits on the step before.
         loop {
-            out.sum += term;
-            out.weighted += n * term;
+            let (p, q) = (a + n + 1.0, a + n + 2.0);
+            let inverse = 1.0 / (p * q);
+            let next = term * (z * q * inverse);
+            out.sum += term + next;
+            out.weighted += n * term + (n + 1.0) * next;
             if with_harmonic {
-                out.harmonic += h * term;
+                let h_next = h + q * inverse;
+                out.harmonic += h * term + h_next * next;
+                h = h_next + p * inverse;
             }
-            n += 1.0;
-            term *= z / (a + n);
-            if with_harmonic {
-                h += 1.0 / (a + n);
-            }
+            n += 2.0;
+            term *= z * z * inverse;
             if term > RESCALE_ABOVE {
                 term /= RESCALE_ABOVE;
                 out.sum /= RESCALE_ABOVE;
@@ -89,9 +97,13 @@ impl Confluent {
         let peak = (z - a).max(0.0);
         let (mut sum, mut term, mut n, mut ln_scale) = (0.0_f64, 1.0_f64, 0.0_f64, 0.0_f64);
         loop {
-            sum += term;
-            n += 1.0;
-            term *= z / (a + n);
+            // Two terms a step, as in `new`.
+            let (p, q) = (a + n + 1.0, a + n + 2.0);
+            let inverse = 1.0 / (p * q);
+            let next = term * (z * q * inverse);
+            sum += term + next;
+            n += 2.0;
+            term *= z * z * inverse;
             if term > RESCALE_ABOVE {
                 term /= RESCALE_ABOVE;
                 sum /= RESCALE_ABOVE;
@@ -128,88 +140,224 @@ pub(super) fn ln_add(a: f64, b: f64) -> f64 {
     hi + (lo - hi).exp().ln_1p()
 }
 
-/// Prefix sums of the chain's weights over the states whose rates do not depend on `N`, grown as
-/// far as asked. Values are kept at a common scale `e^{ln_scale}`.
-struct Prefix {
-    /// First state summed: states further below the peak weigh less than e^{−50} of it.
-    first: u32,
-    /// Completion rate of one contact (Erlang A) or one session alone at an agent (chat).
-    mu: f64,
-    lambda: f64,
-    /// `w[m − first]`, `below[m − first] = Σ_{first ≤ k < m} w_k`, `in_service[…] = Σ k·w_k`.
-    w: Vec<f64>,
-    below: Vec<f64>,
-    in_service: Vec<f64>,
+/// The chain's sums below the full state `S`, relative to it: `B = Σ_{m<S} w_m / w_S` and
+/// `M = Σ_{m<S} m·w_m / w_S` (sessions evenly spread for chat), at the scale `e^{ln_scale}`.
+/// From one state to the next both follow `B' = (B + 1)·r/λ` and `M' = (M + m)·r/λ` with `r` the
+/// completion rate of the next state: a multiply-add each, no division.
+#[derive(Debug, Clone, Copy)]
+struct Below {
+    /// The state the sums have reached.
+    state: u32,
+    below: f64,
+    in_service: f64,
     ln_scale: f64,
 }
 
-impl Prefix {
-    fn new(first: u32, mu: f64, lambda: f64) -> Prefix {
-        Prefix {
-            first,
-            mu,
-            lambda,
-            w: vec![1.0],
-            below: vec![0.0],
-            in_service: vec![0.0],
+impl Below {
+    fn start(first: u32) -> Below {
+        Below {
+            state: first,
+            below: 0.0,
+            in_service: 0.0,
             ln_scale: 0.0,
         }
     }
 
-    /// Grows the sums up to state `m`.
-    fn reach(&mut self, m: u32) {
-        let mut k = self.first + self.w.len() as u32 - 1;
-        while k < m {
-            let j = self.w.len() - 1;
-            let (w, below, in_service) = (self.w[j], self.below[j], self.in_service[j]);
-            let mut next = w * self.lambda / (f64::from(k + 1) * self.mu);
-            self.below.push(below + w);
-            self.in_service.push(in_service + f64::from(k) * w);
-            if next > RESCALE_ABOVE {
-                next /= RESCALE_ABOVE;
-                for v in [&mut self.w, &mut self.below, &mut self.in_service] {
-                    v.iter_mut().for_each(|x| *x /= RESCALE_ABOVE);
-                }
+    /// Moves the sums up to state `to` through states whose completion rate is
+    /// `base + (m − from)·slope` at state `m` (`from < m ≤ to`), stopping early (and returning
+    /// `false`) once `ln B` passes `enough`: the full state then weighs nothing.
+    fn climb(
+        &mut self,
+        from: u32,
+        to: u32,
+        base: f64,
+        slope: f64,
+        per_lambda: f64,
+        enough: f64,
+    ) -> bool {
+        if self.ln_below() > enough {
+            return false;
+        }
+        let (mut b, mut m) = (self.below, self.in_service);
+        // The weight of the state reached, at the sums' scale.
+        let mut unit = (-self.ln_scale).exp();
+        let mut state = self.state.max(from);
+        let rate = |state: u32| (base + f64::from(state - from) * slope) * per_lambda;
+        // Two states a step: with c₁, c₂ the next two rates over λ,
+        // B'' = B·c₁c₂ + u·c₂(c₁ + 1) and M'' = M·c₁c₂ + u·c₂(s·c₁ + s + 1), one multiply-add on
+        // the step before.
+        while state + 2 <= to {
+            let (c1, c2) = (rate(state + 1), rate(state + 2));
+            let (both, s) = (c1 * c2, f64::from(state));
+            b = b * both + unit * c2 * (c1 + 1.0);
+            m = m * both + unit * c2 * (s * c1 + s + 1.0);
+            state += 2;
+            if b > RESCALE_ABOVE {
+                b /= RESCALE_ABOVE;
+                m /= RESCALE_ABOVE;
+                unit /= RESCALE_ABOVE;
                 self.ln_scale += RESCALE_ABOVE.ln();
+                if b.ln() + self.ln_scale > enough {
+                    break;
+                }
             }
-            self.w.push(next);
-            k += 1;
+        }
+        while state < to && b.ln() + self.ln_scale <= enough {
+            let c = rate(state + 1);
+            m = (m + f64::from(state) * unit) * c;
+            b = (b + unit) * c;
+            state += 1;
+            if b > RESCALE_ABOVE {
+                b /= RESCALE_ABOVE;
+                m /= RESCALE_ABOVE;
+                unit /= RESCALE_ABOVE;
+                self.ln_scale += RESCALE_ABOVE.ln();
+                if b.ln() + self.ln_scale > enough {
+                    break;
+                }
+            }
+        }
+        self.below = b;
+        self.in_service = m;
+        self.state = state;
+        state >= to
+    }
+
+    fn ln_below(&self) -> f64 {
+        self.below.ln() + self.ln_scale
+    }
+
+    fn ln_in_service(&self) -> f64 {
+        self.in_service.ln() + self.ln_scale
+    }
+}
+
+/// Per-agent completion rates with `s` sessions for chat: `f(s) = s / (AHT·(1 + σ(s − 1)))`.
+fn per_agent(s: u32, aht: f64, slowdown: f64) -> f64 {
+    if s == 0 {
+        0.0
+    } else {
+        f64::from(s) / (aht * (1.0 + slowdown * f64::from(s - 1)))
+    }
+}
+
+/// The first state worth summing. The weights are log-concave (completion rates rise, ever more
+/// slowly), so with `p` the most likely state below full and `g` the rate's slope there, the
+/// states more than `10·√(λ/g) + 10` below `p` weigh less than `e^{−50}` of it (for Erlang A,
+/// `10√A + 10` below the load).
+fn first_state(chain: &Chain) -> u32 {
+    let lambda = chain.lambda;
+    let (peak, slope) = match chain.kind {
+        SlotKind::Single { mu } => ((lambda / mu).min(f64::from(chain.slots)), mu),
+        SlotKind::Concurrent {
+            agents,
+            aht,
+            slowdown,
+        } => {
+            let n = f64::from(agents);
+            let k = chain.slots / agents.max(1);
+            // The block of states q·N … (q+1)·N where the rate `N·f(q) + r·(f(q+1) − f(q))`
+            // reaches λ, or the top block.
+            let q = (0..k)
+                .find(|&q| n * per_agent(q + 1, aht, slowdown) >= lambda)
+                .unwrap_or(k.saturating_sub(1));
+            let (low, high) = (per_agent(q, aht, slowdown), per_agent(q + 1, aht, slowdown));
+            let slope = high - low;
+            let r = ((lambda - n * low) / slope).clamp(0.0, n);
+            ((f64::from(q) * n + r).min(f64::from(chain.slots)), slope)
+        }
+    };
+    let skip = 10.0 * (lambda / slope).sqrt() + 10.0;
+    if peak > skip {
+        (peak - skip).floor() as u32
+    } else {
+        0
+    }
+}
+
+/// Evaluates one queue at any number of agents, sharing the work between them: for Erlang A the
+/// sums below full are carried from one number of agents to the next higher one.
+pub struct Sweep {
+    queue: Queue,
+    /// Erlang A: sums below full already climbed, with the state each started from; a later
+    /// evaluation continues from the highest one below it that started low enough.
+    checkpoints: Vec<(u32, Below)>,
+    /// Fresh climbs start no higher than this, so that evaluations down to the number of agents
+    /// it was set for continue from each other instead of starting over.
+    floor: u32,
+}
+
+/// Checkpoints a sweep keeps.
+const CHECKPOINTS: usize = 8;
+
+impl Sweep {
+    /// A sweep of `queue`.
+    pub fn new(queue: &Queue) -> Sweep {
+        Sweep {
+            queue: *queue,
+            checkpoints: Vec::with_capacity(CHECKPOINTS),
+            floor: u32::MAX,
         }
     }
 
-    /// `(w_m, Σ_{k<m} w_k, Σ_{k<m} k·w_k)` at the common scale.
-    fn at(&mut self, m: u32) -> (f64, f64, f64) {
-        self.reach(m);
-        let j = (m - self.first) as usize;
-        (self.w[j], self.below[j], self.in_service[j])
+    /// A sweep that expects to evaluate `lowest` agents or more, in any order.
+    pub fn reaching_down_to(queue: &Queue, lowest: u32) -> Sweep {
+        let mut sweep = Sweep::new(queue);
+        sweep.floor = first_state(&Chain::for_queue(queue, lowest));
+        sweep
     }
-}
 
-/// Evaluates one queue at any number of agents from `lowest` up, sharing the work between them.
-pub struct Sweep {
-    queue: Queue,
-    lowest: u32,
-    prefix: Prefix,
-}
-
-impl Sweep {
-    /// A sweep over `lowest` agents and more.
-    pub fn new(queue: &Queue, lowest: u32) -> Sweep {
-        let chain = Chain::for_queue(queue, lowest.max(1));
-        let first = match chain.kind {
-            SlotKind::Single { .. } => chain.first_relevant_state().min(lowest),
-            SlotKind::Concurrent { .. } => 0,
-        };
-        let mu = 1.0 / queue.aht().get();
-        Sweep {
-            queue: *queue,
-            lowest,
-            prefix: Prefix::new(first, mu, queue.arrivals_per_second()),
+    /// `B` and `M` of the chain (see [`Below`]), and whether they reached the full state: they stop
+    /// once `ln B` passes `enough`, where the full state is out of reach of a double.
+    fn below(&mut self, chain: &Chain, enough: f64) -> (Below, bool) {
+        let per_lambda = 1.0 / chain.lambda;
+        let first = first_state(chain);
+        match chain.kind {
+            SlotKind::Single { mu } => {
+                // The weights below `N` do not depend on `N`: continue from the highest sums below
+                // that started no higher than this evaluation would.
+                let (start, mut sums) = self
+                    .checkpoints
+                    .iter()
+                    .filter(|(from, c)| *from <= first && c.state <= chain.slots)
+                    .max_by_key(|(_, c)| c.state)
+                    .copied()
+                    .unwrap_or_else(|| {
+                        let from = first.min(self.floor);
+                        (from, Below::start(from))
+                    });
+                let reached = sums.climb(0, chain.slots, 0.0, mu, per_lambda, enough);
+                if self.checkpoints.len() == CHECKPOINTS {
+                    let lowest = (0..CHECKPOINTS)
+                        .min_by_key(|&i| self.checkpoints[i].1.state)
+                        .expect("checkpoints");
+                    self.checkpoints.swap_remove(lowest);
+                }
+                self.checkpoints.push((start, sums));
+                (sums, reached)
+            }
+            SlotKind::Concurrent {
+                agents,
+                aht,
+                slowdown,
+            } => {
+                let mut sums = Below::start(first);
+                let n = f64::from(agents);
+                for q in 0..chain.slots / agents.max(1) {
+                    let (low, high) =
+                        (per_agent(q, aht, slowdown), per_agent(q + 1, aht, slowdown));
+                    let from = q * agents;
+                    if !sums.climb(from, from + agents, n * low, high - low, per_lambda, enough) {
+                        return (sums, false);
+                    }
+                }
+                (sums, true)
+            }
         }
     }
 
     /// Service level (answered within `within`, over offered), P(wait), P(abandon), occupancy and
-    /// the mean wait of answered contacts with `agents` agents (`agents ≥` the sweep's lowest):
+    /// the mean wait of answered contacts with `agents` agents:
     /// the same figures as the chain ([`super::birth_death::evaluate`]). The mean wait is
     /// `E[W; answered] = π_S·R·∫₀^∞ v·e^{x(1−e^{−θv}) − (R+θ)v} dv = π_S·R/θ²·Σ τₙHₙ`, the
     /// derivative in `c` of the series of the whole wait integral.
@@ -225,7 +373,6 @@ impl Sweep {
         within: Seconds,
         with_asa: bool,
     ) -> Result<QueueMetrics, QueueError> {
-        assert!(agents >= self.lowest, "a sweep evaluates its own range");
         let chain = Chain::for_queue(&self.queue, agents);
         let lambda = chain.lambda;
         let offered_load = self.queue.offered_load().0;
@@ -236,47 +383,17 @@ impl Sweep {
                 capacity: chain.full_rate * self.queue.aht().get(),
             });
         }
-        // The states below the slots: shared prefix sums, then (chat) the states where sessions
-        // double up, which depend on the number of agents.
-        let (mut w_full, mut below, mut in_service) = match chain.kind {
-            SlotKind::Single { .. } => self.prefix.at(chain.slots),
-            SlotKind::Concurrent { .. } => self.prefix.at(agents.min(chain.slots)),
+        let nobody_waits = |occupancy: f64| QueueMetrics {
+            agents,
+            offered_load,
+            p_wait: 0.0,
+            service_level: 1.0,
+            asa_seconds: with_asa.then_some(0.0),
+            occupancy: occupancy.clamp(0.0, 1.0),
+            p_abandon: 0.0,
         };
-        if let SlotKind::Concurrent { aht, slowdown, .. } = chain.kind {
-            // Sessions spread evenly: with m = q·N + r, r agents hold q + 1 sessions and the
-            // others q; the completion rate is r·f(q+1) + (N−r)·f(q), f(s) = s/AHT(s).
-            let k = chain.slots / agents.max(1);
-            let f: Vec<f64> = (0..=k + 1)
-                .map(|s| {
-                    if s == 0 {
-                        0.0
-                    } else {
-                        f64::from(s) / (aht * (1.0 + slowdown * f64::from(s - 1)))
-                    }
-                })
-                .collect();
-            let nf = f64::from(agents);
-            let mut w = w_full;
-            let (mut q, mut r) = (1_usize, 0_u32);
-            for m in agents..chain.slots {
-                below += w;
-                in_service += f64::from(m) * w;
-                // The rate at m + 1 sessions.
-                r += 1;
-                if r == agents {
-                    q += 1;
-                    r = 0;
-                }
-                let rate = f64::from(r) * f[q + 1] + (nf - f64::from(r)) * f[q];
-                w *= lambda / rate;
-                if w > RESCALE_ABOVE {
-                    // Only ratios of the three are used: scale them together.
-                    w /= RESCALE_ABOVE;
-                    below /= RESCALE_ABOVE;
-                    in_service /= RESCALE_ABOVE;
-                }
-            }
-            w_full = w;
+        if lambda <= 0.0 {
+            return Ok(nobody_waits(0.0));
         }
         let spread = match chain.kind {
             SlotKind::Concurrent {
@@ -292,26 +409,32 @@ impl Sweep {
             SlotKind::Single { .. } => least_loaded::Correction::default(),
         };
         let slots = f64::from(chain.slots);
-        if w_full == 0.0 || !w_full.is_finite() {
-            // The full state weighs nothing next to the states below it: nobody waits.
-            let occupancy = if slots > 0.0 {
-                in_service / below * (spread.in_service - spread.below).exp() / slots
+        // Past `ln B = enough` the full state weighs less than e^{−750} of the rest even with the
+        // largest queue it can have (`queued / π_S ≤ 1 + λ/(R+θ)·(a+1)/(a+1−x)` while `x < a + 1`),
+        // so every figure is what it is with nobody waiting.
+        let enough = if chain.theta == 0.0 {
+            750.0 - (1.0 - lambda / chain.full_rate).ln()
+        } else {
+            let (a, x) = (chain.full_rate / chain.theta + 1.0, lambda / chain.theta);
+            if x < a + 1.0 {
+                750.0
+                    + (1.0 + lambda / (chain.full_rate + chain.theta) * (a + 1.0) / (a + 1.0 - x))
+                        .ln()
             } else {
-                0.0
-            };
-            return Ok(QueueMetrics {
-                agents,
-                offered_load,
-                p_wait: 0.0,
-                service_level: 1.0,
-                asa_seconds: None,
-                occupancy: occupancy.clamp(0.0, 1.0),
-                p_abandon: 0.0,
-            });
+                f64::INFINITY
+            }
+        };
+        let (sums, reached) = self.below(&chain, enough);
+        if !reached {
+            // Only the mean in service matters: the sums' ratio.
+            let mean = sums.in_service / sums.below;
+            return Ok(nobody_waits(
+                mean * (spread.in_service - spread.below).exp() / slots,
+            ));
         }
         // In logs: the full state may weigh 1e−300 of the states below it.
-        let ln_below = below.ln() - w_full.ln() + spread.below;
-        let ln_in_service = in_service.ln() - w_full.ln() + spread.in_service;
+        let ln_below = sums.ln_below() + spread.below;
+        let ln_in_service = sums.ln_in_service() + spread.in_service;
         // Queued mass and length over π_S.
         // One series serves the queue, the wait integral and the mean wait: with `S⁺ = S(c+1, x)`
         // and its weighted sum `W⁺`, `S(c, x) = 1 + x/(c+1)·S⁺` and `Σ j·t_j = x/(c+1)·(W⁺ + S⁺)`.
@@ -436,17 +559,19 @@ pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMe
     }
     .clamp(1, MAX_AGENTS);
     // A better start: the unmet share `1 − SL` falls about exponentially with the agents above
-    // the load, so one secant step on `ln(1 − SL)` from the guess lands within an agent or two
-    // of where the service level crosses the target. The sweep starts below both probes, so it
-    // is built once.
-    let d = ((a.sqrt() / 2.0).ceil() as u32).max(1);
-    let mut sweep = Sweep::new(queue, guess.saturating_sub(d + 8));
+    // the load, so a secant step on `ln(1 − SL)` from the guess, then inverse quadratic steps,
+    // land within an agent or two of where the service level crosses the target.
+    // The second point: Erlang A's answer lies well below Erlang C's (abandonment takes load
+    // off), chat's near its guess.
+    let spacing = match queue.model() {
+        QueueModel::Chat { .. } => 0.5,
+        _ => 2.0,
+    };
+    let d = ((a.sqrt() * spacing).ceil() as u32).max(1);
+    let mut sweep = Sweep::reaching_down_to(queue, guess.saturating_sub(4 * d + 8));
     let mut seen: Vec<(u32, QueueMetrics)> = Vec::new();
     let start = {
         let mut at = |n: u32| {
-            if n < sweep.lowest {
-                sweep = Sweep::new(queue, n);
-            }
             let m = sweep.metrics_with(n, target.answer_within, false).ok();
             if let Some(m) = m {
                 seen.push((n, m));
@@ -455,37 +580,55 @@ pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMe
         };
         let y = |m: &QueueMetrics| (1.0 - m.service_level).max(1e-300).ln();
         let goal = (1.0 - target.service_level).ln();
-        let mut points = match (at(guess), at(guess.saturating_sub(d).max(1))) {
-            (Some(g), Some(h)) if g.service_level > h.service_level && guess > d => {
-                Some([(f64::from(guess), y(&g)), (f64::from(guess - d), y(&h))])
-            }
-            _ => None,
-        };
+        // The points of the search, latest last: a secant step from the first two, then inverse
+        // quadratic interpolation through the latest three (the curve bends).
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(5);
+        if let (Some(g), Some(h)) = (at(guess), at(guess.saturating_sub(d).max(1)))
+            && g.service_level > h.service_level
+            && guess > d
+        {
+            points.extend([(f64::from(guess), y(&g)), (f64::from(guess - d), y(&h))]);
+        }
         let mut start = guess;
-        // A few secant steps, each from the two latest points.
         for _ in 0..3 {
-            let Some([(n1, y1), (n2, y2)]) = points else {
+            let [.., (n1, y1), (n2, y2)] = points[..] else {
                 break;
             };
-            let next = n2 + (goal - y2) * (n2 - n1) / (y2 - y1);
+            let secant = n2 + (goal - y2) * (n2 - n1) / (y2 - y1);
+            let next = match points[..] {
+                [.., (n0, y0), _, _] if y0 != y1 && y0 != y2 && y1 != y2 => {
+                    let quadratic = n0 * (goal - y1) * (goal - y2) / ((y0 - y1) * (y0 - y2))
+                        + n1 * (goal - y0) * (goal - y2) / ((y1 - y0) * (y1 - y2))
+                        + n2 * (goal - y0) * (goal - y1) / ((y2 - y0) * (y2 - y1));
+                    if quadratic.is_finite() {
+                        quadratic
+                    } else {
+                        secant
+                    }
+                }
+                _ => secant,
+            };
             if !next.is_finite() {
                 break;
             }
             let next = next.round().clamp(1.0, f64::from(guess) + f64::from(4 * d));
-            start = next as u32;
             if (next - n2).abs() <= 1.0 {
+                // The crossing is next to the last point: stepping from it (already evaluated)
+                // costs one probe when the answer is there or one beside it.
+                start = n2 as u32;
                 break;
             }
-            points = at(start).map(|m| [(n2, y2), (next, y(&m))]);
+            start = next as u32;
+            match at(start) {
+                Some(m) if m.service_level > 0.0 => points.push((next, y(&m))),
+                _ => break,
+            }
         }
         start.clamp(1, MAX_AGENTS)
     };
     let mut meets = |n: u32| -> bool {
         if let Some((_, m)) = seen.iter().find(|(k, _)| *k == n) {
             return target.is_met_by(m);
-        }
-        if n < sweep.lowest {
-            sweep = Sweep::new(queue, n);
         }
         match sweep.metrics_with(n, target.answer_within, false) {
             Ok(m) => {
@@ -548,9 +691,6 @@ pub fn required_agents(queue: &Queue, target: &StaffingTarget) -> Result<QueueMe
             }
         }
     }
-    if hi < sweep.lowest {
-        sweep = Sweep::new(queue, hi);
-    }
     sweep.metrics(hi, target.answer_within)
 }
 
@@ -566,7 +706,7 @@ pub fn sweep(
             .map(|n| super::erlang::erlang_c(queue, n, within))
             .collect(),
         _ => {
-            let mut s = Sweep::new(queue, from);
+            let mut s = Sweep::new(queue);
             (from..=to)
                 .map(|n| s.metrics_with(n, within, false))
                 .collect()
@@ -592,7 +732,7 @@ mod tests {
 
     fn agree(queue: &Queue, n: u32, within: Seconds, tolerance: f64) -> Result<(), String> {
         let exact = birth_death::evaluate(queue, n, within);
-        let fast = Sweep::new(queue, n.saturating_sub(3)).metrics(n, within);
+        let fast = Sweep::new(queue).metrics(n, within);
         match (exact, fast) {
             (Ok(e), Ok(f)) => {
                 for (name, a, b) in [
@@ -630,7 +770,7 @@ mod tests {
                 },
             )
             .unwrap();
-            let m = Sweep::new(&q, r.agents)
+            let m = Sweep::new(&q)
                 .metrics(r.agents, secs(r.target_seconds))
                 .unwrap();
             for (name, got, want) in [
