@@ -192,14 +192,8 @@ impl Below {
             b = b * both + unit * c2 * (c1 + 1.0);
             m = m * both + unit * c2 * (s * c1 + s + 1.0);
             state += 2;
-            if b > RESCALE_ABOVE {
-                b /= RESCALE_ABOVE;
-                m /= RESCALE_ABOVE;
-                unit /= RESCALE_ABOVE;
-                self.ln_scale += RESCALE_ABOVE.ln();
-                if b.ln() + self.ln_scale > enough {
-                    break;
-                }
+            if b > RESCALE_ABOVE && self.rescale(&mut [&mut b, &mut m, &mut unit]) > enough {
+                break;
             }
         }
         while state < to && b.ln() + self.ln_scale <= enough {
@@ -207,20 +201,23 @@ impl Below {
             m = (m + f64::from(state) * unit) * c;
             b = (b + unit) * c;
             state += 1;
-            if b > RESCALE_ABOVE {
-                b /= RESCALE_ABOVE;
-                m /= RESCALE_ABOVE;
-                unit /= RESCALE_ABOVE;
-                self.ln_scale += RESCALE_ABOVE.ln();
-                if b.ln() + self.ln_scale > enough {
-                    break;
-                }
+            if b > RESCALE_ABOVE && self.rescale(&mut [&mut b, &mut m, &mut unit]) > enough {
+                break;
             }
         }
         self.below = b;
         self.in_service = m;
         self.state = state;
         state >= to
+    }
+
+    /// Scales the running values down together; returns `ln B` (the first value) after.
+    fn rescale(&mut self, values: &mut [&mut f64; 3]) -> f64 {
+        for v in values.iter_mut() {
+            **v /= RESCALE_ABOVE;
+        }
+        self.ln_scale += RESCALE_ABOVE.ln();
+        values[0].ln() + self.ln_scale
     }
 
     fn ln_below(&self) -> f64 {
