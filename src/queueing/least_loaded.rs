@@ -76,7 +76,7 @@ pub(super) fn correction(agents: u32, sessions: u32, slowdown: f64, load: f64) -
 }
 
 /// Sessions finished per AHT by an agent holding `s` of them.
-fn per_agent(s: u32, slowdown: f64) -> f64 {
+pub(super) fn per_agent(s: u32, slowdown: f64) -> f64 {
     if s == 0 {
         0.0
     } else {

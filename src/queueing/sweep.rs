@@ -229,13 +229,9 @@ impl Below {
     }
 }
 
-/// Per-agent completion rates with `s` sessions for chat: `f(s) = s / (AHT·(1 + σ(s − 1)))`.
+/// Per-agent completion rate with `s` chat sessions, per second: `f(s) = s / (AHT·(1 + σ(s − 1)))`.
 fn per_agent(s: u32, aht: f64, slowdown: f64) -> f64 {
-    if s == 0 {
-        0.0
-    } else {
-        f64::from(s) / (aht * (1.0 + slowdown * f64::from(s - 1)))
-    }
+    least_loaded::per_agent(s, slowdown) / aht
 }
 
 /// The first state worth summing. The weights are log-concave (completion rates rise, ever more
