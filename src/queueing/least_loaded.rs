@@ -26,8 +26,9 @@
 //!
 //! Both sums are smooth in the load per agent, so for each number of agents, sessions and slowdown
 //! the log-ratios `ln(B_least-loaded / B_even)` and `ln(M_least-loaded / M_even)` are tabulated once
-//! at Chebyshev nodes of `ln ρ` (`ρ` = load over the agents' full-concurrency capacity) and
-//! interpolated; loads outside the table are solved directly. Beyond [`STATE_LIMIT`] states the
+//! at Chebyshev nodes (`ρ` = load over the agents' full-concurrency capacity: in `ln ρ` for
+//! 0.15 ≤ ρ ≤ 6, in `ρ` below and in `1/ρ` above, where they tend to their limits) and
+//! interpolated, so no load is solved again. Beyond [`STATE_LIMIT`] states the
 //! even spread is kept: the difference shrinks about as `1/N` (at 2 sessions and slowdown 0.5 it
 //! is under half a point of service level from 64 agents up), and every such case is large.
 
@@ -41,10 +42,10 @@ const DEEP_LIMIT: u32 = 4;
 /// Largest chain (states over all levels) solved; bigger ones keep the even spread.
 const STATE_LIMIT: usize = 2_500;
 
-/// Chebyshev nodes of `ln ρ` per table.
-const NODES: usize = 16;
+/// Chebyshev nodes per piece of a table ([`Piece::ALL`]'s order): the outer pieces vary less.
+const NODES: [usize; 3] = [8, 16, 8];
 
-/// The interpolated range of `ρ`.
+/// Where the table's pieces meet (`ρ`, the load over the agents' full-concurrency capacity).
 const RHO_LOW: f64 = 0.15;
 const RHO_HIGH: f64 = 6.0;
 
@@ -67,12 +68,7 @@ pub(super) fn correction(agents: u32, sessions: u32, slowdown: f64, load: f64) -
         return Correction::default();
     };
     let capacity = f64::from(agents) * per_agent(sessions, slowdown);
-    let rho = load / capacity;
-    if (RHO_LOW..=RHO_HIGH).contains(&rho) {
-        table.at(rho)
-    } else {
-        table.exact(load)
-    }
+    table.at(load / capacity)
 }
 
 /// Sessions finished per AHT by an agent holding `s` of them.
@@ -103,12 +99,58 @@ fn table(agents: u32, sessions: u32, slowdown: f64) -> Option<Arc<Table>> {
         .clone()
 }
 
-/// Interpolation of the correction over `ln ρ` for one (agents, sessions, slowdown).
+/// The three pieces of a table, each a Chebyshev series on `[−1, 1]` in its own variable: light
+/// loads (`ρ < 0.15`) in `ρ` itself, where the correction tends to a limit as `ρ → 0` (both sums are
+/// `ρ^{−S}` times a function analytic at 0); the middle in `ln ρ`; overloads (`ρ > 6`) in `1/ρ`, where
+/// it vanishes as `ρ → ∞` (both sums are `1/ρ` times a function analytic in `1/ρ`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Piece {
+    Light,
+    Middle,
+    Heavy,
+}
+
+impl Piece {
+    const ALL: [Piece; 3] = [Piece::Light, Piece::Middle, Piece::Heavy];
+
+    fn of(rho: f64) -> Piece {
+        if rho < RHO_LOW {
+            Piece::Light
+        } else if rho <= RHO_HIGH {
+            Piece::Middle
+        } else {
+            Piece::Heavy
+        }
+    }
+
+    /// The piece's variable at `rho`, on `[−1, 1]`.
+    fn position(self, rho: f64) -> f64 {
+        let (lo, hi) = (RHO_LOW.ln(), RHO_HIGH.ln());
+        match self {
+            Piece::Light => 2.0 * rho / RHO_LOW - 1.0,
+            Piece::Middle => (2.0 * rho.ln() - lo - hi) / (hi - lo),
+            Piece::Heavy => 2.0 * RHO_HIGH / rho - 1.0,
+        }
+        .clamp(-1.0, 1.0)
+    }
+
+    /// The `ρ` at position `x` (inside `(−1, 1)`).
+    fn rho(self, x: f64) -> f64 {
+        let (lo, hi) = (RHO_LOW.ln(), RHO_HIGH.ln());
+        match self {
+            Piece::Light => RHO_LOW * (x + 1.0) / 2.0,
+            Piece::Middle => ((lo + hi) / 2.0 + (hi - lo) / 2.0 * x).exp(),
+            Piece::Heavy => 2.0 * RHO_HIGH / (x + 1.0),
+        }
+    }
+}
+
+/// Interpolation of the correction over `ρ` for one (agents, sessions, slowdown).
 struct Table {
     least_loaded: Levels,
     even: Levels,
-    below: Vec<f64>,
-    in_service: Vec<f64>,
+    /// Per piece ([`Piece::ALL`]): the Chebyshev coefficients of the `B` and `M` corrections.
+    series: Vec<(Vec<f64>, Vec<f64>)>,
 }
 
 impl Table {
@@ -119,44 +161,43 @@ impl Table {
         let mut table = Table {
             least_loaded,
             even,
-            below: Vec::new(),
-            in_service: Vec::new(),
+            series: Vec::new(),
         };
-        let (lo, hi) = (RHO_LOW.ln(), RHO_HIGH.ln());
-        let xs: Vec<f64> = (0..NODES)
-            .map(|j| (std::f64::consts::PI * (j as f64 + 0.5) / NODES as f64).cos())
-            .collect();
-        let values: Vec<Correction> = xs
-            .iter()
-            .map(|x| {
-                let rho = ((lo + hi) / 2.0 + (hi - lo) / 2.0 * x).exp();
-                table.exact(rho * capacity)
-            })
-            .collect();
-        let coefficients = |f: &dyn Fn(&Correction) -> f64| -> Vec<f64> {
-            (0..NODES)
-                .map(|i| {
-                    let sum: f64 = xs
-                        .iter()
-                        .zip(&values)
-                        .map(|(x, v)| f(v) * chebyshev(i, *x))
-                        .sum();
-                    let c = 2.0 * sum / NODES as f64;
-                    if i == 0 { c / 2.0 } else { c }
-                })
-                .collect()
-        };
-        table.below = coefficients(&|v| v.below);
-        table.in_service = coefficients(&|v| v.in_service);
+        for piece in Piece::ALL {
+            let nodes = NODES[piece as usize];
+            let xs: Vec<f64> = (0..nodes)
+                .map(|j| (std::f64::consts::PI * (j as f64 + 0.5) / nodes as f64).cos())
+                .collect();
+            let values: Vec<Correction> = xs
+                .iter()
+                .map(|&x| table.exact(piece.rho(x) * capacity))
+                .collect();
+            let coefficients = |f: &dyn Fn(&Correction) -> f64| -> Vec<f64> {
+                (0..nodes)
+                    .map(|i| {
+                        let sum: f64 = xs
+                            .iter()
+                            .zip(&values)
+                            .map(|(x, v)| f(v) * chebyshev(i, *x))
+                            .sum();
+                        let c = 2.0 * sum / nodes as f64;
+                        if i == 0 { c / 2.0 } else { c }
+                    })
+                    .collect()
+            };
+            let series = (coefficients(&|v| v.below), coefficients(&|v| v.in_service));
+            table.series.push(series);
+        }
         Some(table)
     }
 
     fn at(&self, rho: f64) -> Correction {
-        let (lo, hi) = (RHO_LOW.ln(), RHO_HIGH.ln());
-        let x = ((2.0 * rho.ln() - lo - hi) / (hi - lo)).clamp(-1.0, 1.0);
+        let piece = Piece::of(rho);
+        let x = piece.position(rho);
+        let (below, in_service) = &self.series[piece as usize];
         Correction {
-            below: clenshaw(&self.below, x),
-            in_service: clenshaw(&self.in_service, x),
+            below: clenshaw(below, x),
+            in_service: clenshaw(in_service, x),
         }
     }
 
@@ -521,11 +562,20 @@ mod tests {
         {
             let table = table(agents, sessions, slowdown).expect("a small chain");
             let capacity = f64::from(agents) * per_agent(sessions, slowdown);
-            for rho in [0.2, 0.45, 0.8, 0.95, 1.0, 1.1, 1.6, 3.0, 5.5] {
+            for rho in [
+                1e-4, 0.01, 0.05, 0.1, 0.149, 0.15, 0.2, 0.45, 0.8, 0.95, 1.0, 1.1, 1.6, 3.0, 5.5,
+                6.0, 6.5, 9.0, 20.0, 100.0, 1e4,
+            ] {
                 let (at, exact) = (table.at(rho), table.exact(rho * capacity));
+                // The outer pieces are smoother than the middle, where ρ ≈ 1 bends the curve.
+                let tolerance = if Piece::of(rho) == Piece::Middle {
+                    5e-3
+                } else {
+                    1e-7
+                };
                 assert!(
-                    (at.below - exact.below).abs() < 5e-3
-                        && (at.in_service - exact.in_service).abs() < 5e-3,
+                    (at.below - exact.below).abs() < tolerance
+                        && (at.in_service - exact.in_service).abs() < tolerance,
                     "{agents} agents × {sessions} at ρ {rho}: {at:?} vs {exact:?}"
                 );
             }
