@@ -291,7 +291,12 @@ pub async fn a_planner_runs_a_job_watches_it_and_publishes(backend: Backend) -> 
     // The page follows the progress and shows the result when done.
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let status = p.find(Locator::Id("job-status")).await?.text().await?;
+        // The page re-renders the progress as it comes: an element replaced between finding it
+        // and reading it is read again on the next turn.
+        let status = match p.find(Locator::Id("job-status")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if status == "done"
             && p.find(Locator::Css("form[action='/app/planner/publish']"))
                 .await
