@@ -119,8 +119,8 @@ pub struct ForecastArgs {
     /// `auto` to choose per channel by backtest.
     #[arg(long, default_value = "auto")]
     pub method: String,
-    /// Weekly backtest origins used to choose the method and calibrate the quantiles (eight: a
-    /// choice that four weeks' luck does not decide).
+    /// Weekly backtest origins used to choose the method (eight: a choice that four weeks' luck
+    /// does not decide); the quantiles are calibrated from daily origins over as many weeks.
     #[arg(long, default_value_t = 8)]
     pub origins: usize,
     /// Also print the forecast's details as JSON.
@@ -456,11 +456,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let all =
         forecast::backtest_history(&history, scenario.as_ref(), args.horizon_days, args.origins)?;
     if args.json {
-        let out: Vec<_> = all
-            .iter()
-            .map(|(c, s)| serde_json::json!({ "channel": c, "scores": s }))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(());
     }
     let mut t = table::new(&[
@@ -473,7 +469,10 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         "fit ms",
         "",
     ]);
-    for (channel, scores) in &all {
+    for forecast::ChannelBacktest {
+        channel, scores, ..
+    } in &all
+    {
         let best = scores
             .iter()
             .min_by(|a, b| a.wape.total_cmp(&b.wape))
@@ -500,16 +499,27 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         args.origins, args.horizon_days
     );
     println!("{t}");
-    println!("p10–p90 coverage of the best method by horizon day (target 76–84 % on each):");
-    for (channel, scores) in &all {
-        if let Some(best) = scores.iter().min_by(|a, b| a.wape.total_cmp(&b.wape)) {
-            let days: Vec<String> = best
+    println!(
+        "p10–p90 coverage of the best method by horizon day, from daily origins over {} weeks, \
+         each week's band calibrated on the others (target 76–84 % on each):",
+        args.origins
+    );
+    for c in &all {
+        if let Some(bands) = &c.bands {
+            let days: Vec<String> = bands
                 .coverage_by_horizon
                 .iter()
                 .enumerate()
-                .map(|(h, c)| format!("day {} {}", h + 1, table::pct(*c)))
+                .map(|(h, v)| format!("day {} {}", h + 1, table::pct(*v)))
                 .collect();
-            println!("  {channel} ({}): {}", best.method.name(), days.join(", "));
+            println!(
+                "  {} ({}, {} origins): {} — overall {}",
+                c.channel,
+                bands.method.name(),
+                bands.origins,
+                days.join(", "),
+                table::pct(bands.coverage_p10_p90)
+            );
         }
     }
     Ok(())

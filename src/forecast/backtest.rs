@@ -1,6 +1,7 @@
 //! Rolling-origin backtests: each method forecasts `horizon_days` from several weekly origins at the
 //! end of the history, using only what came before each origin, and is scored on the ordinary days
-//! that followed. The scores choose the method and calibrate the quantiles.
+//! that followed. The scores choose the method; the chosen method's quantiles are calibrated from
+//! daily origins (every horizon day then holds every weekday) and checked week by week held out.
 
 use super::models::{Method, Prepared};
 use serde::Serialize;
@@ -11,10 +12,40 @@ use std::time::Instant;
 /// first day after the origin).
 #[derive(Debug, Clone, Default)]
 pub struct OriginResult {
+    /// The origin's day index (horizon day `h` is day `origin + h`).
+    pub origin: usize,
     pub cells: Vec<(f64, f64, f64)>,
     pub cell_horizon: Vec<usize>,
     pub days: Vec<(f64, f64)>,
     pub day_horizon: Vec<usize>,
+}
+
+impl OriginResult {
+    /// The result without the cells and days whose day index lies in `days`.
+    fn without_days(&self, days: std::ops::Range<usize>) -> OriginResult {
+        let keep = |h: usize| !days.contains(&(self.origin + h));
+        let (cells, cell_horizon) = self
+            .cells
+            .iter()
+            .zip(&self.cell_horizon)
+            .filter(|(_, h)| keep(**h))
+            .map(|(c, h)| (*c, *h))
+            .unzip();
+        let (kept, day_horizon) = self
+            .days
+            .iter()
+            .zip(&self.day_horizon)
+            .filter(|(_, h)| keep(**h))
+            .map(|(d, h)| (*d, *h))
+            .unzip();
+        OriginResult {
+            origin: self.origin,
+            cells,
+            cell_horizon,
+            days: kept,
+            day_horizon,
+        }
+    }
 }
 
 /// How a method did over all origins.
@@ -56,6 +87,16 @@ pub fn origins(until: usize, horizon_days: usize, count: usize) -> Vec<usize> {
     out
 }
 
+/// Origins on every day (the last day a full horizon fits before `until` and the `count − 1`
+/// before it, each with four weeks of history), for calibrating bands: each horizon day then
+/// mixes every weekday instead of being one weekday's errors, as it is with weekly origins.
+pub fn daily_origins(until: usize, horizon_days: usize, count: usize) -> Vec<usize> {
+    let Some(last) = until.checked_sub(horizon_days) else {
+        return Vec::new();
+    };
+    (28..last + 1).rev().take(count).rev().collect()
+}
+
 /// Scores `method` from each origin.
 pub fn score(
     p: &Prepared,
@@ -66,6 +107,91 @@ pub fn score(
     if origins.is_empty() {
         return None;
     }
+    let (results, fit_seconds) = run(p, method, origins, horizon_days, true);
+    let all = || results.iter().flat_map(|r| r.cells.iter());
+    let actual: f64 = all().map(|c| c.0).sum();
+    let abs: f64 = all().map(|c| (c.0 - c.1).abs()).sum();
+    let naive_abs: f64 = all().map(|c| (c.0 - c.2).abs()).sum();
+    let signed: f64 = all().map(|c| c.1 - c.0).sum();
+    if actual <= 0.0 {
+        return None;
+    }
+    let (coverage, coverage_by_horizon) = held_out_coverage(&results, horizon_days);
+    Some(MethodScore {
+        method,
+        wape: abs / actual,
+        mase: if naive_abs > 0.0 {
+            abs / naive_abs
+        } else {
+            f64::NAN
+        },
+        bias: signed / actual,
+        coverage_p10_p90: coverage,
+        coverage_by_horizon,
+        fit_ms: fit_seconds * 1000.0 / origins.len() as f64,
+        origins: origins.len(),
+        results,
+    })
+}
+
+/// The bands of `method` from daily origins: the spread calibrated on all of them (what a forecast
+/// uses), and how often the actual fell inside p10–p90, each week of origins' band calibrated on
+/// the other weeks' days.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bands {
+    pub method: Method,
+    pub origins: usize,
+    pub coverage_p10_p90: f64,
+    /// Per horizon day, the first day after the origin first.
+    pub coverage_by_horizon: Vec<f64>,
+    #[serde(skip)]
+    pub spread: Spread,
+}
+
+/// [`Bands`] of `method` from `origins` (see [`daily_origins`]); `None` without any.
+pub fn bands(
+    p: &Prepared,
+    method: Method,
+    origins: &[usize],
+    horizon_days: usize,
+) -> Option<Bands> {
+    if origins.is_empty() {
+        return None;
+    }
+    let (results, _) = run(p, method, origins, horizon_days, false);
+    let (coverage, coverage_by_horizon) = held_out_coverage(&results, horizon_days);
+    Some(Bands {
+        method,
+        origins: origins.len(),
+        coverage_p10_p90: coverage,
+        coverage_by_horizon,
+        spread: Spread::calibrate(results.iter()),
+    })
+}
+
+/// The spread of `method` calibrated from `origins` (see [`daily_origins`]), as [`bands`] has it
+/// without the held-out check; `None` without any origin.
+pub fn spread(
+    p: &Prepared,
+    method: Method,
+    origins: &[usize],
+    horizon_days: usize,
+) -> Option<Spread> {
+    (!origins.is_empty()).then(|| {
+        let (results, _) = run(p, method, origins, horizon_days, false);
+        Spread::calibrate(results.iter())
+    })
+}
+
+/// `method` forecast from each origin and scored on the usable days after it (with seasonal naive
+/// beside it `with_naive`, else 0), and the seconds its fits took.
+fn run(
+    p: &Prepared,
+    method: Method,
+    origins: &[usize],
+    horizon_days: usize,
+    with_naive: bool,
+) -> (Vec<OriginResult>, f64) {
     let model = method.model();
     let naive = Method::SeasonalNaive.model();
     let mut results = Vec::with_capacity(origins.len());
@@ -76,8 +202,15 @@ pub fn score(
         let t0 = Instant::now();
         let forecast = model.forecast(p, origin, &days);
         fit_seconds += t0.elapsed().as_secs_f64();
-        let naive_forecast = naive.forecast(p, origin, &days);
-        let mut r = OriginResult::default();
+        let naive_forecast = if with_naive {
+            naive.forecast(p, origin, &days)
+        } else {
+            vec![vec![0.0; p.slots()]; days.len()]
+        };
+        let mut r = OriginResult {
+            origin,
+            ..OriginResult::default()
+        };
         for (i, &d) in test.iter().enumerate() {
             if !p.usable(d) {
                 continue;
@@ -98,30 +231,7 @@ pub fn score(
         }
         results.push(r);
     }
-    let all = || results.iter().flat_map(|r| r.cells.iter());
-    let actual: f64 = all().map(|c| c.0).sum();
-    let abs: f64 = all().map(|c| (c.0 - c.1).abs()).sum();
-    let naive_abs: f64 = all().map(|c| (c.0 - c.2).abs()).sum();
-    let signed: f64 = all().map(|c| c.1 - c.0).sum();
-    if actual <= 0.0 {
-        return None;
-    }
-    let (coverage, coverage_by_horizon) = leave_one_out_coverage(&results, horizon_days);
-    Some(MethodScore {
-        method,
-        wape: abs / actual,
-        mase: if naive_abs > 0.0 {
-            abs / naive_abs
-        } else {
-            f64::NAN
-        },
-        bias: signed / actual,
-        coverage_p10_p90: coverage,
-        coverage_by_horizon,
-        fit_ms: fit_seconds * 1000.0 / origins.len() as f64,
-        origins: origins.len(),
-        results,
-    })
+    (results, fit_seconds)
 }
 
 /// The spread of actuals around a forecast, learned from backtest results.
@@ -293,26 +403,38 @@ fn quantile(xs: &[f64], q: f64) -> f64 {
     xs[lo] + (xs[hi] - xs[lo]) * (pos - lo as f64)
 }
 
-/// For each origin, a band calibrated on the other origins; the share of actuals inside, overall
-/// and per horizon day.
-fn leave_one_out_coverage(results: &[OriginResult], horizon_days: usize) -> (f64, Vec<f64>) {
-    if results.len() < 2 {
+/// Each week of origins held out in turn (every origin, with weekly origins), its band calibrated on
+/// the other origins with the held-out origins' scored days taken out (overlapping horizons would
+/// otherwise score a day against a band that has seen it); the share of actuals inside p10–p90,
+/// overall and per horizon day.
+fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> (f64, Vec<f64>) {
+    let Some(last) = results.iter().map(|r| r.origin).max() else {
+        return (f64::NAN, vec![f64::NAN; horizon_days]);
+    };
+    let week = |r: &OriginResult| (last - r.origin) / 7;
+    let weeks = results.iter().map(week).max().unwrap_or(0) + 1;
+    if weeks < 2 {
         return (f64::NAN, vec![f64::NAN; horizon_days]);
     }
     let mut inside = vec![0usize; horizon_days];
     let mut total = vec![0usize; horizon_days];
-    for k in 0..results.len() {
-        let others = results
+    for k in 0..weeks {
+        let held: Vec<&OriginResult> = results.iter().filter(|r| week(r) == k).collect();
+        let from = held.iter().map(|r| r.origin).min().unwrap_or(0);
+        let to = held.iter().map(|r| r.origin).max().unwrap_or(0) + horizon_days;
+        let others: Vec<OriginResult> = results
             .iter()
-            .enumerate()
-            .filter(move |(i, _)| *i != k)
-            .map(|(_, r)| r);
-        let spread = Spread::calibrate(others);
-        for (&(a, f, _), &h) in results[k].cells.iter().zip(&results[k].cell_horizon) {
-            let (p10, _, p90) = spread.band(f, h);
-            total[h] += 1;
-            if a >= p10 && a <= p90 {
-                inside[h] += 1;
+            .filter(|r| week(r) != k)
+            .map(|r| r.without_days(from..to))
+            .collect();
+        let spread = Spread::calibrate(others.iter());
+        for r in held {
+            for (&(a, f, _), &h) in r.cells.iter().zip(&r.cell_horizon) {
+                let (p10, _, p90) = spread.band(f, h);
+                total[h] += 1;
+                if a >= p10 && a <= p90 {
+                    inside[h] += 1;
+                }
             }
         }
     }

@@ -15,12 +15,15 @@
 //! - a **missing interval** — no row for an open interval of an otherwise normal day: left out of
 //!   the fit, the rest of the day still counts.
 //!
-//! Clock changes: a local interval the clocks skip has no row and is missing; the two intervals of
-//! a repeated local hour are added into one.
+//! Clock changes: a local interval the clocks skip has no row and is missing. Of the two intervals
+//! of a repeated local hour (the fall-back night), the first stays in its slot, so that every day
+//! has the same slots and the fit sees an ordinary hour; the second is kept apart
+//! ([`ChannelHistory::repeated`]), never added into the first, and the forecast gives that second
+//! pass a row of its own.
 
 use crate::scenario::{Event, Scenario};
 use crate::volumes::{VolumeError, VolumeSeries};
-use chrono::{Datelike, NaiveDate, Timelike, Weekday};
+use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Weekday};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
@@ -37,6 +40,8 @@ pub struct ChannelHistory {
     pub volume: Vec<Vec<Option<f64>>>,
     /// `[day][slot]` handle time in seconds, where the file gives one.
     pub aht: Vec<Vec<Option<f64>>>,
+    /// The second pass of a repeated local hour: `(day, slot)` → its volume, outside `volume`.
+    pub repeated: BTreeMap<(usize, usize), f64>,
 }
 
 impl ChannelHistory {
@@ -96,6 +101,18 @@ impl History {
             .map(|r| {
                 let t = r.timestamp.with_timezone(&time_zone);
                 (t.date_naive(), t.hour() * 60 + t.minute())
+            })
+            .collect();
+        // Rows in the second pass of a repeated local hour.
+        let second_pass: Vec<bool> = series
+            .rows
+            .iter()
+            .map(|r| {
+                let t = r.timestamp.with_timezone(&time_zone);
+                matches!(
+                    time_zone.from_local_datetime(&t.naive_local()),
+                    chrono::LocalResult::Ambiguous(first, _) if first != t
+                )
             })
             .collect();
         let inferred = INTERVALS
@@ -171,15 +188,20 @@ impl History {
                 days: first_day.iter_days().take(n_days).collect(),
                 volume: vec![vec![None; slots]; n_days],
                 aht: vec![vec![None; slots]; n_days],
+                repeated: BTreeMap::new(),
             })
             .collect();
         // Handle time is averaged weighted by volume: keep Σ aht·volume alongside.
         let mut aht_work = vec![vec![vec![0.0; slots]; n_days]; order.len()];
         let mut last_day_slots = 0;
-        for (r, &(day, minute)) in series.rows.iter().zip(&local) {
+        for ((r, &(day, minute)), &second) in series.rows.iter().zip(&local).zip(&second_pass) {
             let c = order.iter().position(|o| o == &r.channel).expect("listed");
             let d = (day - first_day).num_days() as usize;
             let s = (minute / interval) as usize;
+            if second {
+                *channels[c].repeated.entry((d, s)).or_insert(0.0) += r.volume;
+                continue;
+            }
             let cell = &mut channels[c].volume[d][s];
             *cell = Some(cell.unwrap_or(0.0) + r.volume);
             if let Some(aht) = r.aht_seconds {

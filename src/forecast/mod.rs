@@ -38,7 +38,8 @@ pub struct ForecastOptions {
     pub end: NaiveDateTime,
     /// `None`: choose per channel by backtest.
     pub method: Option<Method>,
-    /// Backtest origins (weekly) and horizon used to choose and calibrate.
+    /// Weekly backtest origins that choose the method (the band is calibrated from daily origins
+    /// over as many weeks), and the horizon.
     pub origins: usize,
     pub horizon_days: usize,
 }
@@ -240,14 +241,23 @@ pub fn prepare_channel(
     )
 }
 
+/// A channel's backtest: every method's scores from weekly origins, and the bands of the best
+/// (lowest WAPE) from daily origins over as many weeks, as a forecast calibrates them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelBacktest {
+    pub channel: String,
+    pub scores: Vec<MethodScore>,
+    pub bands: Option<backtest::Bands>,
+}
+
 /// Scores every method on every channel of `history` from `origins` weekly origins, each forecasting
-/// `horizon_days`; a last day that is still in progress is left out.
+/// `horizon_days`, and checks the best one's bands; a last day that is still in progress is left out.
 pub fn backtest_history(
     history: &History,
     scenario: Option<&Scenario>,
     horizon_days: usize,
     origins: usize,
-) -> Result<Vec<(String, Vec<MethodScore>)>, ForecastError> {
+) -> Result<Vec<ChannelBacktest>, ForecastError> {
     let partial_last_day = history.last_day_slots < history.slots_per_day();
     let mut out = Vec::new();
     for ch in &history.channels {
@@ -263,11 +273,22 @@ pub fn backtest_history(
                 ch.days.len(),
             )));
         }
-        let scores = Method::ALL
+        let scores: Vec<MethodScore> = Method::ALL
             .iter()
             .filter_map(|&m| backtest::score(&p, m, &points, horizon_days))
             .collect();
-        out.push((ch.channel.clone(), scores));
+        let bands = scores
+            .iter()
+            .min_by(|a, b| a.wape.total_cmp(&b.wape))
+            .and_then(|best| {
+                let daily = backtest::daily_origins(until, horizon_days, origins * 7);
+                backtest::bands(&p, best.method, &daily, horizon_days)
+            });
+        out.push(ChannelBacktest {
+            channel: ch.channel.clone(),
+            scores,
+            bands,
+        });
     }
     Ok(out)
 }
@@ -396,10 +417,11 @@ fn forecast_channel(
             .min_by(|a, b| a.wape.total_cmp(&b.wape))
             .map_or(Method::WeekdayAverage, |s| s.method),
     };
-    let spread = scores
-        .iter()
-        .find(|s| s.method == method)
-        .map_or_else(Spread::fallback, |s| Spread::calibrate(s.results.iter()));
+    // The band: the chosen method from daily origins (each horizon day then holds every weekday),
+    // as many weeks of them as the weekly origins span.
+    let daily = backtest::daily_origins(until, options.horizon_days, options.origins * 7);
+    let spread =
+        backtest::spread(p, method, &daily, options.horizon_days).unwrap_or_else(Spread::fallback);
 
     let model = method.model();
     let mut volume = model.forecast(p, until, target_days);
@@ -572,8 +594,11 @@ fn forecast_channel(
             if local < options.start || local >= options.end {
                 continue;
             }
-            let Some(timestamp) = tz.from_local_datetime(&local).earliest() else {
-                continue; // skipped by a clock change
+            // A local time the clocks skip has no row; one they repeat has two, each the slot's.
+            let passes: Vec<_> = match tz.from_local_datetime(&local) {
+                chrono::LocalResult::Single(t) => vec![t],
+                chrono::LocalResult::Ambiguous(first, second) => vec![first, second],
+                chrono::LocalResult::None => continue,
             };
             let f = volume[i][slot];
             let known = i == 0 && actual_cut.is_some_and(|cut| slot < cut);
@@ -591,14 +616,35 @@ fn forecast_channel(
                 .as_ref()
                 .map(|a| a.at(day, slot))
                 .or(setup.default_aht);
-            rows.push(VolumeRow {
-                line: 0,
-                timestamp: timestamp.with_timezone(&chrono::Utc),
-                channel: setup.history.channel.clone(),
-                volume: f,
-                aht_seconds,
-                quantiles: Some(Quantiles { p10, p50, p90 }),
-            });
+            for (pass, timestamp) in passes.into_iter().enumerate() {
+                // An actual second pass is the history's own, kept apart from the slot.
+                let volume = match setup.history.day_index(day) {
+                    Some(d) if known && pass == 1 => setup
+                        .history
+                        .repeated
+                        .get(&(d, slot))
+                        .copied()
+                        .unwrap_or(0.0),
+                    _ => f,
+                };
+                let quantiles = if known {
+                    Quantiles {
+                        p10: volume,
+                        p50: volume,
+                        p90: volume,
+                    }
+                } else {
+                    Quantiles { p10, p50, p90 }
+                };
+                rows.push(VolumeRow {
+                    line: 0,
+                    timestamp: timestamp.with_timezone(&chrono::Utc),
+                    channel: setup.history.channel.clone(),
+                    volume,
+                    aht_seconds,
+                    quantiles: Some(quantiles),
+                });
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 use super::history::{Calendar, DayKind, History};
 use super::*;
 use crate::volumes::VolumeSeries;
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -717,4 +717,125 @@ fn an_open_but_quiet_holiday_is_forecast_at_its_learned_share() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("quiet_holidays"), "{err}");
+}
+
+/// An around-the-clock hourly history in London, UTC timestamps, through `last` (local): each local
+/// hour `h` gets `10 + h` contacts on its first pass and `second` on a repeated hour's second pass.
+fn london_hours(last: NaiveDate, second: f64) -> String {
+    let tz: Tz = chrono_tz::Europe::London;
+    let mut out = String::from("timestamp,channel,volume\n");
+    let mut t = Utc.with_ymd_and_hms(2025, 8, 4, 0, 0, 0).unwrap();
+    let end = tz
+        .from_local_datetime(&(last + Duration::days(1)).and_time(NaiveTime::MIN))
+        .unwrap()
+        .with_timezone(&Utc);
+    while t < end {
+        let local = t.with_timezone(&tz);
+        let first_pass = tz.from_local_datetime(&local.naive_local()).earliest() == Some(local);
+        let v = if first_pass {
+            10.0 + f64::from(local.hour())
+        } else {
+            second
+        };
+        out.push_str(&format!("{},voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%SZ")));
+        t += Duration::hours(1);
+    }
+    out
+}
+
+#[test]
+fn the_two_passes_of_a_repeated_hour_stay_apart() {
+    let tz: Tz = chrono_tz::Europe::London;
+    let fall_back = NaiveDate::from_ymd_opt(2025, 10, 26).unwrap();
+    // The history holds the fall-back night: the first pass in its slot, the second apart.
+    let text = london_hours(fall_back + Duration::days(2), 500.0);
+    let series = VolumeSeries::read_from(text.as_bytes(), "h.csv", tz).unwrap();
+    let h = History::from_series(&series, tz, None).unwrap();
+    let c = &h.channels[0];
+    let d = c.day_index(fall_back).unwrap();
+    assert_eq!(
+        c.volume[d][1],
+        Some(11.0),
+        "the first 01:00 is an ordinary hour"
+    );
+    assert_eq!(c.repeated.len(), 1);
+    assert_eq!(c.repeated.get(&(d, 1)), Some(&500.0));
+    assert_eq!(c.day_total(d), c.day_total(d - 7));
+
+    // A forecast over the next fall-back night gives the repeated hour two rows.
+    let text = london_hours(fall_back - Duration::days(7), 0.0);
+    let series = VolumeSeries::read_from(text.as_bytes(), "h.csv", tz).unwrap();
+    let h = History::from_series(&series, tz, None).unwrap();
+    let f = forecast(
+        &h,
+        None,
+        &options(
+            &(fall_back - Duration::days(6))
+                .format("%Y-%m-%d")
+                .to_string(),
+            14,
+            None,
+        ),
+    )
+    .unwrap();
+    let c = &f.channels[0];
+    let night: Vec<&VolumeRow> = c
+        .rows
+        .iter()
+        .filter(|r| r.timestamp.with_timezone(&tz).date_naive() == fall_back)
+        .collect();
+    assert_eq!(night.len(), 25, "a 25-hour day");
+    let one_am: Vec<&&VolumeRow> = night
+        .iter()
+        .filter(|r| r.timestamp.with_timezone(&tz).hour() == 1)
+        .collect();
+    assert_eq!(one_am.len(), 2);
+    assert_eq!(
+        one_am[1].timestamp - one_am[0].timestamp,
+        Duration::hours(1),
+        "one hour apart in UTC"
+    );
+    assert_eq!(one_am[0].volume, one_am[1].volume);
+    assert!(
+        (one_am[0].volume - 11.0).abs() < 0.5,
+        "{}",
+        one_am[0].volume
+    );
+    let band = c.days.iter().find(|b| b.day == fall_back).unwrap();
+    let total: f64 = night.iter().map(|r| r.volume).sum();
+    assert!((band.volume - total).abs() < 1e-9);
+    // Every UTC instant once.
+    let mut instants: Vec<_> = c.rows.iter().map(|r| r.timestamp).collect();
+    instants.dedup();
+    assert_eq!(instants.len(), c.rows.len());
+}
+
+/// The bands' coverage by day ahead, from daily origins with each week held out in turn, lies
+/// within 76–84 % on every day ahead (one weekday per day ahead no longer).
+#[test]
+fn daily_origins_calibrate_every_day_ahead() {
+    assert_eq!(
+        backtest::daily_origins(100, 7, 56),
+        (38..=93).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        backtest::daily_origins(40, 7, 56),
+        (28..=33).collect::<Vec<_>>()
+    );
+    assert!(backtest::daily_origins(30, 7, 56).is_empty());
+    for seed in [5, 6] {
+        let h = history(&synthetic(200, 30, false, seed, |_, _| false));
+        let all = backtest_history(&h, None, 7, 8).unwrap();
+        let bands = all[0].bands.as_ref().expect("bands of the best method");
+        assert_eq!(bands.origins, 56);
+        assert_eq!(bands.coverage_by_horizon.len(), 7);
+        for (d, c) in bands.coverage_by_horizon.iter().enumerate() {
+            assert!(
+                (0.76..=0.84).contains(c),
+                "seed {seed}, day {}: {c} ({:?})",
+                d + 1,
+                bands.coverage_by_horizon
+            );
+        }
+    }
 }
