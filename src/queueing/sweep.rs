@@ -42,21 +42,32 @@ struct Confluent {
     /// `Σ tₙ·Hₙ`: `−∂/∂a (S(a, z)/a)·a`, the mean-wait integral (see [`Sweep::metrics`]).
     harmonic: f64,
     ln_scale: f64,
+    /// `(w, ln S(a, w·z))` when asked for: the same series at a shrunk argument, whose terms are
+    /// `tₙ·wⁿ` and so share the divisions.
+    shrunk: Option<(f64, f64)>,
 }
 
 impl Confluent {
     /// The sums; `Σ tₙHₙ` only `with_harmonic` (it costs a second division per term).
     fn new(a: f64, z: f64, with_harmonic: bool) -> Confluent {
+        Confluent::with_shrunk(a, z, with_harmonic, None)
+    }
+
+    /// As [`Confluent::new`], and `ln S(a, w·z)` alongside with `shrink = Some(w)`, `0 < w ≤ 1`.
+    fn with_shrunk(a: f64, z: f64, with_harmonic: bool, shrink: Option<f64>) -> Confluent {
         let mut out = Confluent {
             sum: 0.0,
             weighted: 0.0,
             harmonic: 0.0,
             ln_scale: 0.0,
+            shrunk: None,
         };
         let peak = (z - a).max(0.0);
         let mut term = 1.0_f64;
         let mut n = 0.0_f64;
         let mut h = 1.0 / a;
+        let zw = z * shrink.unwrap_or(0.0);
+        let (mut small_sum, mut small_term, mut small_scale) = (0.0_f64, 1.0_f64, 0.0_f64);
         // Two terms a step, for one division: with p = a+n+1 and q = a+n+2,
         // t_{n+1} = tₙ·z·q/(pq) and t_{n+2} = tₙ·z²/(pq). Only the one multiplication of `term`
         // waits on the step before.
@@ -71,6 +82,15 @@ impl Confluent {
                 out.harmonic += h * term + h_next * next;
                 h = h_next + p * inverse;
             }
+            if shrink.is_some() {
+                small_sum += small_term * (1.0 + zw * q * inverse);
+                small_term *= zw * zw * inverse;
+                if small_term > RESCALE_ABOVE {
+                    small_term /= RESCALE_ABOVE;
+                    small_sum /= RESCALE_ABOVE;
+                    small_scale += RESCALE_ABOVE.ln();
+                }
+            }
             n += 2.0;
             term *= z * z * inverse;
             if term > RESCALE_ABOVE {
@@ -81,12 +101,14 @@ impl Confluent {
                 out.ln_scale += RESCALE_ABOVE.ln();
             }
             // Past the peak the terms fall faster than geometrically; `n·term` bounds the
-            // weighted tail's next term.
+            // weighted tail's next term. The shrunk series peaks earlier and falls faster.
             if term == 0.0
                 || (n > peak
                     && term <= out.sum * 1e-18
-                    && n * term <= out.weighted.max(out.sum) * 1e-18)
+                    && n * term <= out.weighted.max(out.sum) * 1e-18
+                    && (shrink.is_none() || small_term <= small_sum * 1e-18))
             {
+                out.shrunk = shrink.map(|w| (w, small_sum.ln() + small_scale));
                 return out;
             }
         }
@@ -105,6 +127,7 @@ impl Confluent {
             weighted: (z - a) + (a.ln() - ln_sum).exp(),
             harmonic: f64::NAN,
             ln_scale: ln_sum,
+            shrunk: None,
         })
     }
 
@@ -520,7 +543,11 @@ impl Sweep {
             (!with_asa)
                 .then(|| Confluent::overloaded(a, z))
                 .flatten()
-                .unwrap_or_else(|| Confluent::new(a, z, with_asa))
+                .unwrap_or_else(|| {
+                    // The wait integral's second series, at `x·e^{−θt}`, in the same pass.
+                    let shrink = (-chain.theta * within.get()).exp();
+                    Confluent::with_shrunk(a, z, with_asa, Some(shrink))
+                })
         });
         let (ln_queued, ln_length) = match &whole {
             None => {
@@ -599,7 +626,11 @@ impl Sweep {
             .copied()
             .unwrap_or_else(|| Confluent::new(c + 1.0, x, false));
         let ln_e = -(c + 1.0) * theta * t - x * (-theta * t).exp_m1();
-        let beyond = Confluent::ln_sum_only(c + 1.0, x * (-theta * t).exp());
+        let shrink = (-theta * t).exp();
+        let beyond = match whole.shrunk {
+            Some((w, ln_small)) if w == shrink => ln_small,
+            _ => Confluent::ln_sum_only(c + 1.0, x * shrink),
+        };
         let ratio = (ln_e + beyond - whole.ln_sum()).exp();
         if ratio < 0.999 {
             (ln_full + (c / (c + 1.0)).ln() + whole.ln_sum()).exp() * (1.0 - ratio)
@@ -1002,6 +1033,14 @@ mod tests {
                 let weighted = (closed.ln_weighted() - series.ln_weighted()).abs();
                 assert!(weighted < 1e-12, "ln Σ n·t({a}, {z}): off by {weighted:e}");
                 assert!((Confluent::ln_sum_only(a, z) - series.ln_sum()).abs() < 1e-12);
+                // The shrunk series summed alongside is the series at the shrunk argument.
+                for w in [1.0, 0.9, 0.3] {
+                    let (_, ln_small) = Confluent::with_shrunk(a, z, false, Some(w))
+                        .shrunk
+                        .expect("asked for");
+                    let alone = Confluent::new(a, w * z, false).ln_sum();
+                    assert!((ln_small - alone).abs() < 1e-12, "S({a}, {w}·{z})");
+                }
             }
             assert!(Confluent::overloaded(a, a + 0.9 * margin).is_none());
         }
