@@ -473,10 +473,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         channel, scores, ..
     } in &all
     {
-        let best = scores
-            .iter()
-            .min_by(|a, b| a.wape.total_cmp(&b.wape))
-            .map(|s| s.method);
+        let best = forecast::backtest::best(scores).map(|s| s.method);
         for s in scores {
             t.add_row(vec![
                 channel.clone(),

@@ -87,6 +87,11 @@ pub fn origins(until: usize, horizon_days: usize, count: usize) -> Vec<usize> {
     out
 }
 
+/// The score with the lowest WAPE: the automatic choice.
+pub fn best(scores: &[MethodScore]) -> Option<&MethodScore> {
+    scores.iter().min_by(|a, b| a.wape.total_cmp(&b.wape))
+}
+
 /// Origins on every day (the last day a full horizon fits before `until` and the `count − 1`
 /// before it, each with four weeks of history), for calibrating bands: each horizon day then
 /// mixes every weekday instead of being one weekday's errors, as it is with weekly origins.
@@ -202,11 +207,7 @@ fn run(
         let t0 = Instant::now();
         let forecast = model.forecast(p, origin, &days);
         fit_seconds += t0.elapsed().as_secs_f64();
-        let naive_forecast = if with_naive {
-            naive.forecast(p, origin, &days)
-        } else {
-            vec![vec![0.0; p.slots()]; days.len()]
-        };
+        let naive_forecast = with_naive.then(|| naive.forecast(p, origin, &days));
         let mut r = OriginResult {
             origin,
             ..OriginResult::default()
@@ -221,7 +222,8 @@ fn run(
                     continue;
                 }
                 let a = p.volume[d][s];
-                r.cells.push((a, forecast[i][s], naive_forecast[i][s]));
+                let naive = naive_forecast.as_ref().map_or(0.0, |n| n[i][s]);
+                r.cells.push((a, forecast[i][s], naive));
                 r.cell_horizon.push(i);
                 a_day += a;
                 f_day += forecast[i][s];

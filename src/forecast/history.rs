@@ -94,27 +94,20 @@ impl History {
         if series.rows.is_empty() {
             return Err(coverage("the history has no rows".into()));
         }
-        // Local wall-clock positions of every row.
-        let local: Vec<(NaiveDate, u32)> = series
+        // Local wall-clock positions of every row, and whether it is in the second pass of a
+        // repeated local hour.
+        let (local, second_pass): (Vec<(NaiveDate, u32)>, Vec<bool>) = series
             .rows
             .iter()
             .map(|r| {
                 let t = r.timestamp.with_timezone(&time_zone);
-                (t.date_naive(), t.hour() * 60 + t.minute())
-            })
-            .collect();
-        // Rows in the second pass of a repeated local hour.
-        let second_pass: Vec<bool> = series
-            .rows
-            .iter()
-            .map(|r| {
-                let t = r.timestamp.with_timezone(&time_zone);
-                matches!(
+                let second = matches!(
                     time_zone.from_local_datetime(&t.naive_local()),
                     chrono::LocalResult::Ambiguous(first, _) if first != t
-                )
+                );
+                ((t.date_naive(), t.hour() * 60 + t.minute()), second)
             })
-            .collect();
+            .unzip();
         let inferred = INTERVALS
             .iter()
             .rev()

@@ -277,13 +277,10 @@ pub fn backtest_history(
             .iter()
             .filter_map(|&m| backtest::score(&p, m, &points, horizon_days))
             .collect();
-        let bands = scores
-            .iter()
-            .min_by(|a, b| a.wape.total_cmp(&b.wape))
-            .and_then(|best| {
-                let daily = backtest::daily_origins(until, horizon_days, origins * 7);
-                backtest::bands(&p, best.method, &daily, horizon_days)
-            });
+        let bands = backtest::best(&scores).and_then(|best| {
+            let daily = backtest::daily_origins(until, horizon_days, origins * 7);
+            backtest::bands(&p, best.method, &daily, horizon_days)
+        });
         out.push(ChannelBacktest {
             channel: ch.channel.clone(),
             scores,
@@ -412,10 +409,7 @@ fn forecast_channel(
         .collect();
     let method = match options.method {
         Some(m) => m,
-        None => scores
-            .iter()
-            .min_by(|a, b| a.wape.total_cmp(&b.wape))
-            .map_or(Method::WeekdayAverage, |s| s.method),
+        None => backtest::best(&scores).map_or(Method::WeekdayAverage, |s| s.method),
     };
     // The band: the chosen method from daily origins (each horizon day then holds every weekday),
     // as many weeks of them as the weekly origins span.
@@ -607,11 +601,7 @@ fn forecast_channel(
                 .days
                 .get(until.wrapping_sub(1))
                 .map_or(0, |&last| (day - last).num_days().max(1) as usize - 1);
-            let (p10, p50, p90) = if known {
-                (f, f, f)
-            } else {
-                spread.band(f, ahead)
-            };
+            let band = (!known).then(|| spread.band(f, ahead));
             let aht_seconds = aht_profile
                 .as_ref()
                 .map(|a| a.at(day, slot))
@@ -627,22 +617,15 @@ fn forecast_channel(
                         .unwrap_or(0.0),
                     _ => f,
                 };
-                let quantiles = if known {
-                    Quantiles {
-                        p10: volume,
-                        p50: volume,
-                        p90: volume,
-                    }
-                } else {
-                    Quantiles { p10, p50, p90 }
-                };
+                // Known actuals are certain.
+                let (p10, p50, p90) = band.unwrap_or((volume, volume, volume));
                 rows.push(VolumeRow {
                     line: 0,
                     timestamp: timestamp.with_timezone(&chrono::Utc),
                     channel: setup.history.channel.clone(),
                     volume,
                     aht_seconds,
-                    quantiles: Some(quantiles),
+                    quantiles: Some(Quantiles { p10, p50, p90 }),
                 });
             }
         }

@@ -133,28 +133,7 @@ impl Confluent {
 
     /// `ln S(a, z)` alone, for where only the sum is needed.
     fn ln_sum_only(a: f64, z: f64) -> f64 {
-        if let Some(ln_sum) = ln_sum_overloaded(a, z) {
-            return ln_sum;
-        }
-        let peak = (z - a).max(0.0);
-        let (mut sum, mut term, mut n, mut ln_scale) = (0.0_f64, 1.0_f64, 0.0_f64, 0.0_f64);
-        loop {
-            // Two terms a step, as in `new`.
-            let (p, q) = (a + n + 1.0, a + n + 2.0);
-            let inverse = 1.0 / (p * q);
-            let next = term * (z * q * inverse);
-            sum += term + next;
-            n += 2.0;
-            term *= z * z * inverse;
-            if term > RESCALE_ABOVE {
-                term /= RESCALE_ABOVE;
-                sum /= RESCALE_ABOVE;
-                ln_scale += RESCALE_ABOVE.ln();
-            }
-            if term == 0.0 || (n > peak && term <= sum * 1e-18) {
-                return sum.ln() + ln_scale;
-            }
-        }
+        ln_sum_overloaded(a, z).unwrap_or_else(|| Confluent::new(a, z, false).ln_sum())
     }
 
     fn ln_sum(&self) -> f64 {
