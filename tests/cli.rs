@@ -614,7 +614,7 @@ fn forecast_learns_the_promotion_and_writes_quantiles() {
         "--out",
         s(&out),
     ]);
-    assert!(summary.contains("level-profile (auto)"), "{summary}");
+    assert!(summary.contains("blend (auto)"), "{summary}");
     assert!(
         summary.contains("Double 11 2026") && summary.contains("learned from 2 past occurrences"),
         "{summary}"
@@ -660,7 +660,7 @@ fn backtest_scores_every_method_and_marks_the_winner() {
     assert_eq!(channels.len(), 3);
     for c in channels {
         let scores = c["scores"].as_array().unwrap();
-        assert_eq!(scores.len(), 10);
+        assert_eq!(scores.len(), peakplan::forecast::Method::ALL.len());
         let wape = |m: &str| {
             scores.iter().find(|s| s["method"] == m).unwrap()["wape"]
                 .as_f64()
@@ -1147,5 +1147,8 @@ fn forecast_and_backtest_on_a_hand_made_five_minute_history() {
         "3",
         "--json",
     ]));
-    assert_eq!(scores[0]["scores"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        scores[0]["scores"].as_array().unwrap().len(),
+        peakplan::forecast::Method::ALL.len()
+    );
 }

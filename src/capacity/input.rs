@@ -472,7 +472,7 @@ pub fn demand(
         let shapes: Vec<(Vec<f64>, Vec<f64>)> = (0..7)
             .map(|d| {
                 let day = weeks[0] + Days::new(d);
-                let profile = prepared.profile(until, day, 8);
+                let profile = prepared.profile(until, day, 8).to_vec();
                 let shrink = (0..slots)
                     .map(|s| {
                         channel.shrinkage.at(&LocalClock {

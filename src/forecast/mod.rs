@@ -25,7 +25,7 @@ use backtest::{MethodScore, Spread};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use history::{Calendar, ChannelHistory, DayKind, History, classify_days, weekday_index};
 pub use models::Method;
-use models::Prepared;
+use models::{Memo, Prepared};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -199,6 +199,7 @@ fn prepare(
             .map(|row| row.iter().map(|v| v.unwrap_or(0.0)).collect())
             .collect(),
         calendar,
+        memo: Memo::default(),
     };
     // Fill missing open intervals of ordinary days: the day's observed volume spread by the profile.
     for d in 0..prepared.days.len() {
@@ -224,6 +225,7 @@ fn prepare(
             }
         }
     }
+    prepared.memo.clear();
     prepared
 }
 

@@ -7,6 +7,8 @@
 use super::history::{Calendar, DayKind, weekday_index};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// A channel's history ready to learn from.
 #[derive(Debug, Clone)]
@@ -16,6 +18,8 @@ pub struct Prepared {
     /// `[day][slot]`; missing open intervals of normal days are filled from the weekday's profile.
     pub volume: Vec<Vec<f64>>,
     pub calendar: Calendar,
+    /// Fits already made on this history; cleared whenever `volume` changes.
+    pub memo: Memo,
 }
 
 impl Prepared {
@@ -28,7 +32,17 @@ impl Prepared {
     }
 
     pub fn total(&self, d: usize) -> f64 {
-        self.volume[d].iter().sum()
+        self.totals()[d]
+    }
+
+    /// Every day's total volume.
+    pub fn totals(&self) -> Arc<[f64]> {
+        if let Some(hit) = &self.memo.tables().totals {
+            return hit.clone();
+        }
+        let totals: Arc<[f64]> = self.volume.iter().map(|row| row.iter().sum()).collect();
+        self.memo.tables().totals = Some(totals.clone());
+        totals
     }
 
     /// Usable days before `until` with the weekday of `day`, latest first.
@@ -39,15 +53,25 @@ impl Prepared {
             .filter(move |&d| self.usable(d) && self.days[d].weekday() == w)
     }
 
-    /// The share of a weekday's volume in each slot: the mean over the last `weeks` usable days of
-    /// that weekday, smoothed over neighbouring open slots and normalised.
-    pub fn profile(&self, until: usize, day: NaiveDate, weeks: usize) -> Vec<f64> {
+    /// The latest usable day before `until` with weekday `w`.
+    fn latest(&self, until: usize, w: usize) -> Option<usize> {
+        (0..until)
+            .rev()
+            .find(|&d| self.usable(d) && weekday_index(self.days[d].weekday()) == w)
+    }
+
+    /// The mean share of each slot in the day's volume over `weeks` usable days of one weekday, the
+    /// latest of them `latest`; `None` when none of them had any volume.
+    fn mean_share(&self, latest: usize, weeks: usize) -> Option<Arc<[f64]>> {
+        if let Some(hit) = self.memo.tables().means.get(&(latest, weeks)) {
+            return hit.clone();
+        }
         let slots = self.slots();
-        let open = &self.calendar.open[weekday_index(day.weekday())];
+        let totals = self.totals();
         let mut sum = vec![0.0; slots];
         let mut n = 0;
-        for d in self.same_weekday(until, day).take(weeks) {
-            let total = self.total(d);
+        for d in self.same_weekday(latest + 1, self.days[latest]).take(weeks) {
+            let total = totals[d];
             if total > 0.0 {
                 for (s, v) in self.volume[d].iter().enumerate() {
                     sum[s] += v / total;
@@ -55,47 +79,81 @@ impl Prepared {
                 n += 1;
             }
         }
-        if n == 0 {
+        let mean: Option<Arc<[f64]>> = (n > 0).then(|| sum.iter().map(|v| v / n as f64).collect());
+        self.memo
+            .tables()
+            .means
+            .insert((latest, weeks), mean.clone());
+        mean
+    }
+
+    /// The share of a weekday's volume in each slot: the mean over the last `weeks` usable days of
+    /// that weekday, smoothed over neighbouring open slots and normalised.
+    pub fn profile(&self, until: usize, day: NaiveDate, weeks: usize) -> Arc<[f64]> {
+        self.pooled_profile(until, day, weeks, 0.0)
+    }
+
+    /// [`Prepared::profile`] with a share `pool` of it taken from the other weekdays with the same
+    /// opening hours (their mean profile over the same weeks): at short intervals a weekday's own
+    /// weeks leave much Poisson noise in the shape, while the weekdays of a contact centre mostly
+    /// share it.
+    pub fn pooled_profile(
+        &self,
+        until: usize,
+        day: NaiveDate,
+        weeks: usize,
+        pool: f64,
+    ) -> Arc<[f64]> {
+        let w = weekday_index(day.weekday());
+        let open = &self.calendar.open[w];
+        let mut sources = [usize::MAX; 7];
+        for (v, source) in sources.iter_mut().enumerate() {
+            let same_hours = v == w || (pool > 0.0 && self.calendar.open[v] == *open);
+            if same_hours && let Some(d) = self.latest(until, v) {
+                *source = d;
+            }
+        }
+        let key = ProfileKey {
+            weekday: w,
+            weeks,
+            pool: pool.to_bits(),
+            sources,
+        };
+        if let Some(hit) = self.memo.tables().profiles.get(&key) {
+            return hit.clone();
+        }
+        let slots = self.slots();
+        let own = (sources[w] != usize::MAX)
+            .then(|| self.mean_share(sources[w], weeks))
+            .flatten();
+        let others: Vec<Arc<[f64]>> = (0..7)
+            .filter(|&v| v != w && sources[v] != usize::MAX)
+            .filter_map(|v| self.mean_share(sources[v], weeks))
+            .collect();
+        let mut sum = vec![0.0; slots];
+        let own_weight = if others.is_empty() { 1.0 } else { 1.0 - pool };
+        if let Some(own) = &own {
+            sum.iter_mut()
+                .zip(own.iter())
+                .for_each(|(a, v)| *a += own_weight * v);
+        }
+        let other_weight = if own.is_none() { 1.0 } else { pool } / others.len().max(1) as f64;
+        for other in &others {
+            sum.iter_mut()
+                .zip(other.iter())
+                .for_each(|(a, v)| *a += other_weight * v);
+        }
+        let profile: Arc<[f64]> = if own.is_none() && others.is_empty() {
             // No such weekday seen yet: spread evenly over the open slots.
             let count = open.iter().filter(|&&o| o).count().max(1) as f64;
-            return open
-                .iter()
+            open.iter()
                 .map(|&o| if o { 1.0 / count } else { 0.0 })
-                .collect();
-        }
-        // A triangular kernel over about ±30 minutes (at least one slot each side: 1-2-1 at 30
-        // minutes, 1-2-3-2-1 at 15, seven slots each side at 5): at short intervals most of a
-        // slot's share is Poisson noise, while the shape of a contact day moves on the scale of
-        // an hour.
-        let minutes = (24 * 60 / slots.max(1)).max(1);
-        let half = (30 / minutes).max(1);
-        let mut smooth = vec![0.0; slots];
-        for s in 0..slots {
-            if !open[s] {
-                continue;
-            }
-            let (mut acc, mut weight) = (0.0, 0.0);
-            for d in 0..=half {
-                let w = (half + 1 - d) as f64;
-                let sides: &[usize] = if d == 0 {
-                    &[s]
-                } else {
-                    &[s.wrapping_sub(d), s + d]
-                };
-                for &t in sides {
-                    if t < slots && open[t] {
-                        acc += w * sum[t];
-                        weight += w;
-                    }
-                }
-            }
-            smooth[s] = acc / weight;
-        }
-        let total: f64 = smooth.iter().sum();
-        if total > 0.0 {
-            smooth.iter_mut().for_each(|v| *v /= total);
-        }
-        smooth
+                .collect()
+        } else {
+            smooth(&sum, open).into()
+        };
+        self.memo.tables().profiles.insert(key, profile.clone());
+        profile
     }
 
     /// Zeroes the closed slots of `day`.
@@ -108,6 +166,97 @@ impl Prepared {
             *v = v.max(0.0);
         }
         values
+    }
+}
+
+/// `shares` smoothed over neighbouring open slots and normalised. A triangular kernel over about
+/// ±30 minutes (at least one slot each side: 1-2-1 at 30 minutes, 1-2-3-2-1 at 15, seven slots
+/// each side at 5): at short intervals most of a slot's share is Poisson noise, while the shape of
+/// a contact day moves on the scale of an hour.
+fn smooth(shares: &[f64], open: &[bool]) -> Vec<f64> {
+    let slots = shares.len();
+    let minutes = (24 * 60 / slots.max(1)).max(1);
+    let half = (30 / minutes).max(1);
+    let mut smooth = vec![0.0; slots];
+    for s in 0..slots {
+        if !open[s] {
+            continue;
+        }
+        let (mut acc, mut weight) = (0.0, 0.0);
+        for d in 0..=half {
+            let w = (half + 1 - d) as f64;
+            let sides: &[usize] = if d == 0 {
+                &[s]
+            } else {
+                &[s.wrapping_sub(d), s + d]
+            };
+            for &t in sides {
+                if t < slots && open[t] {
+                    acc += w * shares[t];
+                    weight += w;
+                }
+            }
+        }
+        smooth[s] = acc / weight;
+    }
+    let total: f64 = smooth.iter().sum();
+    if total > 0.0 {
+        smooth.iter_mut().for_each(|v| *v /= total);
+    }
+    smooth
+}
+
+/// What identifies a profile: the weekday, the weeks, the pooled share and the latest usable day
+/// of each weekday it is drawn from (`usize::MAX`: not drawn from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ProfileKey {
+    weekday: usize,
+    weeks: usize,
+    pool: u64,
+    sources: [usize; 7],
+}
+
+/// Profiles, mean shares and Holt–Winters fits already computed on a history, keyed by what they
+/// depend on: the methods run from one origin, and origins a day apart, share most of them. A
+/// clone starts empty (it is a cache, not data).
+#[derive(Default)]
+pub struct Memo(Mutex<MemoTables>);
+
+#[derive(Default)]
+struct MemoTables {
+    profiles: HashMap<ProfileKey, Arc<[f64]>>,
+    means: HashMap<(usize, usize), Option<Arc<[f64]>>>,
+    holt_winters: HashMap<usize, Option<HoltWinters>>,
+    totals: Option<Arc<[f64]>>,
+    runs: HashMap<(usize, usize), Runs>,
+}
+
+impl Memo {
+    fn tables(&self) -> std::sync::MutexGuard<'_, MemoTables> {
+        // A panic while holding the lock leaves only complete entries behind.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets everything: the history it was computed on has changed.
+    pub fn clear(&self) {
+        *self.tables() = MemoTables::default();
+    }
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.tables();
+        f.debug_struct("Memo")
+            .field("profiles", &t.profiles.len())
+            .field("means", &t.means.len())
+            .field("holt_winters", &t.holt_winters.len())
+            .finish()
     }
 }
 
@@ -145,8 +294,19 @@ pub enum Method {
     /// The weekday's daily total exponentially weighted over twelve weeks (weight 0.8 per week
     /// back), times the weekday's intraday profile pooled over those weeks and smoothed.
     WeekdayEwma,
+    /// The eight-week same-weekday average, its level moved by how far the latest days ran above or
+    /// below their own weekday averages, as far as such runs persisted in the history.
+    #[value(name = "weekday-average-adjusted")]
+    #[serde(rename = "weekday-average-adjusted")]
+    AdjustedAverage,
     /// Daily totals by Holt–Winters with weekly seasonality, times a per-weekday intraday profile.
     LevelProfile,
+    /// The same with each weekday's profile half its own, half that of the other weekdays with the
+    /// same opening hours.
+    LevelPooled,
+    /// The mean of the pooled level × profile and the adjusted average: a smoothed model of level
+    /// and shape beside the planner's interval average with a learned level correction.
+    Blend,
     /// Multi-seasonal decomposition: trend plus daily and weekly seasonal components.
     Mstl,
     /// The median of five daily levels (the weekday's mean total over 4, 8 and 12 weeks, its
@@ -155,7 +315,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 10] = [
+    pub const ALL: [Method; 13] = [
         Method::SeasonalNaive,
         Method::WeekdayAverage,
         Method::WeekdayAverage6,
@@ -163,7 +323,10 @@ impl Method {
         Method::WeekdayAverage10,
         Method::WeekdayAverage12,
         Method::WeekdayEwma,
+        Method::AdjustedAverage,
         Method::LevelProfile,
+        Method::LevelPooled,
+        Method::Blend,
         Method::Mstl,
         Method::Combined,
     ];
@@ -177,7 +340,10 @@ impl Method {
             Method::WeekdayAverage10 => "weekday-average-10",
             Method::WeekdayAverage12 => "weekday-average-12",
             Method::WeekdayEwma => "weekday-ewma",
+            Method::AdjustedAverage => "weekday-average-adjusted",
             Method::LevelProfile => "level-profile",
+            Method::LevelPooled => "level-pooled",
+            Method::Blend => "blend",
             Method::Mstl => "mstl",
             Method::Combined => "combined",
         }
@@ -206,7 +372,18 @@ impl Method {
             Method::WeekdayAverage10 => average(10),
             Method::WeekdayAverage12 => average(12),
             Method::WeekdayEwma => Box::new(WeekdayEwma),
-            Method::LevelProfile => Box::new(LevelProfile { profile_weeks: 8 }),
+            Method::AdjustedAverage => Box::new(AdjustedAverage {
+                weeks: ADJUSTED_WEEKS,
+            }),
+            Method::LevelProfile => Box::new(LevelProfile {
+                profile_weeks: 8,
+                pool: 0.0,
+            }),
+            Method::LevelPooled => Box::new(LevelProfile {
+                profile_weeks: 8,
+                pool: POOL,
+            }),
+            Method::Blend => Box::new(Blend),
             Method::Mstl => Box::new(Mstl { weeks: 8 }),
             Method::Combined => Box::new(Combined),
         }
@@ -323,6 +500,149 @@ impl Model for WeekdayEwma {
     }
 }
 
+/// Weeks of [`AdjustedAverage`]'s average.
+const ADJUSTED_WEEKS: usize = 8;
+
+/// Days back whose level runs the adjustment of [`AdjustedAverage`] learns from.
+const ANOMALY_DAYS: usize = 182;
+
+/// Per day, how far its total ran from its weekday's average and the mean of that over the last
+/// week (see [`AdjustedAverage`]).
+type Runs = Arc<[Option<(f64, f64)>]>;
+
+/// Days in the recent run of [`AdjustedAverage`]'s second regressor.
+const RUN_DAYS: usize = 7;
+
+/// The same-weekday interval average over `weeks`, times `1 + a_h·r + b_h·r̄`: `r` is how far the
+/// latest usable day's total ran from its own weekday's average (`total / average − 1`), `r̄` the
+/// mean of that over the last week, and `a_h`, `b_h` the least-squares fit of the same run `h`
+/// days later over the last half year. Day-level swings that pass (Poisson, one-off days) give
+/// coefficients near zero and leave the average as it is; swings that persist (weather, a slow
+/// drift the average lags) move the level by as much as they persisted before.
+pub struct AdjustedAverage {
+    pub weeks: usize,
+}
+
+impl AdjustedAverage {
+    /// Per day before `until`: `total / weekday average − 1` and the mean of that over the last
+    /// [`RUN_DAYS`] days, for usable days with at least two earlier occurrences of their weekday.
+    fn runs(&self, p: &Prepared, until: usize) -> Runs {
+        if let Some(hit) = p.memo.tables().runs.get(&(until, self.weeks)) {
+            return hit.clone();
+        }
+        let from = until.saturating_sub(ANOMALY_DAYS + 7 * self.weeks);
+        let totals = p.totals();
+        // The latest usable days of each weekday seen so far, newest last.
+        let mut recent: [Vec<f64>; 7] = Default::default();
+        for d in until.saturating_sub(ANOMALY_DAYS + 14 * self.weeks)..from {
+            if p.usable(d) {
+                recent[weekday_index(p.days[d].weekday())].push(totals[d]);
+            }
+        }
+        let anomaly: Vec<Option<f64>> = (from..until)
+            .map(|d| {
+                if !p.usable(d) {
+                    return None;
+                }
+                let seen = &mut recent[weekday_index(p.days[d].weekday())];
+                let window = &seen[seen.len().saturating_sub(self.weeks)..];
+                let base = window.iter().sum::<f64>() / window.len().max(1) as f64;
+                let r = (window.len() >= 2 && base > 0.0).then(|| totals[d] / base - 1.0);
+                seen.push(totals[d]);
+                r
+            })
+            .collect();
+        let runs: Runs = (0..anomaly.len())
+            .map(|i| {
+                let r = anomaly[i]?;
+                let recent: Vec<f64> = anomaly[i.saturating_sub(RUN_DAYS - 1)..=i]
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .collect();
+                Some((r, recent.iter().sum::<f64>() / recent.len() as f64))
+            })
+            .collect();
+        p.memo
+            .tables()
+            .runs
+            .insert((until, self.weeks), runs.clone());
+        runs
+    }
+
+    /// The least-squares `(a, b)` of `r[i + h] ≈ a·r[i] + b·r̄[i]`, with a small ridge so that a
+    /// history without swings gives zeros; `(0, 0)` with fewer than 20 pairs.
+    fn coefficients(runs: &[Option<(f64, f64)>], h: usize) -> (f64, f64) {
+        let (mut xx, mut xy, mut yy, mut xt, mut yt, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0);
+        for i in 0..runs.len().saturating_sub(h) {
+            let (Some((x, y)), Some((t, _))) = (runs[i], runs[i + h]) else {
+                continue;
+            };
+            xx += x * x;
+            xy += x * y;
+            yy += y * y;
+            xt += x * t;
+            yt += y * t;
+            n += 1;
+        }
+        if n < 20 {
+            return (0.0, 0.0);
+        }
+        let ridge = 1e-3 * (xx + yy) + 1e-12;
+        let (xx, yy) = (xx + ridge, yy + ridge);
+        let det = xx * yy - xy * xy;
+        if det <= 0.0 {
+            return (0.0, 0.0);
+        }
+        ((yy * xt - xy * yt) / det, (xx * yt - xy * xt) / det)
+    }
+}
+
+impl Model for AdjustedAverage {
+    fn method(&self) -> Method {
+        Method::AdjustedAverage
+    }
+
+    fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
+        let average = WeekdayAverage { weeks: self.weeks }.forecast(p, until, days);
+        let runs = self.runs(p, until);
+        let offset = until - runs.len();
+        let Some(last) = (0..runs.len()).rev().find(|&i| runs[i].is_some()) else {
+            return average;
+        };
+        let (r, run) = runs[last].unwrap_or_default();
+        let last_day = p.days[offset + last];
+        days.iter()
+            .zip(average)
+            .map(|(&day, values)| {
+                let h = (day - last_day).num_days().max(1) as usize;
+                let (a, b) = Self::coefficients(&runs, h);
+                let factor = 1.0 + a * r + b * run;
+                p.mask(day, values.iter().map(|v| v * factor).collect())
+            })
+            .collect()
+    }
+}
+
+/// The mean, interval by interval, of [`Method::LevelPooled`] and [`Method::AdjustedAverage`].
+pub struct Blend;
+
+impl Model for Blend {
+    fn method(&self) -> Method {
+        Method::Blend
+    }
+
+    fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
+        let pooled = Method::LevelPooled.model().forecast(p, until, days);
+        let adjusted = Method::AdjustedAverage.model().forecast(p, until, days);
+        pooled
+            .into_iter()
+            .zip(adjusted)
+            .map(|(a, b)| a.iter().zip(&b).map(|(x, y)| (x + y) / 2.0).collect())
+            .collect()
+    }
+}
+
 /// The median of several daily levels times the pooled, smoothed profile: a combination, robust
 /// where any one level estimate has a bad week.
 pub struct Combined;
@@ -360,9 +680,15 @@ impl Model for Combined {
 /// weights chosen by one-step-ahead squared error; times the weekday's intraday profile.
 pub struct LevelProfile {
     pub profile_weeks: usize,
+    /// The share of the profile taken from the other weekdays with the same opening hours.
+    pub pool: f64,
 }
 
+/// The pooled share of [`Method::LevelPooled`]'s profile.
+const POOL: f64 = 0.5;
+
 /// Holt–Winters state after filtering a daily series.
+#[derive(Debug, Clone)]
 struct HoltWinters {
     level: f64,
     trend: f64,
@@ -447,7 +773,12 @@ impl HoltWinters {
 }
 
 impl LevelProfile {
-    fn daily_totals(p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<f64> {
+    /// The Holt–Winters fit on the days before `until` with the smoothing weights of least
+    /// one-step squared error; `None` when the history is too short.
+    fn fit(p: &Prepared, until: usize) -> Option<HoltWinters> {
+        if let Some(hit) = p.memo.tables().holt_winters.get(&until) {
+            return hit.clone();
+        }
         // At most two years of days; older ones no longer tell the level.
         let from = until.saturating_sub(730);
         let totals: Vec<Option<f64>> = (from..until)
@@ -469,10 +800,17 @@ impl LevelProfile {
                 }
             }
         }
+        let fit = best.map(|b| b.0);
+        p.memo.tables().holt_winters.insert(until, fit.clone());
+        fit
+    }
+
+    fn daily_totals(p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<f64> {
+        let best = Self::fit(p, until);
         let last = p.days.get(until.wrapping_sub(1)).copied();
         days.iter()
             .map(|&day| match (&best, last) {
-                (Some((hw, _)), Some(last)) => {
+                (Some(hw), Some(last)) => {
                     let h = (day - last).num_days().max(1) as usize;
                     hw.ahead(h, weekday_index(day.weekday()))
                 }
@@ -487,7 +825,11 @@ impl LevelProfile {
 
 impl Model for LevelProfile {
     fn method(&self) -> Method {
-        Method::LevelProfile
+        if self.pool > 0.0 {
+            Method::LevelPooled
+        } else {
+            Method::LevelProfile
+        }
     }
 
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
@@ -495,7 +837,7 @@ impl Model for LevelProfile {
         days.iter()
             .zip(totals)
             .map(|(&day, total)| {
-                let profile = p.profile(until, day, self.profile_weeks);
+                let profile = p.pooled_profile(until, day, self.profile_weeks, self.pool);
                 p.mask(day, profile.iter().map(|s| s * total).collect())
             })
             .collect()

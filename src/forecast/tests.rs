@@ -839,3 +839,120 @@ fn daily_origins_calibrate_every_day_ahead() {
         }
     }
 }
+
+/// Every cached fit is the fit itself: a method run on a history whose memo is warm from other
+/// methods and origins gives exactly what it gives on a fresh copy.
+#[test]
+fn cached_fits_change_no_forecast() {
+    let h = history(&synthetic(140, 15, true, 5, |day, _| {
+        day.ordinal() % 29 == 0
+    }));
+    let warm = prepare_channel(&h.channels[0], &h, None);
+    let origins = backtest::origins(warm.days.len(), 7, 6);
+    for &m in &Method::ALL {
+        backtest::score(&warm, m, &origins, 7).unwrap();
+    }
+    for &m in &Method::ALL {
+        for &origin in &origins {
+            let days: Vec<NaiveDate> = warm.days[origin..origin + 7].to_vec();
+            let fresh = warm.clone();
+            assert_eq!(
+                m.model().forecast(&warm, origin, &days),
+                m.model().forecast(&fresh, origin, &days),
+                "{m:?} from day {origin}"
+            );
+        }
+    }
+}
+
+/// At five minutes a weekday's own weeks leave Poisson noise in its shape; half of it taken from
+/// the other weekdays with the same hours (the same shape here) brings it closer to the truth.
+#[test]
+fn a_pooled_profile_is_closer_to_the_true_shape() {
+    let h = history(&synthetic(112, 5, true, 8, |_, _| false));
+    let p = prepare_channel(&h.channels[0], &h, None);
+    let truth: Vec<f64> = (0..288)
+        .map(|s| {
+            let minute = s * 5;
+            if !(480..1200).contains(&minute) {
+                return 0.0;
+            }
+            let hour = f64::from(minute) / 60.0;
+            0.3 + (-(hour - 11.0).powi(2) / 6.0).exp() + 0.7 * (-(hour - 15.0).powi(2) / 8.0).exp()
+        })
+        .collect();
+    let sum: f64 = truth.iter().sum();
+    let truth: Vec<f64> = truth.iter().map(|v| v / sum).collect();
+    let distance =
+        |profile: &[f64]| -> f64 { profile.iter().zip(&truth).map(|(a, b)| (a - b).abs()).sum() };
+    let until = p.days.len();
+    for day in p.days[until - 6..].iter() {
+        let own = distance(&p.profile(until, *day, 8));
+        let pooled = distance(&p.pooled_profile(until, *day, 8, 0.5));
+        assert!(
+            pooled < 0.8 * own,
+            "{day}: pooled {pooled:.4}, own {own:.4}"
+        );
+    }
+}
+
+/// A 30-minute history whose day-level swings persist (each day keeps 95 % of the day before's
+/// deviation) or pass (each day's swing its own).
+fn swinging(persistence: f64, seed: u64) -> String {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let shock = rand_distr::Normal::new(0.0, 0.06).unwrap();
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let mut out = String::from("timestamp,channel,volume\n");
+    let mut run: f64 = 0.0;
+    for d in 0..210 {
+        let day = first + Duration::days(d);
+        run = persistence * run + shock.sample(&mut rng);
+        for slot in 16..40 {
+            let hour = f64::from(slot) / 2.0;
+            let shape = 0.4 + (-(hour - 12.0).powi(2) / 8.0).exp();
+            let mean = 300.0 * weekday[day.weekday().num_days_from_monday() as usize] * shape;
+            let v = Poisson::new((mean * (1.0 + run)).max(1.0))
+                .unwrap()
+                .sample(&mut rng);
+            let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(slot) * 30);
+            out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+        }
+    }
+    out
+}
+
+/// The adjusted average moves the level by as much as the history's swings persisted: well below
+/// every plain weekday average where they persist, the plain eight-week average where they pass.
+#[test]
+fn the_adjusted_average_follows_swings_that_persist_and_ignores_those_that_pass() {
+    for seed in [1, 2] {
+        let score = |persistence: f64, m: Method| {
+            let h = history(&swinging(persistence, seed));
+            let p = prepare_channel(&h.channels[0], &h, None);
+            let origins = backtest::origins(p.days.len(), 7, 8);
+            backtest::score(&p, m, &origins, 7).unwrap().wape
+        };
+        let best_average = |persistence: f64| {
+            Method::ALL
+                .iter()
+                .filter(|m| m.is_weekday_average())
+                .map(|&m| score(persistence, m))
+                .fold(f64::INFINITY, f64::min)
+        };
+        let adjusted = score(0.95, Method::AdjustedAverage);
+        assert!(
+            adjusted < 0.93 * best_average(0.95),
+            "seed {seed}: persistent swings, adjusted {adjusted:.4} against {:.4}",
+            best_average(0.95)
+        );
+        let (adjusted, plain) = (
+            score(0.0, Method::AdjustedAverage),
+            score(0.0, Method::WeekdayAverage8),
+        );
+        assert!(
+            (adjusted / plain - 1.0).abs() < 0.015,
+            "seed {seed}: passing swings, adjusted {adjusted:.4} against the 8-week average {plain:.4}"
+        );
+    }
+}
