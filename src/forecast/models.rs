@@ -63,9 +63,14 @@ impl Prepared {
     /// The mean share of each slot in the day's volume over `weeks` usable days of one weekday, the
     /// latest of them `latest`; `None` when none of them had any volume.
     fn mean_share(&self, latest: usize, weeks: usize) -> Option<Arc<[f64]>> {
-        if let Some(hit) = self.memo.tables().means.get(&(latest, weeks)) {
-            return hit.clone();
-        }
+        self.memo.cached(
+            |t| &mut t.means,
+            (latest, weeks),
+            || self.mean_share_uncached(latest, weeks),
+        )
+    }
+
+    fn mean_share_uncached(&self, latest: usize, weeks: usize) -> Option<Arc<[f64]>> {
         let slots = self.slots();
         let totals = self.totals();
         let mut sum = vec![0.0; slots];
@@ -79,12 +84,7 @@ impl Prepared {
                 n += 1;
             }
         }
-        let mean: Option<Arc<[f64]>> = (n > 0).then(|| sum.iter().map(|v| v / n as f64).collect());
-        self.memo
-            .tables()
-            .means
-            .insert((latest, weeks), mean.clone());
-        mean
+        (n > 0).then(|| sum.iter().map(|v| v / n as f64).collect())
     }
 
     /// The share of a weekday's volume in each slot: the mean over the last `weeks` usable days of
@@ -119,9 +119,17 @@ impl Prepared {
             pool: pool.to_bits(),
             sources,
         };
-        if let Some(hit) = self.memo.tables().profiles.get(&key) {
-            return hit.clone();
-        }
+        self.memo.cached(
+            |t| &mut t.profiles,
+            key,
+            || self.mixed_profile(w, weeks, pool, &sources),
+        )
+    }
+
+    /// The profile of weekday `w` drawn from the weekdays whose latest usable day `sources` has
+    /// (see [`Prepared::pooled_profile`]).
+    fn mixed_profile(&self, w: usize, weeks: usize, pool: f64, sources: &[usize; 7]) -> Arc<[f64]> {
+        let open = &self.calendar.open[w];
         let slots = self.slots();
         let own = (sources[w] != usize::MAX)
             .then(|| self.mean_share(sources[w], weeks))
@@ -143,7 +151,7 @@ impl Prepared {
                 .zip(other.iter())
                 .for_each(|(a, v)| *a += other_weight * v);
         }
-        let profile: Arc<[f64]> = if own.is_none() && others.is_empty() {
+        if own.is_none() && others.is_empty() {
             // No such weekday seen yet: spread evenly over the open slots.
             let count = open.iter().filter(|&&o| o).count().max(1) as f64;
             open.iter()
@@ -151,9 +159,7 @@ impl Prepared {
                 .collect()
         } else {
             smooth(&sum, open).into()
-        };
-        self.memo.tables().profiles.insert(key, profile.clone());
-        profile
+        }
     }
 
     /// Zeroes the closed slots of `day`.
@@ -237,6 +243,22 @@ impl Memo {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The entry `key` of the table `table` picks, made by `make` when it is missing (outside the
+    /// lock: `make` may use the memo itself).
+    fn cached<K: std::hash::Hash + Eq, V: Clone>(
+        &self,
+        table: fn(&mut MemoTables) -> &mut HashMap<K, V>,
+        key: K,
+        make: impl FnOnce() -> V,
+    ) -> V {
+        if let Some(hit) = table(&mut self.tables()).get(&key) {
+            return hit.clone();
+        }
+        let value = make();
+        table(&mut self.tables()).insert(key, value.clone());
+        value
+    }
+
     /// Forgets everything: the history it was computed on has changed.
     pub fn clear(&self) {
         *self.tables() = MemoTables::default();
@@ -256,6 +278,8 @@ impl std::fmt::Debug for Memo {
             .field("profiles", &t.profiles.len())
             .field("means", &t.means.len())
             .field("holt_winters", &t.holt_winters.len())
+            .field("runs", &t.runs.len())
+            .field("totals", &t.totals.is_some())
             .finish()
     }
 }
@@ -527,9 +551,14 @@ impl AdjustedAverage {
     /// Per day before `until`: `total / weekday average − 1` and the mean of that over the last
     /// [`RUN_DAYS`] days, for usable days with at least two earlier occurrences of their weekday.
     fn runs(&self, p: &Prepared, until: usize) -> Runs {
-        if let Some(hit) = p.memo.tables().runs.get(&(until, self.weeks)) {
-            return hit.clone();
-        }
+        p.memo.cached(
+            |t| &mut t.runs,
+            (until, self.weeks),
+            || self.runs_uncached(p, until),
+        )
+    }
+
+    fn runs_uncached(&self, p: &Prepared, until: usize) -> Runs {
         let from = until.saturating_sub(ANOMALY_DAYS + 7 * self.weeks);
         let totals = p.totals();
         // The latest usable days of each weekday seen so far, newest last.
@@ -552,7 +581,7 @@ impl AdjustedAverage {
                 r
             })
             .collect();
-        let runs: Runs = (0..anomaly.len())
+        (0..anomaly.len())
             .map(|i| {
                 let r = anomaly[i]?;
                 let recent: Vec<f64> = anomaly[i.saturating_sub(RUN_DAYS - 1)..=i]
@@ -562,12 +591,7 @@ impl AdjustedAverage {
                     .collect();
                 Some((r, recent.iter().sum::<f64>() / recent.len() as f64))
             })
-            .collect();
-        p.memo
-            .tables()
-            .runs
-            .insert((until, self.weeks), runs.clone());
-        runs
+            .collect()
     }
 
     /// The least-squares `(a, b)` of `r[i + h] ≈ a·r[i] + b·r̄[i]`, with a small ridge so that a
@@ -776,9 +800,14 @@ impl LevelProfile {
     /// The Holt–Winters fit on the days before `until` with the smoothing weights of least
     /// one-step squared error; `None` when the history is too short.
     fn fit(p: &Prepared, until: usize) -> Option<HoltWinters> {
-        if let Some(hit) = p.memo.tables().holt_winters.get(&until) {
-            return hit.clone();
-        }
+        p.memo.cached(
+            |t| &mut t.holt_winters,
+            until,
+            || Self::fit_uncached(p, until),
+        )
+    }
+
+    fn fit_uncached(p: &Prepared, until: usize) -> Option<HoltWinters> {
         // At most two years of days; older ones no longer tell the level.
         let from = until.saturating_sub(730);
         let totals: Vec<Option<f64>> = (from..until)
@@ -800,9 +829,7 @@ impl LevelProfile {
                 }
             }
         }
-        let fit = best.map(|b| b.0);
-        p.memo.tables().holt_winters.insert(until, fit.clone());
-        fit
+        best.map(|b| b.0)
     }
 
     fn daily_totals(p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<f64> {
