@@ -1,34 +1,73 @@
-"""Intraday re-forecast against the unadjusted forecast on the sample history (BENCHMARKS.md).
+"""Intraday re-forecast against the unadjusted forecast (BENCHMARKS.md "Intraday re-forecast").
 
-For each day from 12 to 30 October 2026: cut the history at 11:00 that day (three hours of voice and
-chat actuals, eleven of email), forecast the day with `peakplan forecast` once with those actuals and
-once without the day at all, and compare the error over the rest of the day (WAPE).
+For each of the last `--days` complete days of a history: cut the history at `--cut` (local time)
+that day, forecast the day with `peakplan forecast` once with those actuals and once without the
+day at all (the method chosen automatically unless `--method`), and compare the error over the rest
+of the day (WAPE per channel, summed over the days).
 
     cargo build --release && python3 scripts/measure_reforecast.py
+    python3 scripts/measure_reforecast.py --cut 11:00
+    python3 scripts/measure_reforecast.py --history ../shared/data/real/victoria-electricity-2014.csv \
+        --time-zone Australia/Brisbane
 """
+import argparse
 import collections
 import csv
+import datetime
 import os
 import subprocess
+import tempfile
 
-B = os.environ.get("PEAKPLAN", "target/release/peakplan")
-rows=list(csv.reader(open("forecasts/promo-peak-history.csv")))
+parser = argparse.ArgumentParser()
+parser.add_argument("--scenario", default="models/promo-peak.toml")
+parser.add_argument("--history", help="a history CSV instead of the scenario's (no scenario then)")
+parser.add_argument("--time-zone", default="UTC", help="with --history")
+parser.add_argument("--cut", default="10:00", help="local time up to which the day's actuals are known")
+parser.add_argument("--days", type=int, default=19, help="how many days, ending on the history's last full day")
+parser.add_argument("--skip-last", type=int, default=2, help="days at the end of the history left out")
+parser.add_argument("--method", help="a fixed method instead of the automatic choice")
+args = parser.parse_args()
+
+binary = os.environ.get(
+    "PEAKPLAN", os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "peakplan")
+)
+path = args.history or "forecasts/promo-peak-history.csv"
+rows = list(csv.reader(open(path)))
 header, data = rows[0], rows[1:]
-days=["2026-10-%02d"%d for d in range(12,31)] 
-tot=collections.defaultdict(lambda:[0.0,0.0,0.0])
-for day in days:
-    cut=day+"T11:00"
-    keep=[r for r in data if r[0][:16] < cut]
-    before=[r for r in keep if not r[0].startswith(day)]
-    actual={ (r[0],r[1]): float(r[2]) for r in data if r[0].startswith(day) and r[0][11:16] >= "11:00"}
-    res={}
-    for name, rs in (("adjusted",keep),("plain",before)):
-        with open("/tmp/peakplan-reforecast-h.csv","w",newline="") as f:
-            w=csv.writer(f); w.writerow(header); w.writerows(rs)
-        nxt=day[:8]+"%02d"%(int(day[8:])+1)
-        subprocess.run([B,"forecast","--scenario","models/promo-peak.toml","--history","/tmp/peakplan-reforecast-h.csv","--start",day+"T00:00","--end",nxt+"T00:00","--out","/tmp/peakplan-reforecast-f.csv","--method","level-profile"],check=True,capture_output=True)
-        res[name]={ (r["timestamp"],r["channel"]): float(r["volume"]) for r in csv.DictReader(open("/tmp/peakplan-reforecast-f.csv"))}
-    for (ts,ch),a in actual.items():
-        t=tot[ch]; t[0]+=a; t[1]+=abs(res["adjusted"].get((ts,ch),0)-a); t[2]+=abs(res["plain"].get((ts,ch),0)-a)
-for ch,(a,e1,e2) in tot.items():
-    print(f"{ch}: rest-of-day WAPE re-forecast {e1/a*100:.1f}% vs unadjusted {e2/a*100:.1f}% over {len(days)} days")
+ts = header.index("timestamp")
+local = lambda r: r[ts][:16]  # the sample and the real series are written in local time
+dates = sorted({r[ts][:10] for r in data})
+days = dates[-(args.days + args.skip_last) : len(dates) - args.skip_last]
+
+totals = collections.defaultdict(lambda: [0.0, 0.0, 0.0])
+with tempfile.TemporaryDirectory() as tmp:
+    history_file, out_file = os.path.join(tmp, "h.csv"), os.path.join(tmp, "f.csv")
+    for day in days:
+        cut = f"{day}T{args.cut}"
+        keep = [r for r in data if local(r) < cut]
+        before = [r for r in keep if not r[ts].startswith(day)]
+        actual = {(local(r), r[1]): float(r[2]) for r in data if r[ts].startswith(day) and local(r) >= cut}
+        forecasts = {}
+        for name, subset in (("adjusted", keep), ("plain", before)):
+            with open(history_file, "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(header)
+                w.writerows(subset)
+            nxt = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
+            cmd = [binary, "forecast", "--history", history_file, "--start", f"{day}T00:00",
+                   "--end", f"{nxt}T00:00", "--out", out_file]
+            cmd += ["--time-zone", args.time_zone] if args.history else ["--scenario", args.scenario]
+            if args.method:
+                cmd += ["--method", args.method]
+            subprocess.run(cmd, check=True, capture_output=True)
+            forecasts[name] = {(r["timestamp"][:16], r["channel"]): float(r["volume"])
+                               for r in csv.DictReader(open(out_file))}
+        for key, a in actual.items():
+            t = totals[key[1]]
+            t[0] += a
+            t[1] += abs(forecasts["adjusted"].get(key, 0.0) - a)
+            t[2] += abs(forecasts["plain"].get(key, 0.0) - a)
+
+print(f"cut at {args.cut}, {len(days)} days ({days[0]} to {days[-1]}), method {args.method or 'auto'}")
+for channel, (a, adjusted, plain) in totals.items():
+    print(f"{channel}: rest-of-day WAPE re-forecast {adjusted / a * 100:.1f} % vs unadjusted {plain / a * 100:.1f} %")

@@ -108,14 +108,19 @@ pub async fn sign_in(browser: &Client, base: &str, token: &str) {
     );
 }
 
-/// Waits (up to 20 s) until an element matches `css`.
+/// Waits (up to 20 s) until an element matches `css`. A lookup that a navigation aborts (the
+/// page was submitting a form or following a link) is tried again on the page that follows.
 pub async fn wait_for(browser: &Client, css: &str) -> fantoccini::elements::Element {
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css} within 20 s: {e}"))
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match browser.find(Locator::Css(css)).await {
+            Ok(element) => return element,
+            Err(e) if std::time::Instant::now() >= deadline => {
+                panic!("no {css} within 20 s: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// The visible text of the page.
