@@ -34,7 +34,7 @@ binary = os.environ.get(
 path = args.history or "forecasts/promo-peak-history.csv"
 rows = list(csv.reader(open(path)))
 header, data = rows[0], rows[1:]
-ts = header.index("timestamp")
+ts, ch, vol = header.index("timestamp"), header.index("channel"), header.index("volume")
 local = lambda r: r[ts][:16]  # the sample and the real series are written in local time
 dates = sorted({r[ts][:10] for r in data})
 days = dates[-(args.days + args.skip_last) : len(dates) - args.skip_last]
@@ -46,7 +46,7 @@ with tempfile.TemporaryDirectory() as tmp:
         cut = f"{day}T{args.cut}"
         keep = [r for r in data if local(r) < cut]
         before = [r for r in keep if not r[ts].startswith(day)]
-        actual = {(local(r), r[1]): float(r[2]) for r in data if r[ts].startswith(day) and local(r) >= cut}
+        actual = {(local(r), r[ch]): float(r[vol]) for r in data if r[ts].startswith(day) and local(r) >= cut}
         forecasts = {}
         for name, subset in (("adjusted", keep), ("plain", before)):
             with open(history_file, "w", newline="") as f:
