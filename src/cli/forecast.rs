@@ -115,8 +115,8 @@ pub struct ForecastArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// The method: seasonal-naive, weekday-average, weekday-average-6, weekday-average-8,
-    /// weekday-average-10, weekday-average-12, weekday-ewma, weekday-average-adjusted, level-profile,
-    /// level-pooled, blend, mstl, combined; or
+    /// weekday-average-10, weekday-average-12, weekday-ewma, weekday-average-adjusted,
+    /// weekday-average-month-day, level-profile, level-pooled, blend, mstl, combined; or
     /// `auto` to choose per channel by backtest.
     #[arg(long, default_value = "auto")]
     pub method: String,

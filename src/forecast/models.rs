@@ -235,6 +235,7 @@ struct MemoTables {
     holt_winters: HashMap<usize, Option<HoltWinters>>,
     totals: Option<Arc<[f64]>>,
     runs: HashMap<(usize, usize), Runs>,
+    month_days: HashMap<usize, MonthDays>,
 }
 
 impl Memo {
@@ -279,6 +280,7 @@ impl std::fmt::Debug for Memo {
             .field("means", &t.means.len())
             .field("holt_winters", &t.holt_winters.len())
             .field("runs", &t.runs.len())
+            .field("month_days", &t.month_days.len())
             .field("totals", &t.totals.is_some())
             .finish()
     }
@@ -323,6 +325,12 @@ pub enum Method {
     #[value(name = "weekday-average-adjusted")]
     #[serde(rename = "weekday-average-adjusted")]
     AdjustedAverage,
+    /// The twelve-week same-weekday interval average with each day's day-of-month effect taken
+    /// out, times the forecast day's: billing cycles, paydays and statements move a contact
+    /// centre's volume by the day of the month, which a weekday average smears over its weeks.
+    #[value(name = "weekday-average-month-day")]
+    #[serde(rename = "weekday-average-month-day")]
+    MonthDayAverage,
     /// Daily totals by Holt–Winters with weekly seasonality, times a per-weekday intraday profile.
     LevelProfile,
     /// The same with each weekday's profile half its own, half that of the other weekdays with the
@@ -339,7 +347,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 13] = [
+    pub const ALL: [Method; 14] = [
         Method::SeasonalNaive,
         Method::WeekdayAverage,
         Method::WeekdayAverage6,
@@ -348,6 +356,7 @@ impl Method {
         Method::WeekdayAverage12,
         Method::WeekdayEwma,
         Method::AdjustedAverage,
+        Method::MonthDayAverage,
         Method::LevelProfile,
         Method::LevelPooled,
         Method::Blend,
@@ -365,6 +374,7 @@ impl Method {
             Method::WeekdayAverage12 => "weekday-average-12",
             Method::WeekdayEwma => "weekday-ewma",
             Method::AdjustedAverage => "weekday-average-adjusted",
+            Method::MonthDayAverage => "weekday-average-month-day",
             Method::LevelProfile => "level-profile",
             Method::LevelPooled => "level-pooled",
             Method::Blend => "blend",
@@ -398,6 +408,9 @@ impl Method {
             Method::WeekdayEwma => Box::new(WeekdayEwma),
             Method::AdjustedAverage => Box::new(AdjustedAverage {
                 weeks: ADJUSTED_WEEKS,
+            }),
+            Method::MonthDayAverage => Box::new(MonthDayAverage {
+                weeks: POOLED_WEEKS,
             }),
             Method::LevelProfile => Box::new(LevelProfile {
                 profile_weeks: 8,
@@ -643,6 +656,120 @@ impl Model for AdjustedAverage {
                 let (a, b) = Self::coefficients(&runs, h);
                 let factor = 1.0 + a * r + b * run;
                 p.mask(day, values.iter().map(|v| v * factor).collect())
+            })
+            .collect()
+    }
+}
+
+/// How much busier than its weekday's level a day of the month runs (index 1–31; 0 unused).
+type MonthDays = Arc<[f64; 32]>;
+
+/// Days back the day-of-month effect is learned from.
+const MONTH_DAY_HISTORY: usize = 365;
+
+/// Same-weekday neighbours on each side, in weeks, that set a day's local level when learning the
+/// day-of-month effect.
+const MONTH_DAY_NEIGHBOURS: usize = 4;
+
+/// Half-width of the triangular kernel over neighbouring days of the month (the effect of a payday
+/// or a statement run spreads over a few days, and each day of the month is seen once a month).
+const MONTH_DAY_KERNEL: usize = 2;
+
+/// The kernel weight the estimate of each day of the month is shrunk toward no effect by (about
+/// one month of evidence): a short history or a series without a monthly rhythm keeps factors
+/// near one.
+const MONTH_DAY_PRIOR: f64 = 3.0;
+
+/// A day's run from its local level counts at most this much (a day after a holiday, an outage
+/// the calendar does not know, must not make a day of the month).
+const MONTH_DAY_CLIP: f64 = 0.3;
+
+/// [`Method::MonthDayAverage`]: the same-weekday interval average over `weeks` of the days divided
+/// by their day-of-month factor, times the forecast day's factor.
+///
+/// The factors are learned by backfitting on the last year's usable days: a day's local level is
+/// the mean of its weekday's usable days within [`MONTH_DAY_NEIGHBOURS`] weeks either side (each
+/// divided by its own factor so far), its run the ratio of its total to that level less one
+/// (clipped to ±[`MONTH_DAY_CLIP`]), and the factor of a day of the month the kernel-weighted mean
+/// of the runs of nearby days of the month (circular over 31 days), shrunk toward no effect by
+/// [`MONTH_DAY_PRIOR`]; three passes.
+pub struct MonthDayAverage {
+    pub weeks: usize,
+}
+
+impl MonthDayAverage {
+    /// The factors learned from the days before `until`.
+    pub(crate) fn factors(p: &Prepared, until: usize) -> MonthDays {
+        p.memo
+            .cached(|t| &mut t.month_days, until, || Self::learn(p, until))
+    }
+
+    fn learn(p: &Prepared, until: usize) -> MonthDays {
+        let totals = p.totals();
+        let from = until.saturating_sub(MONTH_DAY_HISTORY);
+        let learnable = |d: usize| p.usable(d) && totals[d] > 0.0;
+        let days: Vec<usize> = (from..until).filter(|&d| learnable(d)).collect();
+        // Each day's usable same-weekday neighbours within the window, itself left out (the days
+        // of a history are consecutive, so they lie whole weeks apart).
+        let neighbours: Vec<Vec<usize>> = days
+            .iter()
+            .map(|&d| {
+                (1..=MONTH_DAY_NEIGHBOURS)
+                    .flat_map(|k| [d.checked_sub(7 * k), Some(d + 7 * k)])
+                    .flatten()
+                    .filter(|&e| e >= from && e < until && learnable(e))
+                    .collect()
+            })
+            .collect();
+        let mut factor = [1.0; 32];
+        for _ in 0..3 {
+            let (mut sum, mut weight) = ([0.0; 32], [0.0; 32]);
+            for (&d, around) in days.iter().zip(&neighbours) {
+                if around.len() < 2 {
+                    continue;
+                }
+                let level = around
+                    .iter()
+                    .map(|&e| totals[e] / factor[p.days[e].day() as usize])
+                    .sum::<f64>()
+                    / around.len() as f64;
+                let run = (totals[d] / level - 1.0).clamp(-MONTH_DAY_CLIP, MONTH_DAY_CLIP);
+                let m = p.days[d].day() as i64;
+                for k in -(MONTH_DAY_KERNEL as i64)..=MONTH_DAY_KERNEL as i64 {
+                    let at = (m - 1 + k).rem_euclid(31) as usize + 1;
+                    let w = (MONTH_DAY_KERNEL as i64 + 1 - k.abs()) as f64;
+                    sum[at] += w * run;
+                    weight[at] += w;
+                }
+            }
+            for m in 1..32 {
+                factor[m] = 1.0 + sum[m] / (weight[m] + MONTH_DAY_PRIOR);
+            }
+        }
+        Arc::new(factor)
+    }
+}
+
+impl Model for MonthDayAverage {
+    fn method(&self) -> Method {
+        Method::MonthDayAverage
+    }
+
+    fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
+        let factor = Self::factors(p, until);
+        days.iter()
+            .map(|&day| {
+                let mut sum = vec![0.0; p.slots()];
+                let mut n = 0.0;
+                for d in p.same_weekday(until, day).take(self.weeks) {
+                    let own = factor[p.days[d].day() as usize];
+                    sum.iter_mut()
+                        .zip(&p.volume[d])
+                        .for_each(|(a, v)| *a += v / own);
+                    n += 1.0;
+                }
+                let scale = factor[day.day() as usize] / f64::max(n, 1.0);
+                p.mask(day, sum.iter().map(|v| v * scale).collect())
             })
             .collect()
     }

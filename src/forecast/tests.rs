@@ -956,3 +956,85 @@ fn the_adjusted_average_follows_swings_that_persist_and_ignores_those_that_pass(
         );
     }
 }
+
+/// A 30-minute history, Sundays closed, whose level follows the day of the month by `cycle` (a
+/// statement run on the first three days, a month-end rise, a quiet middle), with independent
+/// day-level swings of 5 %.
+fn monthly(cycle: f64, seed: u64) -> String {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let swing = LogNormal::new(0.0, 0.05).unwrap();
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let mut out = String::from("timestamp,channel,volume\n");
+    for d in 0..245 {
+        let day = first + Duration::days(d);
+        let s = swing.sample(&mut rng);
+        if day.weekday() == Weekday::Sun {
+            continue;
+        }
+        let month_day = match day.day() {
+            1..=3 => 0.12,
+            4..=6 => 0.04,
+            28.. => 0.05,
+            _ => -0.03,
+        };
+        for slot in 16..40 {
+            let hour = f64::from(slot) / 2.0;
+            let shape = 0.4 + (-(hour - 12.0).powi(2) / 8.0).exp();
+            let mean = 300.0
+                * weekday[day.weekday().num_days_from_monday() as usize]
+                * shape
+                * s
+                * (1.0 + cycle * month_day);
+            let v = Poisson::new(mean).unwrap().sample(&mut rng);
+            let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(slot) * 30);
+            out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+        }
+    }
+    out
+}
+
+/// Where the level follows the day of the month, the month-day average is well below every plain
+/// weekday average (which smear the cycle over their weeks); where it does not, its learned
+/// factors stay near one and it scores as the twelve-week average does.
+#[test]
+fn the_month_day_average_learns_a_monthly_cycle_and_no_cycle_where_there_is_none() {
+    for seed in [1, 2] {
+        let scores = |cycle: f64| {
+            let h = history(&monthly(cycle, seed));
+            let p = prepare_channel(&h.channels[0], &h, None);
+            let origins = backtest::origins(p.days.len(), 7, 8);
+            let score = |m: Method| backtest::score(&p, m, &origins, 7).unwrap().wape;
+            let best_average = Method::ALL
+                .iter()
+                .filter(|m| m.is_weekday_average())
+                .map(|&m| score(m))
+                .fold(f64::INFINITY, f64::min);
+            let factors = models::MonthDayAverage::factors(&p, p.days.len());
+            (
+                score(Method::MonthDayAverage),
+                best_average,
+                score(Method::WeekdayAverage12),
+                factors,
+            )
+        };
+        let (month_day, best_average, _, factors) = scores(1.0);
+        assert!(
+            month_day < 0.95 * best_average,
+            "seed {seed}: cycle, month-day {month_day:.4} against {best_average:.4}"
+        );
+        assert!(
+            factors[2] > 1.06 && factors[15] < 0.995,
+            "seed {seed}: factors {factors:?}"
+        );
+        let (month_day, _, twelve, factors) = scores(0.0);
+        assert!(
+            month_day < 1.015 * twelve,
+            "seed {seed}: no cycle, month-day {month_day:.4} against the 12-week average {twelve:.4}"
+        );
+        assert!(
+            factors[1..].iter().all(|f| (f - 1.0).abs() < 0.03),
+            "seed {seed}: no cycle, factors {factors:?}"
+        );
+    }
+}
