@@ -3,7 +3,9 @@
 For each of the last `--days` complete days of a history: cut the history at `--cut` (local time)
 that day, forecast the day with `peakplan forecast` once with those actuals and once without the
 day at all (the method chosen automatically unless `--method`), and compare the error over the rest
-of the day (WAPE per channel, summed over the days).
+of the day (WAPE per channel, summed over the days). Beside them, the fixed prior rule (the run so
+far shrunk toward the plan by 15 % of the day's plan, what peakplan does without the history to
+learn from) applied here to the unadjusted forecast.
 
     cargo build --release && python3 scripts/measure_reforecast.py
     python3 scripts/measure_reforecast.py --cut 11:00
@@ -39,7 +41,7 @@ local = lambda r: r[ts][:16]  # the sample and the real series are written in lo
 dates = sorted({r[ts][:10] for r in data})
 days = dates[-(args.days + args.skip_last) : len(dates) - args.skip_last]
 
-totals = collections.defaultdict(lambda: [0.0, 0.0, 0.0])
+totals = collections.defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
 with tempfile.TemporaryDirectory() as tmp:
     history_file, out_file = os.path.join(tmp, "h.csv"), os.path.join(tmp, "f.csv")
     for day in days:
@@ -62,12 +64,22 @@ with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(cmd, check=True, capture_output=True)
             forecasts[name] = {(r["timestamp"][:16], r["channel"]): float(r["volume"])
                                for r in csv.DictReader(open(out_file))}
+        # The prior rule on the unadjusted forecast, per channel.
+        prior_factor = {}
+        for channel in {key[1] for key in actual}:
+            plan = {k: v for k, v in forecasts["plain"].items() if k[1] == channel}
+            so_far_plan = sum(v for k, v in plan.items() if k[0] < cut)
+            so_far = sum(float(r[vol]) for r in keep if r[ts].startswith(day) and r[ch] == channel)
+            prior = max(0.15 * sum(plan.values()), 20.0)
+            prior_factor[channel] = (so_far + prior) / (so_far_plan + prior)
         for key, a in actual.items():
             t = totals[key[1]]
             t[0] += a
             t[1] += abs(forecasts["adjusted"].get(key, 0.0) - a)
             t[2] += abs(forecasts["plain"].get(key, 0.0) - a)
+            t[3] += abs(forecasts["plain"].get(key, 0.0) * prior_factor[key[1]] - a)
 
 print(f"cut at {args.cut}, {len(days)} days ({days[0]} to {days[-1]}), method {args.method or 'auto'}")
-for channel, (a, adjusted, plain) in totals.items():
-    print(f"{channel}: rest-of-day WAPE re-forecast {adjusted / a * 100:.1f} % vs unadjusted {plain / a * 100:.1f} %")
+for channel, (a, adjusted, plain, prior) in totals.items():
+    print(f"{channel}: rest-of-day WAPE re-forecast {adjusted / a * 100:.1f} % vs unadjusted "
+          f"{plain / a * 100:.1f} % (prior rule {prior / a * 100:.1f} %)")

@@ -206,7 +206,17 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         "skipped history days",
     ]);
     for c in &result.channels {
-        let chosen = c.scores.iter().find(|s| s.method == c.method);
+        // The choice's own backtest WAPE: the automatic choice's (members chosen on the other
+        // origins), or the named method's.
+        let backtest_wape = match (&c.choice_score, c.choice.members.as_slice()) {
+            (Some(auto), _) => Some((auto.wape, auto.origins)),
+            (None, [one]) => c
+                .scores
+                .iter()
+                .find(|s| s.method == *one)
+                .map(|s| (s.wape, s.origins)),
+            _ => None,
+        };
         let total: f64 = c.rows.iter().map(|r| r.volume).sum();
         let busiest = c.days.iter().max_by(|a, b| a.volume.total_cmp(&b.volume));
         let events = c
@@ -225,11 +235,11 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
             c.channel.clone(),
             format!(
                 "{}{}",
-                c.method.name(),
+                c.choice.name(),
                 if c.chosen_by_backtest { " (auto)" } else { "" }
             ),
-            chosen.map_or("–".into(), |s| {
-                format!("{} ({} origins)", table::pct(s.wape), s.origins)
+            backtest_wape.map_or("–".into(), |(wape, origins)| {
+                format!("{} ({origins} origins)", table::pct(wape))
             }),
             format!("{total:.0}"),
             busiest.map_or("–".into(), |d| {
@@ -258,13 +268,27 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         if let Some(r) = &c.reforecast {
             println!(
                 "{}: re-forecast the rest of {} from actuals through {}: {:.0} contacts against {:.0} planned, \
-                 rest of the day ×{:.3}",
+                 rest of the day ×{:.3} ({})",
                 c.channel,
                 r.day,
                 r.through.format("%H:%M"),
                 r.actual_so_far,
                 r.planned_so_far,
-                r.factor
+                r.factor,
+                match &r.rule {
+                    Some(rule) => format!(
+                        "the rest keeps {:.0} % of the run so far, {}; learned from {} days",
+                        rule.beta * 100.0,
+                        rule.decay_minutes
+                            .map_or("every interval alike".into(), |m| format!(
+                                "recent intervals weighing most (decay {m:.0} min)"
+                            )),
+                        rule.days
+                    ),
+                    None =>
+                        "too little history to learn from: the run so far shrunk toward the plan"
+                            .into(),
+                }
             );
         }
     }
@@ -470,36 +494,64 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         "fit ms",
         "",
     ]);
-    for forecast::ChannelBacktest {
-        channel, scores, ..
-    } in &all
-    {
-        let best = forecast::backtest::best(scores).map(|s| s.method);
-        for s in scores {
+    for c in &all {
+        let members = c.choice.as_ref().map_or(&[][..], |m| m.members.as_slice());
+        for s in &c.scores {
             t.add_row(vec![
-                channel.clone(),
+                c.channel.clone(),
                 s.method.name().to_string(),
                 table::pct(s.wape),
                 format!("{:.3}", s.mase),
                 format!("{:+.1}%", s.bias * 100.0),
                 table::pct(s.coverage_p10_p90),
                 format!("{:.1}", s.fit_ms),
-                if Some(s.method) == best {
-                    "◀ best".into()
+                if members.contains(&s.method) {
+                    "◀ in auto".into()
                 } else {
                     String::new()
                 },
             ]);
         }
+        if let Some(auto) = &c.choice_score {
+            t.add_row(vec![
+                c.channel.clone(),
+                match c.choice.as_ref().map_or(0, |m| m.members.len()) {
+                    1 => "auto: the best alone".to_string(),
+                    n => format!("auto: mean of the {n} best"),
+                },
+                table::pct(auto.wape),
+                format!("{:.3}", auto.mase),
+                format!("{:+.1}%", auto.bias * 100.0),
+                c.bands
+                    .as_ref()
+                    .map_or("–".into(), |b| table::pct(b.coverage_p10_p90)),
+                "–".into(),
+                "◀ forecast".into(),
+            ]);
+        }
     }
     println!(
-        "backtest: {} weekly origins, {}-day horizon, scored on ordinary open intervals",
-        args.origins, args.horizon_days
+        "backtest: {} weekly origins, {}-day horizon, scored on ordinary open intervals; auto \
+         forecasts with the mean of the best (at most {}, each within {:.0} % of the best's WAPE)",
+        args.origins,
+        args.horizon_days,
+        forecast::backtest::MEMBERS,
+        forecast::backtest::MEMBER_TOLERANCE * 100.0
     );
     println!("{t}");
+    for c in &all {
+        if let Some(auto) = &c.choice_score {
+            println!(
+                "{}: auto's WAPE with each origin's members chosen on the other origins (how much \
+                 of the choice was luck): {}",
+                c.channel,
+                table::pct(auto.held_out_wape)
+            );
+        }
+    }
     println!(
-        "p10–p90 coverage of the best method by horizon day, from daily origins over {} weeks, \
-         each week's band calibrated on the others (target 76–84 % on each):",
+        "p10–p90 coverage of auto by horizon day, from daily origins over {} weeks, each week's \
+         band calibrated on the others (target 76–84 % on each):",
         args.origins
     );
     for c in &all {
@@ -513,7 +565,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
             println!(
                 "  {} ({}, {} origins): {} — overall {}",
                 c.channel,
-                bands.method.name(),
+                bands.choice.name(),
                 bands.origins,
                 days.join(", "),
                 table::pct(bands.coverage_p10_p90)

@@ -3,7 +3,7 @@
 //! that followed. The scores choose the method; the chosen method's quantiles are calibrated from
 //! daily origins (every horizon day then holds every weekday) and checked week by week held out.
 
-use super::models::{Method, Prepared};
+use super::models::{Choice, Method, Model, Prepared};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -87,9 +87,147 @@ pub fn origins(until: usize, horizon_days: usize, count: usize) -> Vec<usize> {
     out
 }
 
-/// The score with the lowest WAPE: the automatic choice.
+/// The score with the lowest WAPE.
 pub fn best(scores: &[MethodScore]) -> Option<&MethodScore> {
     scores.iter().min_by(|a, b| a.wape.total_cmp(&b.wape))
+}
+
+/// Methods the automatic choice averages at most.
+///
+/// Choosing the one best method on a few weeks of backtest lets luck choose: methods a few tenths
+/// of a percent apart swap places from one week to the next, and the winner on the last eight
+/// weeks is often not the winner on the next. The mean of the best few is steadier than any one of
+/// them (forecast combination; Bates & Granger 1969, Makridakis et al. 2020 on the M4 competition),
+/// and is what `auto` forecasts with.
+pub const MEMBERS: usize = 5;
+
+/// A member's WAPE may exceed the best method's by at most this share: a method clearly behind
+/// (an average that lags a monthly rhythm another method follows) would only pull the mean back.
+pub const MEMBER_TOLERANCE: f64 = 0.12;
+
+/// Of `(key, WAPE)` pairs ranked best first, the keys the automatic choice averages: the first
+/// [`MEMBERS`] within [`MEMBER_TOLERANCE`] of the best.
+fn members_of<K: Copy>(ranked: &[(K, f64)]) -> Vec<K> {
+    let Some(&(_, best)) = ranked.first() else {
+        return Vec::new();
+    };
+    ranked
+        .iter()
+        .take(MEMBERS)
+        .filter(|(_, wape)| *wape <= (1.0 + MEMBER_TOLERANCE) * best)
+        .map(|(key, _)| *key)
+        .collect()
+}
+
+/// Scores ranked by WAPE, best first (ties by method, so the order is the same on every run).
+fn ranked(scores: &[MethodScore], wape: impl Fn(usize) -> f64) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = (0..scores.len()).map(|i| (i, wape(i))).collect();
+    out.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then(scores[a.0].method.cmp(&scores[b.0].method))
+    });
+    out
+}
+
+/// The automatic choice: the mean of the best methods (see [`members_of`]); `None` without any
+/// score.
+pub fn choose(scores: &[MethodScore]) -> Option<Choice> {
+    let members: Vec<Method> = members_of(&ranked(scores, |i| scores[i].wape))
+        .into_iter()
+        .map(|i| scores[i].method)
+        .collect();
+    (!members.is_empty()).then_some(Choice { members })
+}
+
+/// How the automatic choice scores: the mean of its members (chosen on all the origins, as the
+/// forecast takes them) on every origin, like every method's row; and held out,
+/// the members of each origin chosen on the *other* origins, which tells how much of the choice
+/// was luck (one week that favoured a method can choose it).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceScore {
+    pub wape: f64,
+    /// Mean absolute error over that of seasonal naive on the same intervals.
+    pub mase: f64,
+    pub bias: f64,
+    /// WAPE with each origin's members chosen on the other origins.
+    pub held_out_wape: f64,
+    pub origins: usize,
+}
+
+/// [`ChoiceScore`] from every method's scores (each with its origins' results, as [`score`]
+/// returns them); `None` with fewer than two origins or no method.
+pub fn score_choice(scores: &[MethodScore]) -> Option<ChoiceScore> {
+    let origins = scores.first()?.results.len();
+    if origins < 2 || scores.iter().any(|s| s.results.len() != origins) {
+        return None;
+    }
+    // Per method and origin: (Σ|error|, Σ actual).
+    let sums: Vec<Vec<(f64, f64)>> = scores
+        .iter()
+        .map(|s| {
+            s.results
+                .iter()
+                .map(|r| {
+                    r.cells
+                        .iter()
+                        .fold((0.0, 0.0), |(e, a), c| (e + (c.0 - c.1).abs(), a + c.0))
+                })
+                .collect()
+        })
+        .collect();
+    // The members chosen on the origins `counted` keeps.
+    let members = |counted: &dyn Fn(usize) -> bool| {
+        members_of(&ranked(scores, |m| {
+            let (e, a) = sums[m]
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| counted(*j))
+                .fold((0.0, 0.0), |(e, a), (_, x)| (e + x.0, a + x.1));
+            if a > 0.0 { e / a } else { f64::INFINITY }
+        }))
+    };
+    // (Σ|error|, Σ|naive error|, Σ(forecast − actual), Σ actual) of `members` on origin `i`.
+    let mean_on = |members: &[usize], i: usize| {
+        let mut out = (0.0, 0.0, 0.0, 0.0);
+        for (k, &(a, _, naive)) in scores[members[0]].results[i].cells.iter().enumerate() {
+            let f = members
+                .iter()
+                .map(|&m| scores[m].results[i].cells[k].1)
+                .sum::<f64>()
+                / members.len() as f64;
+            out.0 += (a - f).abs();
+            out.1 += (a - naive).abs();
+            out.2 += f - a;
+            out.3 += a;
+        }
+        out
+    };
+    let chosen = members(&|_| true);
+    let (mut abs, mut naive_abs, mut signed, mut actual, mut held_out) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for i in 0..origins {
+        let (e, n, b, a) = mean_on(&chosen, i);
+        abs += e;
+        naive_abs += n;
+        signed += b;
+        actual += a;
+        held_out += mean_on(&members(&|j| j != i), i).0;
+    }
+    (actual > 0.0).then(|| ChoiceScore {
+        wape: abs / actual,
+        mase: mase(abs, naive_abs),
+        bias: signed / actual,
+        held_out_wape: held_out / actual,
+        origins,
+    })
+}
+
+/// Mean absolute error over seasonal naive's (NaN where naive made none).
+fn mase(abs: f64, naive_abs: f64) -> f64 {
+    if naive_abs > 0.0 {
+        abs / naive_abs
+    } else {
+        f64::NAN
+    }
 }
 
 /// Origins on every day (the last day a full horizon fits before `until` and the `count − 1`
@@ -112,7 +250,7 @@ pub fn score(
     if origins.is_empty() {
         return None;
     }
-    let (results, fit_seconds) = run(p, method, origins, horizon_days, true);
+    let (results, fit_seconds) = run(p, &*method.model(), origins, horizon_days, true);
     let all = || results.iter().flat_map(|r| r.cells.iter());
     let actual: f64 = all().map(|c| c.0).sum();
     let abs: f64 = all().map(|c| (c.0 - c.1).abs()).sum();
@@ -125,11 +263,7 @@ pub fn score(
     Some(MethodScore {
         method,
         wape: abs / actual,
-        mase: if naive_abs > 0.0 {
-            abs / naive_abs
-        } else {
-            f64::NAN
-        },
+        mase: mase(abs, naive_abs),
         bias: signed / actual,
         coverage_p10_p90: coverage,
         coverage_by_horizon,
@@ -139,12 +273,12 @@ pub fn score(
     })
 }
 
-/// The bands of `method` from daily origins: the spread calibrated on all of them (what a forecast
+/// The bands of a choice from daily origins: the spread calibrated on all of them (what a forecast
 /// uses), and how often the actual fell inside p10–p90, each week of origins' band calibrated on
 /// the other weeks' days.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bands {
-    pub method: Method,
+    pub choice: Choice,
     pub origins: usize,
     pub coverage_p10_p90: f64,
     /// Per horizon day, the first day after the origin first.
@@ -153,20 +287,20 @@ pub struct Bands {
     pub spread: Spread,
 }
 
-/// [`Bands`] of `method` from `origins` (see [`daily_origins`]); `None` without any.
+/// [`Bands`] of `choice` from `origins` (see [`daily_origins`]); `None` without any.
 pub fn bands(
     p: &Prepared,
-    method: Method,
+    choice: &Choice,
     origins: &[usize],
     horizon_days: usize,
 ) -> Option<Bands> {
     if origins.is_empty() {
         return None;
     }
-    let (results, _) = run(p, method, origins, horizon_days, false);
+    let (results, _) = run(p, choice, origins, horizon_days, false);
     let (coverage, coverage_by_horizon) = held_out_coverage(&results, horizon_days);
     Some(Bands {
-        method,
+        choice: choice.clone(),
         origins: origins.len(),
         coverage_p10_p90: coverage,
         coverage_by_horizon,
@@ -174,30 +308,29 @@ pub fn bands(
     })
 }
 
-/// The spread of `method` calibrated from `origins` (see [`daily_origins`]), as [`bands`] has it
+/// The spread of `choice` calibrated from `origins` (see [`daily_origins`]), as [`bands`] has it
 /// without the held-out check; `None` without any origin.
 pub fn spread(
     p: &Prepared,
-    method: Method,
+    choice: &Choice,
     origins: &[usize],
     horizon_days: usize,
 ) -> Option<Spread> {
     (!origins.is_empty()).then(|| {
-        let (results, _) = run(p, method, origins, horizon_days, false);
+        let (results, _) = run(p, choice, origins, horizon_days, false);
         Spread::calibrate(results.iter())
     })
 }
 
-/// `method` forecast from each origin and scored on the usable days after it (with seasonal naive
+/// `model` forecast from each origin and scored on the usable days after it (with seasonal naive
 /// beside it `with_naive`, else 0), and the seconds its fits took.
 fn run(
     p: &Prepared,
-    method: Method,
+    model: &dyn Model,
     origins: &[usize],
     horizon_days: usize,
     with_naive: bool,
 ) -> (Vec<OriginResult>, f64) {
-    let model = method.model();
     let naive = Method::SeasonalNaive.model();
     let mut results = Vec::with_capacity(origins.len());
     let mut fit_seconds = 0.0;

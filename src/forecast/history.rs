@@ -12,6 +12,9 @@
 //! - a **holiday or outage** — a normally open weekday without a single contact, or a day the
 //!   scenario lists as a holiday: kept out of every fit (it is not a zero to learn from);
 //! - an **event day** — inside a listed event's window: kept out of the baseline, used for uplift;
+//! - an **unusual day** — an open day whose volume lay much further from its weekday's recent level
+//!   than ordinary days do (the busy day after a holiday, a quiet day nobody listed): kept out of
+//!   the baseline, so that one odd day does not move twelve weeks of forecasts;
 //! - a **missing interval** — no row for an open interval of an otherwise normal day: left out of
 //!   the fit, the rest of the day still counts.
 //!
@@ -236,6 +239,9 @@ pub enum DayKind {
     Event(usize),
     /// Too much of the day is missing to learn from (less than half of its usual volume share).
     Incomplete,
+    /// An open day whose volume lay far from its weekday's recent level (a day after a holiday, an
+    /// outage or a quiet holiday nobody listed): kept out of learning like an event day.
+    Unusual,
 }
 
 /// When a channel is open, per weekday and slot.
@@ -330,7 +336,17 @@ pub fn classify_days(
             row.iter_mut().for_each(|v| *v /= total);
         }
     }
-    history
+    // The share of its weekday's usual volume each day has rows for.
+    let present: Vec<f64> = (0..history.days.len())
+        .map(|d| {
+            let w = weekday_index(history.days[d].weekday());
+            (0..slots)
+                .filter(|&s| history.volume[d][s].is_some())
+                .map(|s| share[w][s])
+                .sum()
+        })
+        .collect();
+    let mut kinds: Vec<DayKind> = history
         .days
         .iter()
         .enumerate()
@@ -344,18 +360,106 @@ pub fn classify_days(
             if holidays.contains(&day) || history.day_total(d) == 0.0 {
                 return DayKind::Holiday;
             }
-            let w = weekday_index(day.weekday());
-            let present: f64 = (0..slots)
-                .filter(|&s| history.volume[d][s].is_some())
-                .map(|s| share[w][s])
-                .sum();
-            if present < 0.5 {
+            if present[d] < 0.5 {
                 DayKind::Incomplete
             } else {
                 DayKind::Normal
             }
         })
-        .collect()
+        .collect();
+    let totals: Vec<f64> = (0..history.days.len())
+        .map(|d| history.day_total(d) / present[d].max(0.5))
+        .collect();
+    mark_unusual(&history.days, &totals, &mut kinds);
+    kinds
+}
+
+/// Same-weekday days back whose median is a day's recent level.
+const UNUSUAL_LOOKBACK: usize = 6;
+
+/// A day is unusual when its total lies at least this far from its weekday's recent level (as a
+/// ratio, either way) ...
+const UNUSUAL_RATIO: f64 = 1.25;
+
+/// ... and further than this many robust standard deviations of how far days lie from it.
+const UNUSUAL_DEVIATIONS: f64 = 4.0;
+
+/// Unusual days of one weekday in a row, all on the same side, that mean its level has moved: they
+/// and the days after them are ordinary again.
+const UNUSUAL_RUN: usize = 3;
+
+/// Marks as [`DayKind::Unusual`] the ordinary days whose total (`totals`, scaled up for missing
+/// intervals) lies far from the median of their weekday's last [`UNUSUAL_LOOKBACK`] ordinary days.
+///
+/// Only the days before it judge a day's level; "far" adapts to the series: at least ±25 %, and at
+/// least four robust standard deviations of how far the history's ordinary days lie from their
+/// level (1.4826 × the median absolute log ratio), so that a small, noisy channel or one whose
+/// level wanders is not stripped of its ordinary swings. A level that really moved is not
+/// unusual for long: three unusual days of a weekday in a row on the same side become ordinary and
+/// the new level's.
+fn mark_unusual(days: &[NaiveDate], totals: &[f64], kinds: &mut [DayKind]) {
+    let judged: Vec<usize> = (0..days.len())
+        .filter(|&d| kinds[d] == DayKind::Normal && totals[d] > 0.0)
+        .collect();
+    // How far ordinary days lie from their weekday's recent level, over the whole history.
+    let mut recent: [Vec<f64>; 7] = Default::default();
+    let mut deviations: Vec<f64> = Vec::new();
+    for &d in &judged {
+        let seen = &mut recent[weekday_index(days[d].weekday())];
+        if seen.len() >= 3 {
+            let level = median(&seen[seen.len().saturating_sub(UNUSUAL_LOOKBACK)..]);
+            deviations.push((totals[d] / level).ln().abs());
+        }
+        seen.push(totals[d]);
+    }
+    if deviations.len() < 10 {
+        return;
+    }
+    let limit = UNUSUAL_RATIO
+        .ln()
+        .max(UNUSUAL_DEVIATIONS * 1.4826 * median(&deviations));
+    let mut kept: [Vec<f64>; 7] = Default::default();
+    let mut run: [Vec<usize>; 7] = Default::default();
+    for &d in &judged {
+        let w = weekday_index(days[d].weekday());
+        if kept[w].len() < 3 {
+            kept[w].push(totals[d]);
+            continue;
+        }
+        let level = median(&kept[w][kept[w].len().saturating_sub(UNUSUAL_LOOKBACK)..]);
+        let x = (totals[d] / level).ln();
+        if x.abs() <= limit {
+            kept[w].push(totals[d]);
+            run[w].clear();
+            continue;
+        }
+        let same_side = run[w]
+            .last()
+            .is_none_or(|&r| (totals[r] > level) == (x > 0.0));
+        if !same_side {
+            run[w].clear();
+        }
+        run[w].push(d);
+        if run[w].len() >= UNUSUAL_RUN {
+            for r in std::mem::take(&mut run[w]) {
+                kinds[r] = DayKind::Normal;
+                kept[w].push(totals[r]);
+            }
+        } else {
+            kinds[d] = DayKind::Unusual;
+        }
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
 }
 
 /// Reads a history for a scenario: every channel must be one of the scenario's, and every scenario

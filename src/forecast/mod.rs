@@ -14,6 +14,7 @@
 
 pub mod backtest;
 pub mod history;
+pub mod intraday;
 pub mod models;
 #[cfg(test)]
 mod tests;
@@ -24,7 +25,7 @@ use crate::volumes::{Quantiles, VolumeRow};
 use backtest::{MethodScore, Spread};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use history::{Calendar, ChannelHistory, DayKind, History, classify_days, weekday_index};
-pub use models::Method;
+pub use models::{Choice, Method};
 use models::{Memo, Prepared};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,17 +106,23 @@ pub struct Reforecast {
     pub through: NaiveTime,
     pub actual_so_far: f64,
     pub planned_so_far: f64,
-    /// The factor applied to the rest of the day (observed level, shrunk toward the plan).
+    /// The factor applied to the rest of the day.
     pub factor: f64,
+    /// The rule learned from the channel's history that gave it; `None`: too little history, the
+    /// prior rule ([`intraday_factor`]) did.
+    pub rule: Option<intraday::Persistence>,
 }
 
 /// One channel's forecast and how it was made.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChannelForecast {
     pub channel: String,
-    pub method: Method,
+    /// The method asked for, or the automatic choice: the mean of the methods that scored best.
+    pub choice: Choice,
     pub chosen_by_backtest: bool,
     pub scores: Vec<MethodScore>,
+    /// The automatic choice's own backtest score (members chosen on the other origins).
+    pub choice_score: Option<backtest::ChoiceScore>,
     pub spread: Spread,
     pub events: Vec<AppliedEvent>,
     pub reforecast: Option<Reforecast>,
@@ -243,12 +250,15 @@ pub fn prepare_channel(
     )
 }
 
-/// A channel's backtest: every method's scores from weekly origins, and the bands of the best
-/// (lowest WAPE) from daily origins over as many weeks, as a forecast calibrates them.
+/// A channel's backtest: every method's scores from weekly origins, the automatic choice (the mean
+/// of the best) with its own score, members chosen on the other origins, and its bands from daily
+/// origins over as many weeks, as a forecast calibrates them.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChannelBacktest {
     pub channel: String,
     pub scores: Vec<MethodScore>,
+    pub choice: Option<Choice>,
+    pub choice_score: Option<backtest::ChoiceScore>,
     pub bands: Option<backtest::Bands>,
 }
 
@@ -279,13 +289,16 @@ pub fn backtest_history(
             .iter()
             .filter_map(|&m| backtest::score(&p, m, &points, horizon_days))
             .collect();
-        let bands = backtest::best(&scores).and_then(|best| {
+        let choice = backtest::choose(&scores);
+        let bands = choice.as_ref().and_then(|choice| {
             let daily = backtest::daily_origins(until, horizon_days, origins * 7);
-            backtest::bands(&p, best.method, &daily, horizon_days)
+            backtest::bands(&p, choice, &daily, horizon_days)
         });
         out.push(ChannelBacktest {
             channel: ch.channel.clone(),
+            choice_score: backtest::score_choice(&scores),
             scores,
+            choice,
             bands,
         });
     }
@@ -409,17 +422,22 @@ fn forecast_channel(
         .iter()
         .filter_map(|&m| backtest::score(p, m, &origins, options.horizon_days))
         .collect();
-    let method = match options.method {
-        Some(m) => m,
-        None => backtest::best(&scores).map_or(Method::WeekdayAverage, |s| s.method),
+    let choice = match options.method {
+        Some(m) => Choice::single(m),
+        None => backtest::choose(&scores).unwrap_or(Choice::single(Method::WeekdayAverage)),
     };
-    // The band: the chosen method from daily origins (each horizon day then holds every weekday),
-    // as many weeks of them as the weekly origins span.
+    let choice_score = options
+        .method
+        .is_none()
+        .then(|| backtest::score_choice(&scores))
+        .flatten();
+    // The band: the choice from daily origins (each horizon day then holds every weekday), as many
+    // weeks of them as the weekly origins span.
     let daily = backtest::daily_origins(until, options.horizon_days, options.origins * 7);
     let spread =
-        backtest::spread(p, method, &daily, options.horizon_days).unwrap_or_else(Spread::fallback);
+        backtest::spread(p, &choice, &daily, options.horizon_days).unwrap_or_else(Spread::fallback);
 
-    let model = method.model();
+    let model: &dyn models::Model = &choice;
     let mut volume = model.forecast(p, until, target_days);
 
     // Events.
@@ -456,7 +474,7 @@ fn forecast_channel(
                     (f, format!("manual ×{m}"))
                 }
                 None => {
-                    let curve = Uplift::learn(p, &*model, s, e_index, until, interval);
+                    let curve = Uplift::learn(p, model, s, e_index, until, interval);
                     if curve.occurrences == 0 {
                         return Err(ForecastError::NoUpliftEvidence {
                             event: event.name.clone(),
@@ -510,7 +528,7 @@ fn forecast_channel(
             }
         }
         if target_days.iter().any(|d| s.quiet_holidays.contains(d)) {
-            let (factor, source) = quiet_factor(p, &*model, s, until, &setup.history.channel)?;
+            let (factor, source) = quiet_factor(p, model, s, until, &setup.history.channel)?;
             for (i, day) in target_days.iter().enumerate() {
                 if s.quiet_holidays.contains(day) {
                     volume[i].iter_mut().for_each(|v| *v *= factor);
@@ -542,7 +560,21 @@ fn forecast_channel(
         let planned: f64 = (0..cut).filter(|&s| open(s)).map(|s| volume[0][s]).sum();
         let day_plan: f64 = volume[0].iter().sum();
         if planned > 0.0 {
-            let factor = intraday_factor(actual, planned, day_plan);
+            let rule = intraday::Persistence::learn(p, model, until, cut, interval);
+            let factor = match &rule {
+                Some(rule) => {
+                    let so_far: Vec<intraday::SoFar> = (0..cut)
+                        .filter(|&s| open(s))
+                        .map(|s| {
+                            let age = ((cut - s) as f64 - 0.5) * f64::from(interval);
+                            let a = setup.history.volume[d][s].unwrap_or(0.0);
+                            (age, a, volume[0][s])
+                        })
+                        .collect();
+                    rule.factor(&so_far)
+                }
+                None => intraday_factor(actual, planned, day_plan),
+            };
             for s in cut..slots {
                 volume[0][s] *= factor;
             }
@@ -560,6 +592,7 @@ fn forecast_channel(
                 actual_so_far: actual,
                 planned_so_far: planned,
                 factor,
+                rule,
             });
         }
     }
@@ -673,14 +706,16 @@ fn forecast_channel(
             DayKind::Holiday => "holiday or outage",
             DayKind::Event(_) => "event",
             DayKind::Incomplete => "incomplete",
+            DayKind::Unusual => "unusual volume",
         };
         *skipped_days.entry(reason.to_string()).or_insert(0) += 1;
     }
     Ok(ChannelForecast {
         channel: setup.history.channel.clone(),
-        method,
+        choice,
         chosen_by_backtest: options.method.is_none() && !scores.is_empty(),
         scores,
+        choice_score,
         spread,
         events: applied,
         reforecast,

@@ -31,6 +31,11 @@ impl Prepared {
         self.kind[d] == DayKind::Normal
     }
 
+    /// An open day whose volume is what happened, ordinary or unusual: what a week's total counts.
+    pub fn counted(&self, d: usize) -> bool {
+        matches!(self.kind[d], DayKind::Normal | DayKind::Unusual)
+    }
+
     pub fn total(&self, d: usize) -> f64 {
         self.totals()[d]
     }
@@ -288,7 +293,6 @@ impl std::fmt::Debug for Memo {
 
 /// A forecasting method.
 pub trait Model {
-    fn method(&self) -> Method;
     /// Volumes per slot for each of `days`, learning from the days before index `until` only.
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>>;
 }
@@ -427,14 +431,61 @@ impl Method {
     }
 }
 
+/// What forecasts a channel: one method, or the mean of several, interval by interval (the
+/// automatic choice: the methods that scored best in the backtest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    /// The methods averaged, best first; one for a method asked for by name.
+    pub members: Vec<Method>,
+}
+
+impl Choice {
+    pub fn single(method: Method) -> Choice {
+        Choice {
+            members: vec![method],
+        }
+    }
+
+    /// The method's name, or `mean of a + b + …`.
+    pub fn name(&self) -> String {
+        match self.members.as_slice() {
+            [one] => one.name().to_string(),
+            many => format!(
+                "mean of {}",
+                many.iter()
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            ),
+        }
+    }
+}
+
+impl Model for Choice {
+    fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
+        let mut members = self
+            .members
+            .iter()
+            .map(|m| m.model().forecast(p, until, days));
+        let Some(mut sum) = members.next() else {
+            return vec![vec![0.0; p.slots()]; days.len()];
+        };
+        for other in members {
+            for (row, add) in sum.iter_mut().zip(other) {
+                row.iter_mut().zip(add).for_each(|(a, v)| *a += v);
+            }
+        }
+        let n = self.members.len() as f64;
+        sum.iter_mut()
+            .for_each(|row| row.iter_mut().for_each(|v| *v /= n));
+        sum
+    }
+}
+
 /// The same weekday of the latest week with a usable one.
 pub struct SeasonalNaive;
 
 impl Model for SeasonalNaive {
-    fn method(&self) -> Method {
-        Method::SeasonalNaive
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         days.iter()
             .map(|&day| {
@@ -454,16 +505,6 @@ pub struct WeekdayAverage {
 }
 
 impl Model for WeekdayAverage {
-    fn method(&self) -> Method {
-        match self.weeks {
-            6 => Method::WeekdayAverage6,
-            8 => Method::WeekdayAverage8,
-            10 => Method::WeekdayAverage10,
-            12 => Method::WeekdayAverage12,
-            _ => Method::WeekdayAverage,
-        }
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         days.iter()
             .map(|&day| {
@@ -523,10 +564,6 @@ impl Prepared {
 pub struct WeekdayEwma;
 
 impl Model for WeekdayEwma {
-    fn method(&self) -> Method {
-        Method::WeekdayEwma
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         days.iter()
             .map(|&day| {
@@ -636,10 +673,6 @@ impl AdjustedAverage {
 }
 
 impl Model for AdjustedAverage {
-    fn method(&self) -> Method {
-        Method::AdjustedAverage
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         let average = WeekdayAverage { weeks: self.weeks }.forecast(p, until, days);
         let runs = self.runs(p, until);
@@ -698,10 +731,13 @@ pub struct MonthDayAverage {
 }
 
 impl MonthDayAverage {
-    /// The factors learned from the days before `until`.
+    /// The factors learned from the days before `until`, rounded down to a whole number of weeks
+    /// from the history's first day: a month's rhythm does not change from one day to the next,
+    /// and origins a day apart then share one fit.
     pub(crate) fn factors(p: &Prepared, until: usize) -> MonthDays {
+        let from = until - until % 7;
         p.memo
-            .cached(|t| &mut t.month_days, until, || Self::learn(p, until))
+            .cached(|t| &mut t.month_days, from, || Self::learn(p, from))
     }
 
     fn learn(p: &Prepared, until: usize) -> MonthDays {
@@ -751,10 +787,6 @@ impl MonthDayAverage {
 }
 
 impl Model for MonthDayAverage {
-    fn method(&self) -> Method {
-        Method::MonthDayAverage
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         let factor = Self::factors(p, until);
         days.iter()
@@ -779,10 +811,6 @@ impl Model for MonthDayAverage {
 pub struct Blend;
 
 impl Model for Blend {
-    fn method(&self) -> Method {
-        Method::Blend
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         let pooled = Method::LevelPooled.model().forecast(p, until, days);
         let adjusted = Method::AdjustedAverage.model().forecast(p, until, days);
@@ -799,10 +827,6 @@ impl Model for Blend {
 pub struct Combined;
 
 impl Model for Combined {
-    fn method(&self) -> Method {
-        Method::Combined
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         let holt_winters = LevelProfile::daily_totals(p, until, days);
         days.iter()
@@ -978,14 +1002,6 @@ impl LevelProfile {
 }
 
 impl Model for LevelProfile {
-    fn method(&self) -> Method {
-        if self.pool > 0.0 {
-            Method::LevelPooled
-        } else {
-            Method::LevelProfile
-        }
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         let totals = Self::daily_totals(p, until, days);
         days.iter()
@@ -1007,10 +1023,6 @@ pub struct Mstl {
 }
 
 impl Model for Mstl {
-    fn method(&self) -> Method {
-        Method::Mstl
-    }
-
     fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
         let slots = p.slots();
         let from = until.saturating_sub(7 * self.weeks);

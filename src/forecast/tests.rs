@@ -553,16 +553,7 @@ fn at_five_minutes_the_choice_beats_every_weekday_average() {
             day.ordinal() % 37 == 0
         }));
         let p = prepare_channel(&h.channels[0], &h, None);
-        let origins = backtest::origins(p.days.len(), 7, 8);
-        let scores: Vec<_> = Method::ALL
-            .iter()
-            .map(|&m| backtest::score(&p, m, &origins, 7).unwrap())
-            .collect();
-        let best_average = scores
-            .iter()
-            .filter(|s| s.method.is_weekday_average())
-            .map(|s| s.wape)
-            .fold(f64::INFINITY, f64::min);
+        let (scores, best_average) = scores_and_best_average(&p);
         let best = scores
             .iter()
             .min_by(|a, b| a.wape.total_cmp(&b.wape))
@@ -896,6 +887,28 @@ fn a_pooled_profile_is_closer_to_the_true_shape() {
     }
 }
 
+/// Appends the voice row of half-hour `slot` of `day`.
+fn push_half_hour(out: &mut String, day: NaiveDate, slot: u32, v: f64) {
+    let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(slot) * 30);
+    out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+}
+
+/// Every method's backtest scores from 8 weekly origins, 7 days ahead, and the best same-weekday
+/// average's WAPE.
+fn scores_and_best_average(p: &Prepared) -> (Vec<backtest::MethodScore>, f64) {
+    let origins = backtest::origins(p.days.len(), 7, 8);
+    let scores: Vec<_> = Method::ALL
+        .iter()
+        .map(|&m| backtest::score(p, m, &origins, 7).unwrap())
+        .collect();
+    let best_average = scores
+        .iter()
+        .filter(|s| s.method.is_weekday_average())
+        .map(|s| s.wape)
+        .fold(f64::INFINITY, f64::min);
+    (scores, best_average)
+}
+
 /// A 30-minute history whose day-level swings persist (each day keeps 95 % of the day before's
 /// deviation) or pass (each day's swing its own).
 fn swinging(persistence: f64, seed: u64) -> String {
@@ -915,8 +928,7 @@ fn swinging(persistence: f64, seed: u64) -> String {
             let v = Poisson::new((mean * (1.0 + run)).max(1.0))
                 .unwrap()
                 .sample(&mut rng);
-            let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(slot) * 30);
-            out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+            push_half_hour(&mut out, day, slot, v);
         }
     }
     out
@@ -987,8 +999,7 @@ fn monthly(cycle: f64, seed: u64) -> String {
                 * s
                 * (1.0 + cycle * month_day);
             let v = Poisson::new(mean).unwrap().sample(&mut rng);
-            let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(slot) * 30);
-            out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+            push_half_hour(&mut out, day, slot, v);
         }
     }
     out
@@ -1003,13 +1014,8 @@ fn the_month_day_average_learns_a_monthly_cycle_and_no_cycle_where_there_is_none
         let scores = |cycle: f64| {
             let h = history(&monthly(cycle, seed));
             let p = prepare_channel(&h.channels[0], &h, None);
-            let origins = backtest::origins(p.days.len(), 7, 8);
-            let score = |m: Method| backtest::score(&p, m, &origins, 7).unwrap().wape;
-            let best_average = Method::ALL
-                .iter()
-                .filter(|m| m.is_weekday_average())
-                .map(|&m| score(m))
-                .fold(f64::INFINITY, f64::min);
+            let (scores, best_average) = scores_and_best_average(&p);
+            let score = |m: Method| scores.iter().find(|s| s.method == m).unwrap().wape;
             let factors = models::MonthDayAverage::factors(&p, p.days.len());
             (
                 score(Method::MonthDayAverage),
@@ -1035,6 +1041,130 @@ fn the_month_day_average_learns_a_monthly_cycle_and_no_cycle_where_there_is_none
         assert!(
             factors[1..].iter().all(|f| (f - 1.0).abs() < 0.03),
             "seed {seed}: no cycle, factors {factors:?}"
+        );
+    }
+}
+
+/// Every synthetic series of these tests: its name and history.
+fn series_of_the_tests() -> Vec<(String, String)> {
+    let mut out = vec![(
+        "30 min, seed 7".to_string(),
+        synthetic(280, 30, false, 7, |_, _| false),
+    )];
+    for seed in [3, 11] {
+        out.push((
+            format!("5 min, missing days, seed {seed}"),
+            synthetic(196, 5, true, seed, |day, _| day.ordinal() % 37 == 0),
+        ));
+    }
+    for seed in [1, 2] {
+        out.push((
+            format!("persistent swings, seed {seed}"),
+            swinging(0.95, seed),
+        ));
+        out.push((format!("passing swings, seed {seed}"), swinging(0.0, seed)));
+        out.push((format!("monthly cycle, seed {seed}"), monthly(1.0, seed)));
+    }
+    out
+}
+
+/// The automatic choice (the mean of the best methods) is at least as good as the best
+/// same-weekday average on every series.
+#[test]
+fn the_automatic_choice_is_never_worse_than_the_best_weekday_average() {
+    for (name, text) in series_of_the_tests() {
+        let h = history(&text);
+        let p = prepare_channel(&h.channels[0], &h, None);
+        let (scores, best_average) = scores_and_best_average(&p);
+        let auto = backtest::score_choice(&scores).unwrap();
+        let best = backtest::best(&scores).unwrap();
+        eprintln!(
+            "{name}: auto {:.4} ({:+.1} %; held out {:.4}), best single {:?} {:.4}, best average \
+             {best_average:.4}",
+            auto.wape,
+            100.0 * (auto.wape / best_average - 1.0),
+            auto.held_out_wape,
+            best.method,
+            best.wape
+        );
+        assert!(
+            auto.wape <= best_average,
+            "{name}: auto {:.4} against the best weekday average {best_average:.4}",
+            auto.wape
+        );
+    }
+}
+
+/// A 30-minute history open 08:00–20:00 whose mornings (to 11:00) and the rest of the days swing
+/// by 10 % a day, together (`shared`) or each its own way.
+fn split_days(shared: bool, seed: u64) -> String {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let swing = LogNormal::new(0.0, 0.10).unwrap();
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let mut out = String::from("timestamp,channel,volume\n");
+    for d in 0..140 {
+        let day = first + Duration::days(d);
+        let morning = swing.sample(&mut rng);
+        let afternoon = if shared {
+            morning
+        } else {
+            swing.sample(&mut rng)
+        };
+        for slot in 16..40 {
+            let hour = f64::from(slot) / 2.0;
+            let shape = 0.4 + (-(hour - 12.0).powi(2) / 8.0).exp();
+            let s = if hour < 11.0 { morning } else { afternoon };
+            let mean = 400.0 * weekday[day.weekday().num_days_from_monday() as usize] * shape * s;
+            let v = Poisson::new(mean).unwrap().sample(&mut rng);
+            push_half_hour(&mut out, day, slot, v);
+        }
+    }
+    out
+}
+
+/// The re-forecast learns how far the rest of a day follows its morning: nearly all the way where
+/// a day's swing holds all day, hardly at all where the afternoon swings its own way; on the days
+/// after the ones it learned from, it beats the fixed prior rule on both.
+#[test]
+fn the_reforecast_learns_how_far_the_rest_of_a_day_follows_its_morning() {
+    let cut = 22; // 11:00
+    for (shared, seed) in [(true, 1), (false, 1), (true, 2), (false, 2)] {
+        let h = history(&split_days(shared, seed));
+        let p = prepare_channel(&h.channels[0], &h, None);
+        let model = Choice::single(Method::WeekdayAverage8);
+        let until = p.days.len() - 28;
+        let rule = intraday::Persistence::learn(&p, &model, until, cut, 30).unwrap();
+        assert_eq!(rule.days, 56);
+        if shared {
+            assert!(rule.beta > 0.7, "seed {seed}, shared swings: {rule:?}");
+        } else {
+            // Not zero: the forecast's own level error is shared by morning and afternoon.
+            assert!(rule.beta < 0.4, "seed {seed}, own swings: {rule:?}");
+        }
+        let (mut learned, mut prior, mut actual) = (0.0, 0.0, 0.0);
+        for d in until..p.days.len() {
+            let day = p.days[d];
+            let f = models::Model::forecast(&model, &p, d, &[day]).remove(0);
+            let so_far: Vec<intraday::SoFar> = (0..cut)
+                .filter(|&s| p.calendar.is_open(day, s))
+                .map(|s| (((cut - s) as f64 - 0.5) * 30.0, p.volume[d][s], f[s]))
+                .collect();
+            let (a, planned): (f64, f64) = so_far
+                .iter()
+                .fold((0.0, 0.0), |(x, y), s| (x + s.1, y + s.2));
+            let fixed = intraday_factor(a, planned, f.iter().sum());
+            for s in cut..p.slots() {
+                learned += (p.volume[d][s] - f[s] * rule.factor(&so_far)).abs();
+                prior += (p.volume[d][s] - f[s] * fixed).abs();
+                actual += p.volume[d][s];
+            }
+        }
+        assert!(
+            learned < prior,
+            "seed {seed}, shared {shared}: learned {:.4} against the prior rule {:.4}",
+            learned / actual,
+            prior / actual
         );
     }
 }

@@ -238,7 +238,7 @@ fn weekday_factors(p: &Prepared, until: usize) -> [f64; 7] {
         }
         let days: Vec<usize> = (first..=d).collect();
         let full = days.iter().all(|&i| {
-            p.usable(i)
+            p.counted(i)
                 || (p.kind[i] == DayKind::Closed && !open[weekday_index(p.days[i].weekday())])
         });
         if !full {
@@ -285,7 +285,7 @@ fn fit(
         let monday = monday_of(p.days[d]);
         let (mut volume, mut weight, mut usable) = (0.0, 0.0, 0);
         while d < until && monday_of(p.days[d]) == monday {
-            if p.usable(d) {
+            if p.counted(d) {
                 volume += p.total(d);
                 weight += weekday[weekday_index(p.days[d].weekday())];
                 usable += 1;
