@@ -20,6 +20,8 @@ import os
 import subprocess
 import tempfile
 
+import history_csv
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--scenario", default="models/promo-peak.toml")
 parser.add_argument("--history", help="a history CSV instead of the scenario's (no scenario then)")
@@ -30,13 +32,8 @@ parser.add_argument("--skip-last", type=int, default=2, help="days at the end of
 parser.add_argument("--method", help="a fixed method instead of the automatic choice")
 args = parser.parse_args()
 
-binary = os.environ.get(
-    "PEAKPLAN", os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "peakplan")
-)
-path = args.history or "forecasts/promo-peak-history.csv"
-rows = list(csv.reader(open(path)))
-header, data = rows[0], rows[1:]
-ts, ch, vol = header.index("timestamp"), header.index("channel"), header.index("volume")
+binary = history_csv.binary()
+path, header, data, ts, ch, vol = history_csv.read(args.history)
 local = lambda r: r[ts][:16]  # the sample and the real series are written in local time
 dates = sorted({r[ts][:10] for r in data})
 days = dates[-(args.days + args.skip_last) : len(dates) - args.skip_last]

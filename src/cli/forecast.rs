@@ -116,7 +116,7 @@ pub struct ForecastArgs {
     pub out: PathBuf,
     /// The method: seasonal-naive, weekday-average, weekday-average-6, weekday-average-8,
     /// weekday-average-10, weekday-average-12, weekday-ewma, weekday-average-adjusted,
-    /// weekday-average-month-day, level-profile, level-pooled, blend, mstl, combined; or
+    /// level-profile, level-pooled, blend, mstl, combined; or
     /// `auto` to choose per channel by backtest.
     #[arg(long, default_value = "auto")]
     pub method: String,
@@ -515,9 +515,20 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         if let Some(auto) = &c.choice_score {
             t.add_row(vec![
                 c.channel.clone(),
-                match c.choice.as_ref().map_or(0, |m| m.members.len()) {
-                    1 => "auto: the best alone".to_string(),
-                    n => format!("auto: mean of the {n} best"),
+                {
+                    let (n, layered) = c
+                        .choice
+                        .as_ref()
+                        .map_or((0, false), |m| (m.members.len(), m.day_of_month));
+                    let base = match n {
+                        1 => "auto: the best alone".to_string(),
+                        n => format!("auto: mean of the {n} best"),
+                    };
+                    if layered {
+                        format!("{base} × day of month")
+                    } else {
+                        base
+                    }
                 },
                 table::pct(auto.wape),
                 format!("{:.3}", auto.mase),
@@ -540,12 +551,12 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     );
     println!("{t}");
     for c in &all {
-        if let Some(auto) = &c.choice_score {
+        if let Some(held_out) = c.choice_score.as_ref().and_then(|a| a.held_out_wape) {
             println!(
                 "{}: auto's WAPE with each origin's members chosen on the other origins (how much \
                  of the choice was luck): {}",
                 c.channel,
-                table::pct(auto.held_out_wape)
+                table::pct(held_out)
             );
         }
     }

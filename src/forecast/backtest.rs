@@ -3,7 +3,8 @@
 //! that followed. The scores choose the method; the chosen method's quantiles are calibrated from
 //! daily origins (every horizon day then holds every weekday) and checked week by week held out.
 
-use super::models::{Choice, Method, Model, Prepared};
+use super::models::{Choice, DayOfMonth, Method, Model, Prepared};
+use chrono::Datelike;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -129,96 +130,165 @@ fn ranked(scores: &[MethodScore], wape: impl Fn(usize) -> f64) -> Vec<(usize, f6
     out
 }
 
-/// The automatic choice: the mean of the best methods (see [`members_of`]); `None` without any
-/// score.
-pub fn choose(scores: &[MethodScore]) -> Option<Choice> {
-    let members: Vec<Method> = members_of(&ranked(scores, |i| scores[i].wape))
-        .into_iter()
-        .map(|i| scores[i].method)
-        .collect();
-    (!members.is_empty()).then_some(Choice { members })
+/// The day-of-month layer must lower the choice's WAPE on the backtest by at least this share to
+/// be used: a channel without a monthly rhythm keeps its forecast as the methods make it.
+pub const MONTH_DAY_GAIN: f64 = 0.025;
+
+/// The automatic choice: the mean of the best methods (see [`members_of`]), with the day-of-month
+/// layer where it helps on the backtest (see [`MONTH_DAY_GAIN`]); `None` without any score.
+pub fn choose(p: &Prepared, scores: &[MethodScore]) -> Option<Choice> {
+    let tally = Tally::new(p, scores)?;
+    let (members, day_of_month) = tally.decide(&|_| true);
+    Some(Choice {
+        members: members.into_iter().map(|i| scores[i].method).collect(),
+        day_of_month,
+    })
 }
 
 /// How the automatic choice scores: the mean of its members (chosen on all the origins, as the
-/// forecast takes them) on every origin, like every method's row; and held out,
-/// the members of each origin chosen on the *other* origins, which tells how much of the choice
-/// was luck (one week that favoured a method can choose it).
+/// forecast takes them) on every origin, like every method's row; and, from [`held_out_wape`],
+/// with each origin's choice made on the *other* origins, which tells how much of the choice was
+/// luck (one week that favoured a method can choose it).
 #[derive(Debug, Clone, Serialize)]
 pub struct ChoiceScore {
     pub wape: f64,
     /// Mean absolute error over that of seasonal naive on the same intervals.
     pub mase: f64,
     pub bias: f64,
-    /// WAPE with each origin's members chosen on the other origins.
-    pub held_out_wape: f64,
+    /// WAPE with each origin's members (and day-of-month layer) chosen on the other origins.
+    pub held_out_wape: Option<f64>,
     pub origins: usize,
 }
 
-/// [`ChoiceScore`] from every method's scores (each with its origins' results, as [`score`]
-/// returns them); `None` with fewer than two origins or no method.
-pub fn score_choice(scores: &[MethodScore]) -> Option<ChoiceScore> {
-    let origins = scores.first()?.results.len();
-    if origins < 2 || scores.iter().any(|s| s.results.len() != origins) {
-        return None;
+/// The automatic choice's [`ChoiceScore`] from every method's scores (each with its origins'
+/// results, as [`score`] returns them), without the held-out figure; `None` with fewer than two
+/// origins or no method.
+pub fn score_choice(p: &Prepared, scores: &[MethodScore]) -> Option<ChoiceScore> {
+    let tally = Tally::new(p, scores)?;
+    let (members, day_of_month) = tally.decide(&|_| true);
+    let (mut abs, mut naive_abs, mut signed, mut actual) = (0.0, 0.0, 0.0, 0.0);
+    for i in 0..tally.origins {
+        let (e, n, b, a) = tally.mean_on(&members, day_of_month, i);
+        abs += e;
+        naive_abs += n;
+        signed += b;
+        actual += a;
     }
-    // Per method and origin: (Σ|error|, Σ actual).
-    let sums: Vec<Vec<(f64, f64)>> = scores
-        .iter()
-        .map(|s| {
-            s.results
-                .iter()
-                .map(|r| {
-                    r.cells
-                        .iter()
-                        .fold((0.0, 0.0), |(e, a), c| (e + (c.0 - c.1).abs(), a + c.0))
-                })
-                .collect()
+    (actual > 0.0).then(|| ChoiceScore {
+        wape: abs / actual,
+        mase: mase(abs, naive_abs),
+        bias: signed / actual,
+        held_out_wape: None,
+        origins: tally.origins,
+    })
+}
+
+/// The automatic choice's WAPE with each origin's choice made on the other origins.
+pub fn held_out_wape(p: &Prepared, scores: &[MethodScore]) -> Option<f64> {
+    let tally = Tally::new(p, scores)?;
+    let (mut abs, mut actual) = (0.0, 0.0);
+    for i in 0..tally.origins {
+        let (members, day_of_month) = tally.decide(&|j| j != i);
+        let (e, _, _, a) = tally.mean_on(&members, day_of_month, i);
+        abs += e;
+        actual += a;
+    }
+    (actual > 0.0).then(|| abs / actual)
+}
+
+/// Every method's backtest cells, ready to choose and score combinations on.
+struct Tally<'a> {
+    scores: &'a [MethodScore],
+    origins: usize,
+    /// Per method and origin: (Σ|error|, Σ actual).
+    sums: Vec<Vec<(f64, f64)>>,
+    /// Per origin and cell: the day-of-month factor of the cell's day, learned before the origin.
+    factors: Vec<Vec<f64>>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(p: &Prepared, scores: &'a [MethodScore]) -> Option<Tally<'a>> {
+        let origins = scores.first()?.results.len();
+        if origins < 2 || scores.iter().any(|s| s.results.len() != origins) {
+            return None;
+        }
+        let sums = scores
+            .iter()
+            .map(|s| {
+                s.results
+                    .iter()
+                    .map(|r| {
+                        r.cells
+                            .iter()
+                            .fold((0.0, 0.0), |(e, a), c| (e + (c.0 - c.1).abs(), a + c.0))
+                    })
+                    .collect()
+            })
+            .collect();
+        let factors = scores[0]
+            .results
+            .iter()
+            .map(|r| {
+                let f = DayOfMonth::factors(p, r.origin);
+                r.cell_horizon
+                    .iter()
+                    .map(|&h| f[p.days[r.origin + h].day() as usize])
+                    .collect()
+            })
+            .collect();
+        Some(Tally {
+            scores,
+            origins,
+            sums,
+            factors,
         })
-        .collect();
-    // The members chosen on the origins `counted` keeps.
-    let members = |counted: &dyn Fn(usize) -> bool| {
-        members_of(&ranked(scores, |m| {
-            let (e, a) = sums[m]
+    }
+
+    /// The members and the day-of-month layer, chosen on the origins `counted` keeps.
+    fn decide(&self, counted: &dyn Fn(usize) -> bool) -> (Vec<usize>, bool) {
+        let members = members_of(&ranked(self.scores, |m| {
+            let (e, a) = self.sums[m]
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| counted(*j))
                 .fold((0.0, 0.0), |(e, a), (_, x)| (e + x.0, a + x.1));
             if a > 0.0 { e / a } else { f64::INFINITY }
-        }))
-    };
-    // (Σ|error|, Σ|naive error|, Σ(forecast − actual), Σ actual) of `members` on origin `i`.
-    let mean_on = |members: &[usize], i: usize| {
+        }));
+        let (mut plain, mut layered) = (0.0, 0.0);
+        for i in (0..self.origins).filter(|&i| counted(i)) {
+            plain += self.mean_on(&members, false, i).0;
+            layered += self.mean_on(&members, true, i).0;
+        }
+        let day_of_month = layered < (1.0 - MONTH_DAY_GAIN) * plain;
+        (members, day_of_month)
+    }
+
+    /// (Σ|error|, Σ|naive error|, Σ(forecast − actual), Σ actual) of the mean of `members` on
+    /// origin `i`, each cell times its day-of-month factor when `day_of_month`.
+    fn mean_on(&self, members: &[usize], day_of_month: bool, i: usize) -> (f64, f64, f64, f64) {
         let mut out = (0.0, 0.0, 0.0, 0.0);
-        for (k, &(a, _, naive)) in scores[members[0]].results[i].cells.iter().enumerate() {
-            let f = members
+        let Some(&first) = members.first() else {
+            return out;
+        };
+        let cells = &self.scores[first].results[i].cells;
+        for (k, &(a, _, naive)) in cells.iter().enumerate() {
+            let mean = members
                 .iter()
-                .map(|&m| scores[m].results[i].cells[k].1)
+                .map(|&m| self.scores[m].results[i].cells[k].1)
                 .sum::<f64>()
                 / members.len() as f64;
+            let f = if day_of_month {
+                mean * self.factors[i][k]
+            } else {
+                mean
+            };
             out.0 += (a - f).abs();
             out.1 += (a - naive).abs();
             out.2 += f - a;
             out.3 += a;
         }
         out
-    };
-    let chosen = members(&|_| true);
-    let (mut abs, mut naive_abs, mut signed, mut actual, mut held_out) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for i in 0..origins {
-        let (e, n, b, a) = mean_on(&chosen, i);
-        abs += e;
-        naive_abs += n;
-        signed += b;
-        actual += a;
-        held_out += mean_on(&members(&|j| j != i), i).0;
     }
-    (actual > 0.0).then(|| ChoiceScore {
-        wape: abs / actual,
-        mase: mase(abs, naive_abs),
-        bias: signed / actual,
-        held_out_wape: held_out / actual,
-        origins,
-    })
 }
 
 /// Mean absolute error over seasonal naive's (NaN where naive made none).

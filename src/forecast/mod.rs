@@ -289,14 +289,17 @@ pub fn backtest_history(
             .iter()
             .filter_map(|&m| backtest::score(&p, m, &points, horizon_days))
             .collect();
-        let choice = backtest::choose(&scores);
+        let choice = backtest::choose(&p, &scores);
         let bands = choice.as_ref().and_then(|choice| {
             let daily = backtest::daily_origins(until, horizon_days, origins * 7);
             backtest::bands(&p, choice, &daily, horizon_days)
         });
         out.push(ChannelBacktest {
             channel: ch.channel.clone(),
-            choice_score: backtest::score_choice(&scores),
+            choice_score: backtest::score_choice(&p, &scores).map(|score| backtest::ChoiceScore {
+                held_out_wape: backtest::held_out_wape(&p, &scores),
+                ..score
+            }),
             scores,
             choice,
             bands,
@@ -424,12 +427,12 @@ fn forecast_channel(
         .collect();
     let choice = match options.method {
         Some(m) => Choice::single(m),
-        None => backtest::choose(&scores).unwrap_or(Choice::single(Method::WeekdayAverage)),
+        None => backtest::choose(p, &scores).unwrap_or(Choice::single(Method::WeekdayAverage)),
     };
     let choice_score = options
         .method
         .is_none()
-        .then(|| backtest::score_choice(&scores))
+        .then(|| backtest::score_choice(p, &scores))
         .flatten();
     // The band: the choice from daily origins (each horizon day then holds every weekday), as many
     // weeks of them as the weekly origins span.

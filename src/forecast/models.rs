@@ -329,12 +329,6 @@ pub enum Method {
     #[value(name = "weekday-average-adjusted")]
     #[serde(rename = "weekday-average-adjusted")]
     AdjustedAverage,
-    /// The twelve-week same-weekday interval average with each day's day-of-month effect taken
-    /// out, times the forecast day's: billing cycles, paydays and statements move a contact
-    /// centre's volume by the day of the month, which a weekday average smears over its weeks.
-    #[value(name = "weekday-average-month-day")]
-    #[serde(rename = "weekday-average-month-day")]
-    MonthDayAverage,
     /// Daily totals by Holt–Winters with weekly seasonality, times a per-weekday intraday profile.
     LevelProfile,
     /// The same with each weekday's profile half its own, half that of the other weekdays with the
@@ -351,7 +345,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 14] = [
+    pub const ALL: [Method; 13] = [
         Method::SeasonalNaive,
         Method::WeekdayAverage,
         Method::WeekdayAverage6,
@@ -360,7 +354,6 @@ impl Method {
         Method::WeekdayAverage12,
         Method::WeekdayEwma,
         Method::AdjustedAverage,
-        Method::MonthDayAverage,
         Method::LevelProfile,
         Method::LevelPooled,
         Method::Blend,
@@ -378,7 +371,6 @@ impl Method {
             Method::WeekdayAverage12 => "weekday-average-12",
             Method::WeekdayEwma => "weekday-ewma",
             Method::AdjustedAverage => "weekday-average-adjusted",
-            Method::MonthDayAverage => "weekday-average-month-day",
             Method::LevelProfile => "level-profile",
             Method::LevelPooled => "level-pooled",
             Method::Blend => "blend",
@@ -413,9 +405,6 @@ impl Method {
             Method::AdjustedAverage => Box::new(AdjustedAverage {
                 weeks: ADJUSTED_WEEKS,
             }),
-            Method::MonthDayAverage => Box::new(MonthDayAverage {
-                weeks: POOLED_WEEKS,
-            }),
             Method::LevelProfile => Box::new(LevelProfile {
                 profile_weeks: 8,
                 pool: 0.0,
@@ -437,18 +426,22 @@ impl Method {
 pub struct Choice {
     /// The methods averaged, best first; one for a method asked for by name.
     pub members: Vec<Method>,
+    /// Each day of the mean times its day-of-month factor ([`DayOfMonth`]): where the backtest
+    /// found the channel's volume follows the day of the month.
+    pub day_of_month: bool,
 }
 
 impl Choice {
     pub fn single(method: Method) -> Choice {
         Choice {
             members: vec![method],
+            day_of_month: false,
         }
     }
 
-    /// The method's name, or `mean of a + b + …`.
+    /// The method's name, or `mean of a + b + …`, with `× day of month` when that layer is on.
     pub fn name(&self) -> String {
-        match self.members.as_slice() {
+        let base = match self.members.as_slice() {
             [one] => one.name().to_string(),
             many => format!(
                 "mean of {}",
@@ -457,6 +450,11 @@ impl Choice {
                     .collect::<Vec<_>>()
                     .join(" + ")
             ),
+        };
+        if self.day_of_month {
+            format!("{base} × day of month")
+        } else {
+            base
         }
     }
 }
@@ -476,8 +474,11 @@ impl Model for Choice {
             }
         }
         let n = self.members.len() as f64;
-        sum.iter_mut()
-            .for_each(|row| row.iter_mut().for_each(|v| *v /= n));
+        let factors = self.day_of_month.then(|| DayOfMonth::factors(p, until));
+        for (row, day) in sum.iter_mut().zip(days) {
+            let scale = factors.as_ref().map_or(1.0, |f| f[day.day() as usize]) / n;
+            row.iter_mut().for_each(|v| *v *= scale);
+        }
         sum
     }
 }
@@ -717,8 +718,10 @@ const MONTH_DAY_PRIOR: f64 = 3.0;
 /// the calendar does not know, must not make a day of the month).
 const MONTH_DAY_CLIP: f64 = 0.3;
 
-/// [`Method::MonthDayAverage`]: the same-weekday interval average over `weeks` of the days divided
-/// by their day-of-month factor, times the forecast day's factor.
+/// The day-of-month effect: how much busier than its weekday's level each day of the month runs,
+/// for the automatic choice's calendar layer ([`Choice::day_of_month`]). Billing cycles, paydays
+/// and statement runs move a contact centre's volume by the day of the month, which a weekday
+/// average smears over its weeks.
 ///
 /// The factors are learned by backfitting on the last year's usable days: a day's local level is
 /// the mean of its weekday's usable days within [`MONTH_DAY_NEIGHBOURS`] weeks either side (each
@@ -726,11 +729,9 @@ const MONTH_DAY_CLIP: f64 = 0.3;
 /// (clipped to ±[`MONTH_DAY_CLIP`]), and the factor of a day of the month the kernel-weighted mean
 /// of the runs of nearby days of the month (circular over 31 days), shrunk toward no effect by
 /// [`MONTH_DAY_PRIOR`]; three passes.
-pub struct MonthDayAverage {
-    pub weeks: usize,
-}
+pub struct DayOfMonth;
 
-impl MonthDayAverage {
+impl DayOfMonth {
     /// The factors learned from the days before `until`, rounded down to a whole number of weeks
     /// from the history's first day: a month's rhythm does not change from one day to the next,
     /// and origins a day apart then share one fit.
@@ -783,27 +784,6 @@ impl MonthDayAverage {
             }
         }
         Arc::new(factor)
-    }
-}
-
-impl Model for MonthDayAverage {
-    fn forecast(&self, p: &Prepared, until: usize, days: &[NaiveDate]) -> Vec<Vec<f64>> {
-        let factor = Self::factors(p, until);
-        days.iter()
-            .map(|&day| {
-                let mut sum = vec![0.0; p.slots()];
-                let mut n = 0.0;
-                for d in p.same_weekday(until, day).take(self.weeks) {
-                    let own = factor[p.days[d].day() as usize];
-                    sum.iter_mut()
-                        .zip(&p.volume[d])
-                        .for_each(|(a, v)| *a += v / own);
-                    n += 1.0;
-                }
-                let scale = factor[day.day() as usize] / f64::max(n, 1.0);
-                p.mask(day, sum.iter().map(|v| v * scale).collect())
-            })
-            .collect()
     }
 }
 

@@ -1005,38 +1005,38 @@ fn monthly(cycle: f64, seed: u64) -> String {
     out
 }
 
-/// Where the level follows the day of the month, the month-day average is well below every plain
-/// weekday average (which smear the cycle over their weeks); where it does not, its learned
-/// factors stay near one and it scores as the twelve-week average does.
+/// Where the level follows the day of the month, the automatic choice takes the day-of-month layer
+/// and is well below every plain weekday average (which smear the cycle over their weeks); where
+/// it does not, the learned factors stay near one and the layer is left off.
 #[test]
-fn the_month_day_average_learns_a_monthly_cycle_and_no_cycle_where_there_is_none() {
+fn the_day_of_month_layer_learns_a_monthly_cycle_and_no_cycle_where_there_is_none() {
     for seed in [1, 2] {
-        let scores = |cycle: f64| {
+        let chosen = |cycle: f64| {
             let h = history(&monthly(cycle, seed));
             let p = prepare_channel(&h.channels[0], &h, None);
             let (scores, best_average) = scores_and_best_average(&p);
-            let score = |m: Method| scores.iter().find(|s| s.method == m).unwrap().wape;
-            let factors = models::MonthDayAverage::factors(&p, p.days.len());
-            (
-                score(Method::MonthDayAverage),
-                best_average,
-                score(Method::WeekdayAverage12),
-                factors,
-            )
+            let choice = backtest::choose(&p, &scores).unwrap();
+            let auto = backtest::score_choice(&p, &scores).unwrap().wape;
+            let held_out = backtest::held_out_wape(&p, &scores).unwrap();
+            let factors = models::DayOfMonth::factors(&p, p.days.len());
+            (choice, auto, held_out, best_average, factors)
         };
-        let (month_day, best_average, _, factors) = scores(1.0);
+        let (choice, auto, held_out, best_average, factors) = chosen(1.0);
+        assert!(choice.day_of_month, "seed {seed}: cycle, {choice:?}");
         assert!(
-            month_day < 0.95 * best_average,
-            "seed {seed}: cycle, month-day {month_day:.4} against {best_average:.4}"
+            auto < 0.95 * best_average && held_out < best_average,
+            "seed {seed}: cycle, auto {auto:.4} (held out {held_out:.4}) against {best_average:.4}"
         );
         assert!(
             factors[2] > 1.06 && factors[15] < 0.995,
             "seed {seed}: factors {factors:?}"
         );
-        let (month_day, _, twelve, factors) = scores(0.0);
+        let (choice, auto, _, best_average, factors) = chosen(0.0);
+        assert!(!choice.day_of_month, "seed {seed}: no cycle, {choice:?}");
+        // Without a cycle to follow there is little to gain on a plain average's level.
         assert!(
-            month_day < 1.015 * twelve,
-            "seed {seed}: no cycle, month-day {month_day:.4} against the 12-week average {twelve:.4}"
+            auto <= 1.005 * best_average,
+            "seed {seed}: no cycle, auto {auto:.4} against {best_average:.4}"
         );
         assert!(
             factors[1..].iter().all(|f| (f - 1.0).abs() < 0.03),
@@ -1076,14 +1076,15 @@ fn the_automatic_choice_is_never_worse_than_the_best_weekday_average() {
         let h = history(&text);
         let p = prepare_channel(&h.channels[0], &h, None);
         let (scores, best_average) = scores_and_best_average(&p);
-        let auto = backtest::score_choice(&scores).unwrap();
+        let auto = backtest::score_choice(&p, &scores).unwrap();
+        let held_out = backtest::held_out_wape(&p, &scores).unwrap();
         let best = backtest::best(&scores).unwrap();
         eprintln!(
             "{name}: auto {:.4} ({:+.1} %; held out {:.4}), best single {:?} {:.4}, best average \
              {best_average:.4}",
             auto.wape,
             100.0 * (auto.wape / best_average - 1.0),
-            auto.held_out_wape,
+            held_out,
             best.method,
             best.wape
         );
