@@ -1045,6 +1045,49 @@ fn the_day_of_month_layer_learns_a_monthly_cycle_and_no_cycle_where_there_is_non
     }
 }
 
+/// A 5-minute history with what real contact data has: Poisson noise, day-level swings of 6 %,
+/// growth of 15 % a year, Sundays closed, three holidays without a row and a busy day after each,
+/// an outage (a day of zeros), missing days, and the level stepping up by 20 % on day 150 (a new
+/// product line).
+fn eventful(seed: u64) -> String {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let swing = LogNormal::new(0.0, 0.06).unwrap();
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let holidays = [59, 101, 144];
+    let mut out = String::from("timestamp,channel,volume\n");
+    for d in 0..224 {
+        let day = first + Duration::days(d);
+        let s = swing.sample(&mut rng);
+        if day.weekday() == Weekday::Sun || holidays.contains(&d) || d % 41 == 17 {
+            continue;
+        }
+        let after_holiday = if holidays.contains(&(d - 1)) {
+            1.3
+        } else {
+            1.0
+        };
+        let step = if d >= 150 { 1.2 } else { 1.0 };
+        let level = 900.0 * (0.15 * d as f64 / 365.0).exp() * step * after_holiday * s;
+        for slot in 96..240 {
+            let hour = f64::from(slot) / 12.0;
+            let shape = 0.3
+                + (-(hour - 11.0).powi(2) / 6.0).exp()
+                + 0.7 * (-(hour - 15.0).powi(2) / 8.0).exp();
+            let mean =
+                level * weekday[day.weekday().num_days_from_monday() as usize] * shape / 20.0;
+            let v = if d == 120 {
+                0.0
+            } else {
+                Poisson::new(mean).unwrap().sample(&mut rng)
+            };
+            let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(slot) * 5);
+            out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+        }
+    }
+    out
+}
+
 /// Every synthetic series of these tests: its name and history.
 fn series_of_the_tests() -> Vec<(String, String)> {
     let mut out = vec![(
@@ -1064,6 +1107,10 @@ fn series_of_the_tests() -> Vec<(String, String)> {
         ));
         out.push((format!("passing swings, seed {seed}"), swinging(0.0, seed)));
         out.push((format!("monthly cycle, seed {seed}"), monthly(1.0, seed)));
+        out.push((
+            format!("5 min, holidays, outage, growth, a step up, seed {seed}"),
+            eventful(seed),
+        ));
     }
     out
 }
