@@ -14,7 +14,8 @@
 //! - an **event day** — inside a listed event's window: kept out of the baseline, used for uplift;
 //! - an **unusual day** — an open day whose volume lay much further from its weekday's recent level
 //!   than ordinary days do (the busy day after a holiday, a quiet day nobody listed): kept out of
-//!   the baseline, so that one odd day does not move twelve weeks of forecasts;
+//!   the baseline, so that one odd day does not move twelve weeks of forecasts (a level that moved
+//!   for good is ordinary again once each weekday has shown it twice);
 //! - a **missing interval** — no row for an open interval of an otherwise normal day: left out of
 //!   the fit, the rest of the day still counts.
 //!
@@ -386,31 +387,40 @@ const UNUSUAL_DEVIATIONS: f64 = 4.0;
 
 /// Unusual days of one weekday in a row, all on the same side, that mean its level has moved: they
 /// and the days after them are ordinary again.
-const UNUSUAL_RUN: usize = 3;
+const UNUSUAL_RUN: usize = 2;
 
 /// Marks as [`DayKind::Unusual`] the ordinary days whose total (`totals`, scaled up for missing
 /// intervals) lies far from the median of their weekday's last [`UNUSUAL_LOOKBACK`] ordinary days.
 ///
 /// Only the days before it judge a day's level; "far" adapts to the series: at least ±25 %, and at
 /// least four robust standard deviations of how far the history's ordinary days lie from their
-/// level (1.4826 × the median absolute log ratio), so that a small, noisy channel or one whose
-/// level wanders is not stripped of its ordinary swings. A level that really moved is not
+/// same-weekday neighbours (1.4826 × the median absolute log ratio), so that a small, noisy channel
+/// or one whose level wanders is not stripped of its ordinary swings. A level that really moved is not
 /// unusual for long: three unusual days of a weekday in a row on the same side become ordinary and
 /// the new level's.
 fn mark_unusual(days: &[NaiveDate], totals: &[f64], kinds: &mut [DayKind]) {
     let judged: Vec<usize> = (0..days.len())
         .filter(|&d| kinds[d] == DayKind::Normal && totals[d] > 0.0)
         .collect();
-    // How far ordinary days lie from their weekday's recent level, over the whole history.
-    let mut recent: [Vec<f64>; 7] = Default::default();
-    let mut deviations: Vec<f64> = Vec::new();
+    // How far ordinary days lie from their weekday's level, over the whole history: each day
+    // against the median of the two same-weekday days before and the two after it (a level that
+    // steps once moves only the days beside the step, not the scale).
+    let mut by_weekday: [Vec<usize>; 7] = Default::default();
     for &d in &judged {
-        let seen = &mut recent[weekday_index(days[d].weekday())];
-        if seen.len() >= 3 {
-            let level = median(&seen[seen.len().saturating_sub(UNUSUAL_LOOKBACK)..]);
-            deviations.push((totals[d] / level).ln().abs());
+        by_weekday[weekday_index(days[d].weekday())].push(d);
+    }
+    let mut deviations: Vec<f64> = Vec::new();
+    for same in &by_weekday {
+        for (i, &d) in same.iter().enumerate() {
+            let around: Vec<f64> = same[i.saturating_sub(2)..(i + 3).min(same.len())]
+                .iter()
+                .filter(|&&e| e != d)
+                .map(|&e| totals[e])
+                .collect();
+            if around.len() >= 3 {
+                deviations.push((totals[d] / median(&around)).ln().abs());
+            }
         }
-        seen.push(totals[d]);
     }
     if deviations.len() < 10 {
         return;

@@ -159,6 +159,44 @@ fn closed_days_holidays_missing_intervals_and_outages_are_told_apart() {
     );
 }
 
+/// A quiet day nobody listed and the busy day after it are kept out of learning; a level that
+/// steps up for good is ordinary again once each weekday has shown it twice.
+#[test]
+fn unusual_days_are_kept_out_and_a_level_that_moved_is_not() {
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let (quiet, busy, step) = (60, 61, 100);
+    let text: String = synthetic(140, 30, true, 4, |_, _| false)
+        .lines()
+        .map(|line| {
+            let Some(date) = line.get(..10).and_then(|d| d.parse::<NaiveDate>().ok()) else {
+                return format!("{line}\n");
+            };
+            let d = (date - first).num_days();
+            let factor = match d {
+                _ if d == quiet => 0.4,
+                _ if d == busy => 2.0,
+                _ if d >= step => 1.4,
+                _ => 1.0,
+            };
+            let (head, volume) = line.rsplit_once(',').unwrap();
+            let v: f64 = volume.parse().unwrap();
+            format!("{head},{}\n", (v * factor).round())
+        })
+        .collect();
+    let h = history(&text);
+    let p = prepare_channel(&h.channels[0], &h, None);
+    let kind = |d: i64| p.kind[d as usize];
+    assert_eq!(kind(quiet), DayKind::Unusual);
+    assert_eq!(kind(busy), DayKind::Unusual);
+    for d in step + 7..p.days.len() as i64 {
+        if kind(d) != DayKind::Closed {
+            assert_eq!(kind(d), DayKind::Normal, "day {d} after the step");
+        }
+    }
+    let unusual = (0..step).filter(|&d| kind(d) == DayKind::Unusual).count();
+    assert_eq!(unusual, 2, "{:?}", &p.kind[..step as usize]);
+}
+
 #[test]
 fn every_model_forecasts_only_open_intervals_and_the_levels_are_right() {
     let h = history(&synthetic(140, 30, true, 5, |_, _| false));
