@@ -65,15 +65,18 @@ with tempfile.TemporaryDirectory() as tmp:
         forecast = {(r["channel"], r["timestamp"][:10], r["timestamp"][11:16]): float(r["volume"])
                     for r in csv.DictReader(open(out_file))}
         for c, cells in volume.items():
+            # Per weekday, the days before the cut that have rows.
+            before_by_weekday = collections.defaultdict(list)
+            for x in days_with_rows[c]:
+                if x < start:
+                    before_by_weekday[datetime.date.fromisoformat(x).weekday()].append(x)
             for (d, t), a in cells.items():
                 if not start <= d < end:
                     continue
                 e = errors[c]
                 e["peakplan"][0] += abs(a - forecast.get((c, d, t), 0.0))
                 e["peakplan"][1] += a
-                weekday = datetime.date.fromisoformat(d).weekday()
-                before = [x for x in days_with_rows[c]
-                          if x < start and datetime.date.fromisoformat(x).weekday() == weekday]
+                before = before_by_weekday[datetime.date.fromisoformat(d).weekday()]
                 for k in KS:
                     seen = [cells[(x, t)] for x in before[-k:] if (x, t) in cells]
                     average = sum(seen) / len(seen) if seen else 0.0

@@ -515,20 +515,16 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         if let Some(auto) = &c.choice_score {
             t.add_row(vec![
                 c.channel.clone(),
-                {
-                    let (n, layered) = c
-                        .choice
-                        .as_ref()
-                        .map_or((0, false), |m| (m.members.len(), m.day_of_month));
-                    let base = match n {
-                        1 => "auto: the best alone".to_string(),
-                        n => format!("auto: mean of the {n} best"),
-                    };
-                    if layered {
-                        format!("{base} × day of month")
-                    } else {
-                        base
+                match &c.choice {
+                    Some(choice) if choice.members.len() == 1 => {
+                        format!("auto: the best alone{}", choice.layers())
                     }
+                    Some(choice) => format!(
+                        "auto: mean of the {} best{}",
+                        choice.members.len(),
+                        choice.layers()
+                    ),
+                    None => "auto".into(),
                 },
                 table::pct(auto.wape),
                 format!("{:.3}", auto.mase),

@@ -134,21 +134,10 @@ fn ranked(scores: &[MethodScore], wape: impl Fn(usize) -> f64) -> Vec<(usize, f6
 /// be used: a channel without a monthly rhythm keeps its forecast as the methods make it.
 pub const MONTH_DAY_GAIN: f64 = 0.025;
 
-/// The automatic choice: the mean of the best methods (see [`members_of`]), with the day-of-month
-/// layer where it helps on the backtest (see [`MONTH_DAY_GAIN`]); `None` without any score.
-pub fn choose(p: &Prepared, scores: &[MethodScore]) -> Option<Choice> {
-    let tally = Tally::new(p, scores)?;
-    let (members, day_of_month) = tally.decide(&|_| true);
-    Some(Choice {
-        members: members.into_iter().map(|i| scores[i].method).collect(),
-        day_of_month,
-    })
-}
-
 /// How the automatic choice scores: the mean of its members (chosen on all the origins, as the
-/// forecast takes them) on every origin, like every method's row; and, from [`held_out_wape`],
-/// with each origin's choice made on the *other* origins, which tells how much of the choice was
-/// luck (one week that favoured a method can choose it).
+/// forecast takes them) on every origin, like every method's row; and, when asked for, with each
+/// origin's choice made on the *other* origins, which tells how much of the choice was luck (one
+/// week that favoured a method can choose it).
 #[derive(Debug, Clone, Serialize)]
 pub struct ChoiceScore {
     pub wape: f64,
@@ -160,40 +149,45 @@ pub struct ChoiceScore {
     pub origins: usize,
 }
 
-/// The automatic choice's [`ChoiceScore`] from every method's scores (each with its origins'
-/// results, as [`score`] returns them), without the held-out figure; `None` with fewer than two
+/// The automatic choice from every method's scores (each with its origins' results, as [`score`]
+/// returns them): the mean of the best methods (see [`members_of`]), with the day-of-month layer
+/// where it helps on the backtest (see [`MONTH_DAY_GAIN`]), and its [`ChoiceScore`] (the held-out
+/// figure only `with_held_out`: it chooses again once per origin). `None` with fewer than two
 /// origins or no method.
-pub fn score_choice(p: &Prepared, scores: &[MethodScore]) -> Option<ChoiceScore> {
+pub fn choose(
+    p: &Prepared,
+    scores: &[MethodScore],
+    with_held_out: bool,
+) -> Option<(Choice, ChoiceScore)> {
     let tally = Tally::new(p, scores)?;
     let (members, day_of_month) = tally.decide(&|_| true);
-    let (mut abs, mut naive_abs, mut signed, mut actual) = (0.0, 0.0, 0.0, 0.0);
+    let (mut abs, mut naive_abs, mut signed, mut actual, mut held_out) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for i in 0..tally.origins {
         let (e, n, b, a) = tally.mean_on(&members, day_of_month, i);
         abs += e;
         naive_abs += n;
         signed += b;
         actual += a;
+        if with_held_out {
+            let (members, day_of_month) = tally.decide(&|j| j != i);
+            held_out += tally.mean_on(&members, day_of_month, i).0;
+        }
     }
-    (actual > 0.0).then(|| ChoiceScore {
+    if actual <= 0.0 {
+        return None;
+    }
+    let choice = Choice {
+        members: members.into_iter().map(|i| scores[i].method).collect(),
+        day_of_month,
+    };
+    let score = ChoiceScore {
         wape: abs / actual,
         mase: mase(abs, naive_abs),
         bias: signed / actual,
-        held_out_wape: None,
+        held_out_wape: with_held_out.then_some(held_out / actual),
         origins: tally.origins,
-    })
-}
-
-/// The automatic choice's WAPE with each origin's choice made on the other origins.
-pub fn held_out_wape(p: &Prepared, scores: &[MethodScore]) -> Option<f64> {
-    let tally = Tally::new(p, scores)?;
-    let (mut abs, mut actual) = (0.0, 0.0);
-    for i in 0..tally.origins {
-        let (members, day_of_month) = tally.decide(&|j| j != i);
-        let (e, _, _, a) = tally.mean_on(&members, day_of_month, i);
-        abs += e;
-        actual += a;
-    }
-    (actual > 0.0).then(|| abs / actual)
+    };
+    Some((choice, score))
 }
 
 /// Every method's backtest cells, ready to choose and score combinations on.

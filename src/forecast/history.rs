@@ -396,8 +396,8 @@ const UNUSUAL_RUN: usize = 2;
 /// least four robust standard deviations of how far the history's ordinary days lie from their
 /// same-weekday neighbours (1.4826 × the median absolute log ratio), so that a small, noisy channel
 /// or one whose level wanders is not stripped of its ordinary swings. A level that really moved is not
-/// unusual for long: three unusual days of a weekday in a row on the same side become ordinary and
-/// the new level's.
+/// unusual for long: [`UNUSUAL_RUN`] unusual days of a weekday in a row on the same side become
+/// ordinary and the new level's.
 fn mark_unusual(days: &[NaiveDate], totals: &[f64], kinds: &mut [DayKind]) {
     let judged: Vec<usize> = (0..days.len())
         .filter(|&d| kinds[d] == DayKind::Normal && totals[d] > 0.0)
@@ -461,7 +461,8 @@ fn mark_unusual(days: &[NaiveDate], totals: &[f64], kinds: &mut [DayKind]) {
     }
 }
 
-fn median(values: &[f64]) -> f64 {
+/// The median of `values` (not empty).
+pub(super) fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();

@@ -41,6 +41,20 @@ pub struct Persistence {
 /// One interval before the cut: minutes from its middle to the cut, actual, plan.
 pub type SoFar = (f64, f64, f64);
 
+/// The intervals before a cut after `cut` slots of `interval_minutes`, from `(slot, actual, plan)`.
+pub fn so_far(
+    cut: usize,
+    interval_minutes: u32,
+    cells: impl Iterator<Item = (usize, f64, f64)>,
+) -> Vec<SoFar> {
+    cells
+        .map(|(s, actual, plan)| {
+            let age = ((cut - s) as f64 - 0.5) * f64::from(interval_minutes);
+            (age, actual, plan)
+        })
+        .collect()
+}
+
 impl Persistence {
     /// The factor for the rest of a day from its intervals so far.
     pub fn factor(&self, so_far: &[SoFar]) -> f64 {
@@ -64,13 +78,13 @@ impl Persistence {
             let day = p.days[d];
             let forecast = model.forecast(p, d, &[day]).remove(0);
             let open = |s: &usize| p.calendar.is_open(day, *s);
-            let so_far: Vec<SoFar> = (0..cut.min(slots))
-                .filter(open)
-                .map(|s| {
-                    let age = ((cut - s) as f64 - 0.5) * f64::from(interval_minutes);
-                    (age, p.volume[d][s], forecast[s])
-                })
-                .collect();
+            let so_far = so_far(
+                cut,
+                interval_minutes,
+                (0..cut.min(slots))
+                    .filter(open)
+                    .map(|s| (s, p.volume[d][s], forecast[s])),
+            );
             let (rest_actual, rest_plan) =
                 (cut..slots).filter(open).fold((0.0, 0.0), |(a, f), s| {
                     (a + p.volume[d][s], f + forecast[s])

@@ -121,7 +121,7 @@ pub struct ChannelForecast {
     pub choice: Choice,
     pub chosen_by_backtest: bool,
     pub scores: Vec<MethodScore>,
-    /// The automatic choice's own backtest score (members chosen on the other origins).
+    /// The automatic choice's own backtest score (its members' mean on the weekly origins).
     pub choice_score: Option<backtest::ChoiceScore>,
     pub spread: Spread,
     pub events: Vec<AppliedEvent>,
@@ -289,19 +289,16 @@ pub fn backtest_history(
             .iter()
             .filter_map(|&m| backtest::score(&p, m, &points, horizon_days))
             .collect();
-        let choice = backtest::choose(&p, &scores);
+        let (choice, choice_score) = backtest::choose(&p, &scores, true).unzip();
         let bands = choice.as_ref().and_then(|choice| {
             let daily = backtest::daily_origins(until, horizon_days, origins * 7);
             backtest::bands(&p, choice, &daily, horizon_days)
         });
         out.push(ChannelBacktest {
             channel: ch.channel.clone(),
-            choice_score: backtest::score_choice(&p, &scores).map(|score| backtest::ChoiceScore {
-                held_out_wape: backtest::held_out_wape(&p, &scores),
-                ..score
-            }),
             scores,
             choice,
+            choice_score,
             bands,
         });
     }
@@ -425,15 +422,13 @@ fn forecast_channel(
         .iter()
         .filter_map(|&m| backtest::score(p, m, &origins, options.horizon_days))
         .collect();
-    let choice = match options.method {
-        Some(m) => Choice::single(m),
-        None => backtest::choose(p, &scores).unwrap_or(Choice::single(Method::WeekdayAverage)),
+    let (choice, choice_score) = match options.method {
+        Some(m) => (Choice::single(m), None),
+        None => match backtest::choose(p, &scores, false) {
+            Some((choice, score)) => (choice, Some(score)),
+            None => (Choice::single(Method::WeekdayAverage), None),
+        },
     };
-    let choice_score = options
-        .method
-        .is_none()
-        .then(|| backtest::score_choice(p, &scores))
-        .flatten();
     // The band: the choice from daily origins (each horizon day then holds every weekday), as many
     // weeks of them as the weekly origins span.
     let daily = backtest::daily_origins(until, options.horizon_days, options.origins * 7);
@@ -565,17 +560,14 @@ fn forecast_channel(
         if planned > 0.0 {
             let rule = intraday::Persistence::learn(p, model, until, cut, interval);
             let factor = match &rule {
-                Some(rule) => {
-                    let so_far: Vec<intraday::SoFar> = (0..cut)
-                        .filter(|&s| open(s))
-                        .map(|s| {
-                            let age = ((cut - s) as f64 - 0.5) * f64::from(interval);
-                            let a = setup.history.volume[d][s].unwrap_or(0.0);
-                            (age, a, volume[0][s])
-                        })
-                        .collect();
-                    rule.factor(&so_far)
-                }
+                Some(rule) => rule.factor(&intraday::so_far(
+                    cut,
+                    interval,
+                    (0..cut).filter(|&s| open(s)).map(|s| {
+                        let a = setup.history.volume[d][s].unwrap_or(0.0);
+                        (s, a, volume[0][s])
+                    }),
+                )),
                 None => intraday_factor(actual, planned, day_plan),
             };
             for s in cut..slots {

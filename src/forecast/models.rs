@@ -451,10 +451,15 @@ impl Choice {
                     .join(" + ")
             ),
         };
+        format!("{base}{}", self.layers())
+    }
+
+    /// `" × day of month"` when that layer is on, else nothing: what follows the members' name.
+    pub fn layers(&self) -> &'static str {
         if self.day_of_month {
-            format!("{base} × day of month")
+            " × day of month"
         } else {
-            base
+            ""
         }
     }
 }

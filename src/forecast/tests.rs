@@ -1053,9 +1053,9 @@ fn the_day_of_month_layer_learns_a_monthly_cycle_and_no_cycle_where_there_is_non
             let h = history(&monthly(cycle, seed));
             let p = prepare_channel(&h.channels[0], &h, None);
             let (scores, best_average) = scores_and_best_average(&p);
-            let choice = backtest::choose(&p, &scores).unwrap();
-            let auto = backtest::score_choice(&p, &scores).unwrap().wape;
-            let held_out = backtest::held_out_wape(&p, &scores).unwrap();
+            let (choice, score) = backtest::choose(&p, &scores, true).unwrap();
+            let auto = score.wape;
+            let held_out = score.held_out_wape.unwrap();
             let factors = models::DayOfMonth::factors(&p, p.days.len());
             (choice, auto, held_out, best_average, factors)
         };
@@ -1161,8 +1161,8 @@ fn the_automatic_choice_is_never_worse_than_the_best_weekday_average() {
         let h = history(&text);
         let p = prepare_channel(&h.channels[0], &h, None);
         let (scores, best_average) = scores_and_best_average(&p);
-        let auto = backtest::score_choice(&p, &scores).unwrap();
-        let held_out = backtest::held_out_wape(&p, &scores).unwrap();
+        let (_, auto) = backtest::choose(&p, &scores, true).unwrap();
+        let held_out = auto.held_out_wape.unwrap();
         let best = backtest::best(&scores).unwrap();
         eprintln!(
             "{name}: auto {:.4} ({:+.1} %; held out {:.4}), best single {:?} {:.4}, best average \
@@ -1232,10 +1232,13 @@ fn the_reforecast_learns_how_far_the_rest_of_a_day_follows_its_morning() {
         for d in until..p.days.len() {
             let day = p.days[d];
             let f = models::Model::forecast(&model, &p, d, &[day]).remove(0);
-            let so_far: Vec<intraday::SoFar> = (0..cut)
-                .filter(|&s| p.calendar.is_open(day, s))
-                .map(|s| (((cut - s) as f64 - 0.5) * 30.0, p.volume[d][s], f[s]))
-                .collect();
+            let so_far = intraday::so_far(
+                cut,
+                30,
+                (0..cut)
+                    .filter(|&s| p.calendar.is_open(day, s))
+                    .map(|s| (s, p.volume[d][s], f[s])),
+            );
             let (a, planned): (f64, f64) = so_far
                 .iter()
                 .fold((0.0, 0.0), |(x, y), s| (x + s.1, y + s.2));

@@ -32,7 +32,7 @@
 #[cfg(test)]
 mod tests;
 
-use super::history::{DayKind, History, weekday_index};
+use super::history::{DayKind, History, median, weekday_index};
 use super::models::Prepared;
 use super::{ForecastError, channel_order, prepare_channel};
 use crate::scenario::Scenario;
@@ -372,11 +372,8 @@ fn fit(
         let fitted = design(w.0, t0, harmonics).dot(&beta);
         effects.entry(w.2).or_default().push(w.1 - fitted);
     }
-    let mut pooled: Vec<f64> = effects.values().flatten().copied().collect();
-    let holiday_effect = effects
-        .into_iter()
-        .map(|(k, mut v)| (k, median(&mut v)))
-        .collect();
+    let pooled: Vec<f64> = effects.values().flatten().copied().collect();
+    let holiday_effect = effects.into_iter().map(|(k, v)| (k, median(&v))).collect();
     Ok(Fit {
         harmonics,
         t0,
@@ -396,23 +393,13 @@ fn fit(
         holiday_pooled: if pooled.is_empty() {
             0.0
         } else {
-            median(&mut pooled)
+            median(&pooled)
         },
     })
 }
 
 fn holidays_in(holidays: &BTreeSet<NaiveDate>, monday: NaiveDate) -> usize {
     holidays.range(monday..monday + Days::new(7)).count()
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
 }
 
 /// A robust least-squares fit.
@@ -436,8 +423,8 @@ fn robust_fit(x: &DMatrix<f64>, y: &DVector<f64>) -> Option<Robust> {
         let chol = xtwx.cholesky()?;
         let beta = chol.solve(&(wx.transpose() * y));
         let residual = y - x * &beta;
-        let mut abs: Vec<f64> = residual.iter().map(|r| r.abs()).collect();
-        let scale = (1.4826 * median(&mut abs)).max(1e-9);
+        let abs: Vec<f64> = residual.iter().map(|r| r.abs()).collect();
+        let scale = (1.4826 * median(&abs)).max(1e-9);
         let next = residual.map(|r| (1.5 * scale / r.abs().max(1e-300)).min(1.0));
         let weighted_rss = residual
             .iter()
