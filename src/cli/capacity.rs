@@ -75,18 +75,18 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<()> {
     let plan = input::plan(&file, &history)?;
     let written = crate::export::write_capacity(&args.out, &plan)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&plan.solution)?);
+        say!("{}", serde_json::to_string_pretty(&plan.solution)?);
         return Ok(());
     }
-    print_plan(&file, &plan.solution);
+    print_plan(&file, &plan.solution)?;
     for p in written {
-        println!("wrote {}", p.display());
+        say!("wrote {}", p.display());
     }
     if let Some(path) = &args.write_scenario {
         let text = input::peak_scenario(&file, &plan)?;
         crate::export::create_parent(path)?;
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        println!(
+        say!(
             "wrote {} — continue with: peakplan plan {}",
             path.display(),
             path.display()
@@ -98,7 +98,7 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<()> {
         b.seed = file.seed;
         let b_history = input::history(&b)?;
         let b_plan = input::plan(&b, &b_history)?;
-        print_comparison(&args.file, &plan.solution, other, &b_plan.solution);
+        print_comparison(&args.file, &plan.solution, other, &b_plan.solution)?;
     }
     Ok(())
 }
@@ -111,7 +111,7 @@ fn print_comparison(
     a: &Solution,
     b_path: &std::path::Path,
     b: &Solution,
-) {
+) -> anyhow::Result<()> {
     let hires = |s: &Solution| s.classes.iter().map(|c| c.size).sum::<f64>();
     let seat_hours = |s: &Solution| {
         s.channel_weeks
@@ -164,12 +164,13 @@ fn print_comparison(
             format!("{:+.1}", y - x),
         ]);
     }
-    println!("comparison:");
-    println!("{t}");
+    say!("comparison:");
+    say!("{t}");
+    Ok(())
 }
 
-fn print_plan(file: &CapacityFile, s: &Solution) {
-    println!(
+fn print_plan(file: &CapacityFile, s: &Solution) -> anyhow::Result<()> {
+    say!(
         "capacity plan for {} from {} ({} weeks, {} forecast scenarios, reliability {})",
         file.scenario.name,
         file.plan_date,
@@ -178,7 +179,7 @@ fn print_plan(file: &CapacityFile, s: &Solution) {
         table::pct(file.problem.reliability)
     );
     let fte = file.fte_hours_week;
-    println!(
+    say!(
         "FTE of {fte} paid hours a week; supply is what serves the requirement in an average scenario"
     );
     let mut t = table::new(&[
@@ -220,13 +221,13 @@ fn print_plan(file: &CapacityFile, s: &Solution) {
             },
         ]);
     }
-    println!("{t}");
-    println!("hiring plan:");
+    say!("{t}");
+    say!("hiring plan:");
     if s.classes.is_empty() {
-        println!("  no class");
+        say!("  no class");
     }
     for c in &s.classes {
-        println!(
+        say!(
             "  {} starting {}: {}{} — recruit by {}, productive from {}",
             c.class,
             c.start,
@@ -247,15 +248,19 @@ fn print_plan(file: &CapacityFile, s: &Solution) {
             c.productive_from
         );
     }
-    println!("vendor seats to decide now (firm), and the next ones still open:");
+    say!("vendor seats to decide now (firm), and the next ones still open:");
     for seat in s
         .seats
         .iter()
         .filter(|x| x.decision == SeatDecision::Firm && x.seats > 0.0)
     {
-        println!(
+        say!(
             "  {} {} week of {}: {:.0} seats, notice by {}",
-            seat.vendor, seat.channel, seat.week, seat.seats, seat.decide_by
+            seat.vendor,
+            seat.channel,
+            seat.week,
+            seat.seats,
+            seat.decide_by
         );
     }
     for seat in s
@@ -264,13 +269,18 @@ fn print_plan(file: &CapacityFile, s: &Solution) {
         .filter(|x| x.decision == SeatDecision::Open && x.seats_max > 0.0)
         .take(6)
     {
-        println!(
+        say!(
             "  {} {} week of {}: open, {:.1} seats on average (up to {:.0}), notice by {}",
-            seat.vendor, seat.channel, seat.week, seat.seats, seat.seats_max, seat.decide_by
+            seat.vendor,
+            seat.channel,
+            seat.week,
+            seat.seats,
+            seat.seats_max,
+            seat.decide_by
         );
     }
     let c = &s.cost;
-    println!(
+    say!(
         "expected cost {}: core {}, hires {}, overtime {}, vendors {}, shortfall {}",
         table::thousands(c.total),
         table::thousands(c.core),
@@ -279,7 +289,7 @@ fn print_plan(file: &CapacityFile, s: &Solution) {
         table::thousands(c.vendors),
         table::thousands(c.shortfall)
     );
-    println!(
+    say!(
         "lower bound {} (gap {}), solved in {:.1} s{}",
         table::thousands(s.lower_bound),
         table::pct(s.gap),
@@ -291,20 +301,21 @@ fn print_plan(file: &CapacityFile, s: &Solution) {
         }
     );
     if !s.unreachable.is_empty() {
-        println!(
+        say!(
             "the program's objective {} carries a penalty on those hours; the bound is on it",
             table::thousands(s.objective)
         );
-        println!(
+        say!(
             "the reliability target cannot be met with the capacity on offer in {} channel-week(s):",
             s.unreachable.len()
         );
         for (channel, week, hours) in &s.unreachable {
-            println!(
+            say!(
                 "  {channel} week of {week}: up to {:.1} hours short in a scenario that must be met; \
                  raise class sizes, vendor maxima or overtime, or start earlier",
                 hours
             );
         }
     }
+    Ok(())
 }

@@ -50,7 +50,7 @@ pub fn sample_request(
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    println!(
+    say!(
         "peakplan demo: the Double 11 sample ({SCENARIO_FILE}, built in) from history to a published roster\n"
     );
     std::fs::create_dir_all(&args.out)?;
@@ -70,14 +70,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         }),
     )?;
     let planned = plan::plan_one(&request, &args.out, true, false)?;
-    plan::print_plan(&planned.plan);
+    plan::print_plan(&planned.plan)?;
     let report = args.out.join("report.html");
-    println!(
+    say!(
         "\nreport: {} (open it in a browser; it needs no network)",
         report.display()
     );
     if let Some((version, _)) = planned.stored {
-        println!(
+        say!(
             "published as version {version} in {}; serve it to routing, vendors and supervisors with\n  \
              peakplan serve --listen 127.0.0.1:8080\n\
              (README: \"Publishing and the HTTP API\" for the calls of each audience)",
@@ -97,7 +97,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             .map(|(role, token)| format!("{:<16} {token}", role.to_string()))
             .collect();
         std::fs::write(&file, lines.join("\n") + "\n")?;
-        println!(
+        say!(
             "\nthe web app: open http://127.0.0.1:8080/app/ once serving, and sign in with a token of \
              {} (one per role, kept in {}; earlier demo tokens are revoked)",
             sign_ins

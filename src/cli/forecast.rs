@@ -181,10 +181,10 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     crate::export::write_volumes_file(&args.out, &rows, history.time_zone)?;
 
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        say!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
-    println!(
+    say!(
         "history {}: {}-minute intervals, {} to {}",
         history.origin,
         history.interval_minutes,
@@ -263,10 +263,10 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
             },
         ]);
     }
-    println!("{t}");
+    say!("{t}");
     for c in &result.channels {
         if let Some(r) = &c.reforecast {
-            println!(
+            say!(
                 "{}: re-forecast the rest of {} from actuals through {}: {:.0} contacts against {:.0} planned, \
                  rest of the day ×{:.3} ({})",
                 c.channel,
@@ -292,7 +292,7 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
             );
         }
     }
-    println!("wrote {} ({} rows)", args.out.display(), rows.len());
+    say!("wrote {} ({} rows)", args.out.display(), rows.len());
     Ok(())
 }
 
@@ -313,10 +313,10 @@ fn run_weekly(args: ForecastArgs) -> anyhow::Result<()> {
     let rows = crate::export::weekly_rows(&result);
     crate::export::write_csv_file(&args.out, &rows)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        say!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
-    println!(
+    say!(
         "weekly forecast from history {} (to {}), weeks of {} to {}:",
         history.origin,
         history.last_day,
@@ -328,7 +328,7 @@ fn run_weekly(args: ForecastArgs) -> anyhow::Result<()> {
     );
     for c in &result.channels {
         let m = &c.model;
-        println!(
+        say!(
             "  {}: {} weeks learned, {}; growth {:+.1}% a year; weekly residual σ {:.1}%, AR {:.2}",
             c.channel,
             m.weeks_learned,
@@ -337,8 +337,19 @@ fn run_weekly(args: ForecastArgs) -> anyhow::Result<()> {
             m.sigma * 100.0,
             m.ar
         );
+        if m.band_errors > 0 {
+            say!(
+                "    bands scaled ×{:.2} to cover 80 % of the model's own errors 1–13 weeks ahead ({} errors)",
+                m.band_scale,
+                m.band_errors
+            );
+        } else {
+            say!(
+                "    bands as fitted: too few weeks to check them against the model's own errors out of sample"
+            );
+        }
         for e in &c.events {
-            println!(
+            say!(
                 "    {} ×{:.2} over its window ({}; drawn with ±{:.0}%)",
                 e.event,
                 e.uplift,
@@ -378,8 +389,8 @@ fn run_weekly(args: ForecastArgs) -> anyhow::Result<()> {
         }
         t.add_row(row);
     }
-    println!("{t}");
-    println!("wrote {} ({} rows)", args.out.display(), rows.len());
+    say!("{t}");
+    say!("wrote {} ({} rows)", args.out.display(), rows.len());
     Ok(())
 }
 
@@ -427,12 +438,13 @@ fn run_weekly_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let (scenario, history) = args.input.load()?;
     let scores = weekly::backtest_weekly(&history, scenario.as_ref(), args.weeks_ahead, args.step)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&scores)?);
+        say!("{}", serde_json::to_string_pretty(&scores)?);
         return Ok(());
     }
-    println!(
+    say!(
         "weekly backtest: origins every {} weeks, scored 1 to {} weeks ahead on complete weeks",
-        args.step, args.weeks_ahead
+        args.step,
+        args.weeks_ahead
     );
     let mut t = table::new(&[
         "channel",
@@ -466,7 +478,7 @@ fn run_weekly_backtest(args: BacktestArgs) -> anyhow::Result<()> {
             table::pct(s.coverage_p10_p90),
         ]);
     }
-    println!("{t}");
+    say!("{t}");
     Ok(())
 }
 
@@ -481,7 +493,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let all =
         forecast::backtest_history(&history, scenario.as_ref(), args.horizon_days, args.origins)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        say!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(());
     }
     let mut t = table::new(&[
@@ -537,7 +549,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
             ]);
         }
     }
-    println!(
+    say!(
         "backtest: {} weekly origins, {}-day horizon, scored on ordinary open intervals; auto \
          forecasts with the mean of the best (at most {}, each within {:.0} % of the best's WAPE)",
         args.origins,
@@ -545,10 +557,10 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         forecast::backtest::MEMBERS,
         forecast::backtest::MEMBER_TOLERANCE * 100.0
     );
-    println!("{t}");
+    say!("{t}");
     for c in &all {
         if let Some(held_out) = c.choice_score.as_ref().and_then(|a| a.held_out_wape) {
-            println!(
+            say!(
                 "{}: auto's WAPE with each origin's members chosen on the other origins (how much \
                  of the choice was luck): {}",
                 c.channel,
@@ -556,7 +568,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
             );
         }
     }
-    println!(
+    say!(
         "p10–p90 coverage of auto by horizon day, from daily origins over {} weeks, each week's \
          band calibrated on the others (target 76–84 % on each):",
         args.origins
@@ -569,7 +581,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
                 .enumerate()
                 .map(|(h, v)| format!("day {} {}", h + 1, table::pct(*v)))
                 .collect();
-            println!(
+            say!(
                 "  {} ({}, {} origins): {} — overall {}",
                 c.channel,
                 bands.choice.name(),

@@ -1,5 +1,26 @@
 //! The command line: each command parses its arguments, calls the library, and prints.
 
+/// `println!` that hands a failed write back as the command's error instead of panicking: output
+/// piped into `head` ends the command quietly when the reader closes the pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::cli::StdoutError)?
+    }};
+}
+
+/// Standard output could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("writing to standard output: {0}")]
+pub struct StdoutError(pub std::io::Error);
+
+impl StdoutError {
+    /// Whether the reader closed the pipe: the command simply ends.
+    pub fn reader_gone(&self) -> bool {
+        self.0.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
+
 mod capacity;
 mod demo;
 mod forecast;

@@ -219,7 +219,7 @@ pub fn plan_one(
     publish: bool,
     no_store: bool,
 ) -> anyhow::Result<Planned> {
-    println!("planning {} → {}", request.scenario.name, dir.display());
+    say!("planning {} → {}", request.scenario.name, dir.display());
     let plan = run_plan(request)?;
     export::write_plan(dir, &plan)?;
     let stored = if no_store {
@@ -236,9 +236,9 @@ pub fn plan_one(
 
 /// Per channel and day: volume, core and elastic hours, projected and simulated service, target,
 /// simulated abandonment; then the cost split.
-pub fn print_plan(p: &Plan) {
+pub fn print_plan(p: &Plan) -> anyhow::Result<()> {
     let sum = &p.summary;
-    println!(
+    say!(
         "\n{} — {} core shifts for {} agents, {} vendor blocks; status {}, gap {:.2}%",
         p.scenario.name,
         sum.shifts,
@@ -300,8 +300,8 @@ pub fn print_plan(p: &Plan) {
             table::against_cap(d.projected_occupancy, d.max_occupancy),
         ]);
     }
-    println!("{t}");
-    super::schedule::print_shortfalls(&sum.shortfalls);
+    say!("{t}");
+    super::schedule::print_shortfalls(&sum.shortfalls)?;
     let mut c = table::new(&["cost", "amount", "paid hours"]);
     for (name, amount) in sum.cost.items() {
         c.add_row(vec![
@@ -315,7 +315,8 @@ pub fn print_plan(p: &Plan) {
         thousands(sum.cost.total),
         thousands(sum.paid_hours.total),
     ]);
-    println!("{c}");
+    say!("{c}");
+    Ok(())
 }
 
 pub fn run(args: PlanArgs) -> anyhow::Result<()> {
@@ -340,8 +341,8 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
             args.publish,
             args.no_store,
         )?;
-        print_plan(&p.plan);
-        after(&p);
+        print_plan(&p.plan)?;
+        after(&p)?;
         return Ok(());
     };
     let (dir_a, dir_b) = (out.join("a"), out.join("b"));
@@ -352,31 +353,32 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
         args.no_store,
     )?;
     let b = plan_one(&make(&other, &dir_b)?, &dir_b, args.publish, args.no_store)?;
-    print_plan(&a.plan);
-    print_plan(&b.plan);
-    print_comparison(&a.plan, &b.plan);
-    after(&a);
-    after(&b);
+    print_plan(&a.plan)?;
+    print_plan(&b.plan)?;
+    print_comparison(&a.plan, &b.plan)?;
+    after(&a)?;
+    after(&b)?;
     Ok(())
 }
 
-pub fn after(p: &Planned) {
-    println!("report: {}", p.dir.join("report.html").display());
+pub fn after(p: &Planned) -> anyhow::Result<()> {
+    say!("report: {}", p.dir.join("report.html").display());
     match p.stored {
-        Some((v, true)) => println!(
+        Some((v, true)) => say!(
             "published as version {v} in {}; `peakplan serve` hands it to routing, vendors and supervisors",
             store::database_url()
         ),
-        Some((v, false)) => println!(
+        Some((v, false)) => say!(
             "stored as draft version {v} in {}; publish it with --publish, or POST /v1/versions/{v}/publish on `peakplan serve`",
             store::database_url()
         ),
         None => {}
     }
+    Ok(())
 }
 
 /// Cost and service of two plans side by side.
-pub fn print_comparison(a: &Plan, b: &Plan) {
+pub fn print_comparison(a: &Plan, b: &Plan) -> anyhow::Result<()> {
     let mut t = table::new(&["", &a.scenario.name, &b.scenario.name, "difference"]);
     let row =
         |t: &mut comfy_table::Table, name: &str, x: f64, y: f64, fmt: &dyn Fn(f64) -> String| {
@@ -449,6 +451,7 @@ pub fn print_comparison(a: &Plan, b: &Plan) {
             &|v| format!("{v:.0}"),
         );
     }
-    println!("\ncomparison");
-    println!("{t}");
+    say!("\ncomparison");
+    say!("{t}");
+    Ok(())
 }

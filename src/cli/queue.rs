@@ -136,7 +136,7 @@ pub fn run(args: QueueArgs) -> anyhow::Result<()> {
             target_seconds: args.target_seconds,
             metrics,
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        say!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     let mut rows = vec![
@@ -163,6 +163,6 @@ pub fn run(args: QueueArgs) -> anyhow::Result<()> {
         rows.push(("abandoned".to_string(), table::pct(metrics.p_abandon)));
     }
     let t = table::pairs(rows);
-    println!("{t}");
+    say!("{t}");
     Ok(())
 }

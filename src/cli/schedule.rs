@@ -40,13 +40,13 @@ pub struct ScheduleArgs {
 }
 
 /// One line per channel-day below its target: what fails, why, and the fix.
-pub fn print_shortfalls(shortfalls: &[crate::roster::shortfall::Shortfall]) {
+pub fn print_shortfalls(shortfalls: &[crate::roster::shortfall::Shortfall]) -> anyhow::Result<()> {
     if shortfalls.is_empty() {
-        return;
+        return Ok(());
     }
-    println!("{} channel-day(s) below target:", shortfalls.len());
+    say!("{} channel-day(s) below target:", shortfalls.len());
     for f in shortfalls {
-        println!(
+        say!(
             "  {} {} ({}): {}. Fix: {}.",
             f.channel,
             f.date,
@@ -55,12 +55,13 @@ pub fn print_shortfalls(shortfalls: &[crate::roster::shortfall::Shortfall]) {
             f.fix
         );
     }
+    Ok(())
 }
 
-pub fn print_summary(run: &Plan) {
+pub fn print_summary(run: &Plan) -> anyhow::Result<()> {
     let r = &run.roster;
     let e = &r.evaluation;
-    println!(
+    say!(
         "roster for {} ({} mode): {} core shifts for {} agents, {} vendor blocks",
         run.scenario.name,
         r.mode.name(),
@@ -128,8 +129,8 @@ pub fn print_summary(run: &Plan) {
             },
         ]);
     }
-    println!("{t}");
-    print_shortfalls(&r.shortfalls);
+    say!("{t}");
+    print_shortfalls(&r.shortfalls)?;
     let mut rows = vec![
         (
             "core".to_string(),
@@ -178,17 +179,18 @@ pub fn print_summary(run: &Plan) {
             r.solve.status, r.solve.seconds, r.solve.columns, r.solve.integer_columns, r.solve.rows
         ),
     ));
-    println!("{}", table::pairs(rows));
+    say!("{}", table::pairs(rows));
     if !r.unassigned.is_empty() {
-        println!(
+        say!(
             "{} planned shift(s) could not be given to any agent of their group without breaking a rule; \
              they are left out (summary.json lists them)",
             r.unassigned.len()
         );
     }
     for v in &e.violations {
-        println!("rule broken: {} {}: {}", v.who, v.rule, v.detail);
+        say!("rule broken: {} {}: {}", v.who, v.rule, v.detail);
     }
+    Ok(())
 }
 
 pub fn run(args: ScheduleArgs) -> anyhow::Result<()> {
@@ -199,11 +201,11 @@ pub fn run(args: ScheduleArgs) -> anyhow::Result<()> {
     let plan = run_plan(&request)?;
     export::write_plan(&args.out, &plan)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&plan.summary)?);
+        say!("{}", serde_json::to_string_pretty(&plan.summary)?);
         return Ok(());
     }
-    print_summary(&plan);
-    println!(
+    print_summary(&plan)?;
+    say!(
         "wrote {}/report.html, roster.csv, vendor_*.csv, coverage.csv, forecast.csv, summary.json, plan.json\n\
          next: peakplan simulate --scenario {} --roster {}\n\
          \x20     peakplan publish {}",

@@ -100,7 +100,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
-        println!(
+        say!(
             "peakplan serving http://{addr} ({} store); Ctrl-C stops",
             store.backend()
         );
@@ -157,7 +157,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
         report: report.as_deref(),
     };
     let stored = super::plan::store_record(&record, !args.draft)?;
-    println!(
+    say!(
         "{} roster {} version {} ({} shifts, {} vendor blocks, {} to {}) in {}",
         if args.draft {
             "stored as draft:"
@@ -235,13 +235,13 @@ pub fn token(args: TokenArgs) -> anyhow::Result<()> {
                 anyhow::Ok(())
             })?;
             eprintln!("token for {label} ({role}); it is shown once, keep it:");
-            println!("{}", token.plain);
+            say!("{}", token.plain);
             Ok(())
         }
         TokenCommand::List => runtime()?.block_on(async {
             let store = open().await?;
             for t in store.tokens().await? {
-                println!(
+                say!(
                     "{}\t{}\t{}{}",
                     t.id,
                     t.role,
@@ -254,7 +254,7 @@ pub fn token(args: TokenArgs) -> anyhow::Result<()> {
         TokenCommand::Revoke { id } => runtime()?.block_on(async {
             let store = open().await?;
             if store.revoke_token(&Actor::cli("token revoke"), id).await? {
-                println!("token {id} revoked");
+                say!("token {id} revoked");
                 Ok(())
             } else {
                 anyhow::bail!("no active token {id}; `peakplan token list` shows them")

@@ -128,7 +128,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         write_intervals(path, &scenario, &report)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     // What the queueing model expects at the simulated agents, interval by interval.
@@ -153,9 +153,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 .collect()
         })
         .collect();
-    print_summary(&scenario, &grid, &report, Some(&expected));
+    print_summary(&scenario, &grid, &report, Some(&expected))?;
     if let Some(path) = &args.out {
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     Ok(())
 }
@@ -229,8 +229,8 @@ pub fn print_summary(
     grid: &TimeGrid,
     report: &SimulationReport,
     expected: Option<&Expected>,
-) {
-    println!(
+) -> anyhow::Result<()> {
+    say!(
         "simulation: {} replications, seed {}, {} contacts",
         report.replications,
         report.seed,
@@ -314,6 +314,7 @@ pub fn print_summary(
             .map_or("–".into(), |e| table::pct_ci(e.mean, e.ci95));
         t.add_row(row("all days".into(), &all, sl));
     }
-    println!("{t}");
-    println!("simulated SL: mean over replications with its 95% confidence half-width");
+    say!("{t}");
+    say!("simulated SL: mean over replications with its 95% confidence half-width");
+    Ok(())
 }

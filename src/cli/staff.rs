@@ -97,7 +97,7 @@ pub fn run(args: StaffArgs) -> anyhow::Result<()> {
         args.quantile,
     )?;
     if let Some(q) = args.quantile {
-        println!(
+        say!(
             "staffing to the {:.0}th percentile of the forecast",
             q * 100.0
         );
@@ -106,10 +106,10 @@ pub fn run(args: StaffArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.curves {
         write_curves(path, &run)?;
     }
-    print_summary(&run);
-    println!("wrote {}", args.out.display());
+    print_summary(&run)?;
+    say!("wrote {}", args.out.display());
     if let Some(path) = &args.curves {
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     Ok(())
 }
@@ -128,9 +128,9 @@ fn write_curves(path: &Path, run: &StaffRun) -> anyhow::Result<()> {
 }
 
 /// The per-channel, per-day table and the notes a planner should see.
-pub fn print_summary(run: &StaffRun) {
+pub fn print_summary(run: &StaffRun) -> anyhow::Result<()> {
     let s = &run.scenario;
-    println!(
+    say!(
         "{} — {} to {}, {}-minute intervals, load method {}",
         s.name,
         s.horizon.start,
@@ -162,20 +162,21 @@ pub fn print_summary(run: &StaffRun) {
             d.target,
         ]);
     }
-    println!("{t}");
+    say!("{t}");
     for (c, ch) in s.channels.iter().enumerate() {
         let closed = run.volumes.closed_volume[c];
         if closed > 0.0 {
-            println!(
+            say!(
                 "note: the forecast puts {closed:.0} {} contacts in closed hours; they are not staffed for",
                 ch.id
             );
         }
     }
     if run.volumes.rows_outside_horizon > 0 {
-        println!(
+        say!(
             "note: {} forecast rows lie outside the horizon and were not used",
             run.volumes.rows_outside_horizon
         );
     }
+    Ok(())
 }

@@ -22,7 +22,13 @@
 //! - the weekly residual follows an AR(1) with the fitted φ from the last observed residual, its
 //!   innovations correlated across channels as the channels' past innovations were;
 //! - each event's uplift is drawn log-normally around its value: the spread of the past occurrences
-//!   (times √(1 + 1/n)) when there are two or more, 15 % when there is one or a manual multiplier.
+//!   (with one occurrence's worth of 15 % mixed in, times √(1 + 1/n)) when there are two or more,
+//!   15 % when there is one or a manual multiplier;
+//! - a week with listed holidays is drawn log-normally around its kind's effect (the median of past
+//!   weeks with as many holidays), one draw per week shared by the channels, with the spread of past
+//!   holiday weeks around their kind's effect (times √(1 + 1/n));
+//! - the spread of the coefficients and of the innovations is scaled by what the model's own
+//!   out-of-sample errors 1–13 weeks ahead ask for (see `calibration`).
 //!
 //! The p10/p50/p90 of each week are the quantiles of 2,000 such paths; [`WeeklyForecast::draws`]
 //! gives the paths themselves, seeded, for the capacity plan.
@@ -75,8 +81,13 @@ pub struct WeeklyModel {
     pub growth_per_year: f64,
     /// Lag-one autocorrelation of the weekly residuals.
     pub ar: f64,
-    /// Standard deviation of the weekly residual innovations (log scale).
+    /// Standard deviation of the weekly residual innovations (log scale), calibrated.
     pub sigma: f64,
+    /// What the fitted spread was multiplied by so that p10–p90 covers 80 % of the model's own
+    /// out-of-sample errors over 1–13 weeks ahead (1 when the history is too short to tell).
+    pub band_scale: f64,
+    /// The out-of-sample errors `band_scale` was learned from (0: none, the spread as fitted).
+    pub band_errors: usize,
     /// Share of a week's volume by weekday (Monday first).
     pub weekday_share: [f64; 7],
     /// What the model could and could not learn.
@@ -125,6 +136,9 @@ pub struct WeeklyChannel {
     /// Per target week and weekday: the event factor (median) and which event draws move it.
     #[serde(skip)]
     day_factors: Vec<[DayFactor; 7]>,
+    /// Per target week: the spread (log scale) of its listed holidays' effect (0: none).
+    #[serde(skip)]
+    holiday_spread: Vec<f64>,
 }
 
 /// The weekly forecast of every channel.
@@ -165,15 +179,21 @@ struct Fit {
     weekday: [f64; 7],
     phi: f64,
     sigma: f64,
+    /// What the spread (coefficients and innovations) was multiplied by so that the model's own
+    /// out-of-sample errors fit its bands, and how many errors that was learned from (0: none).
+    band_scale: f64,
+    band_errors: usize,
     /// Monday of the last learned week and its residual.
     last_week: NaiveDate,
     last_residual: f64,
     /// Learned weeks: (Monday, log level, residual).
     learned: Vec<(NaiveDate, f64, f64)>,
-    /// Log effect on a week's open days of the listed holidays in it, by their number; the median of
-    /// every holiday week where a number was never seen.
-    holiday_effect: BTreeMap<usize, f64>,
-    holiday_pooled: f64,
+    /// Log effect on a week's open days of the listed holidays in it, by their number, with the
+    /// weeks it was learned from; the median of every holiday week where a number was never seen.
+    holiday_effect: BTreeMap<usize, (f64, usize)>,
+    holiday_pooled: (f64, usize),
+    /// Spread (log scale) of one holiday week around its kind's effect.
+    holiday_spread: f64,
 }
 
 fn monday_of(day: NaiveDate) -> NaiveDate {
@@ -312,11 +332,123 @@ fn fit(
             weeks.len()
         )));
     }
-    let first = weeks[0].0;
+    let Some(levels) = fit_levels(&weeks) else {
+        return Err(ForecastError::Input(format!(
+            "channel `{channel}`: the weekly levels admit no fit"
+        )));
+    };
+    let (band_scale, band_errors) = calibration(&weeks);
+    let LevelFit {
+        harmonics,
+        t0,
+        beta,
+        cov,
+        phi,
+        sigma,
+        residual,
+    } = levels;
+    let cov = cov * band_scale.powi(2);
+    let beta_chol = cov
+        .clone()
+        .cholesky()
+        .map(|c| c.l())
+        .unwrap_or_else(|| DMatrix::from_diagonal(&cov.diagonal().map(|v| v.max(0.0).sqrt())));
+    let sigma = sigma * band_scale;
     let last = weeks[weeks.len() - 1].0;
+    let n = weeks.len();
+    // The holiday weeks' effect: their median residual, by the number of holidays in the week.
+    let mut effects: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for w in all.iter().filter(|w| w.2 > 0) {
+        let fitted = design(w.0, t0, harmonics).dot(&beta);
+        effects.entry(w.2).or_default().push(w.1 - fitted);
+    }
+    let pooled: Vec<f64> = effects.values().flatten().copied().collect();
+    // How far a holiday week strays from its kind's effect: the deviations from each kind's median.
+    let deviations: Vec<f64> = effects
+        .values()
+        .filter(|v| v.len() >= 2)
+        .flat_map(|v| {
+            let m = median(v);
+            v.iter().map(move |x| x - m)
+        })
+        .collect();
+    let holiday_spread = shrunk_spread(
+        &deviations,
+        effects.values().filter(|v| v.len() >= 2).count(),
+    );
+    let holiday_effect = effects
+        .into_iter()
+        .map(|(k, v)| (k, (median(&v), v.len())))
+        .collect();
+    Ok(Fit {
+        harmonics,
+        t0,
+        beta,
+        beta_chol,
+        weekday,
+        phi,
+        sigma,
+        band_scale,
+        band_errors,
+        last_week: last,
+        last_residual: residual[n - 1],
+        learned: weeks
+            .iter()
+            .zip(residual.iter())
+            .map(|(w, r)| (w.0, w.1, *r))
+            .collect(),
+        holiday_effect,
+        holiday_pooled: if pooled.is_empty() {
+            (0.0, 0)
+        } else {
+            (median(&pooled), pooled.len())
+        },
+        holiday_spread,
+    })
+}
+
+/// Prior degrees of freedom of a learned spread: how many past occurrences'
+/// worth of [`EVENT_SPREAD_UNKNOWN`] it starts from.
+const SPREAD_PRIOR_DF: f64 = 1.0;
+
+/// The spread (log scale) of an effect learned from `deviations` (each occurrence's log effect less
+/// its group's centre, `groups` centres estimated): their variance with one occurrence of
+/// [`EVENT_SPREAD_UNKNOWN`] mixed in, as two or three occurrences cannot pin a spread down (two that
+/// happen to agree would otherwise promise a near-certain uplift).
+fn shrunk_spread(deviations: &[f64], groups: usize) -> f64 {
+    let df = deviations.len().saturating_sub(groups) as f64;
+    let ss: f64 = deviations.iter().map(|d| d * d).sum();
+    ((SPREAD_PRIOR_DF * EVENT_SPREAD_UNKNOWN.powi(2) + ss) / (SPREAD_PRIOR_DF + df)).sqrt()
+}
+
+/// The regression of the log week levels.
+struct LevelFit {
+    harmonics: usize,
+    t0: NaiveDate,
+    beta: DVector<f64>,
+    /// The coefficients' covariance, inflated for the residuals' autocorrelation.
+    cov: DMatrix<f64>,
+    phi: f64,
+    /// Standard deviation of the residual innovations.
+    sigma: f64,
+    residual: DVector<f64>,
+}
+
+/// Whether the weeks span a year, enough to learn a yearly seasonality from.
+fn long_enough(weeks: &[(NaiveDate, f64)]) -> bool {
+    match (weeks.first(), weeks.last()) {
+        (Some(a), Some(b)) => (b.0 - a.0).num_days() / 7 + 1 >= 52,
+        _ => false,
+    }
+}
+
+/// Fits `1, t, cos 2πkτ, sin 2πkτ (k = 1…K)` to the weeks' log levels, K by BIC (0 when the weeks
+/// span less than a year), robustly, then an AR(1) on the residuals of consecutive weeks.
+fn fit_levels(weeks: &[(NaiveDate, f64)]) -> Option<LevelFit> {
+    let first = weeks.first()?.0;
+    let last = weeks.last()?.0;
     let t0 = first + Days::new(((last - first).num_days() / 2) as u64);
-    let span_weeks = (last - first).num_days() / 7 + 1;
-    let max_harmonics = if span_weeks >= 52 { 4 } else { 0 };
+    let max_harmonics = if long_enough(weeks) { 4 } else { 0 };
     let n = weeks.len();
     let y = DVector::from_iterator(n, weeks.iter().map(|w| w.1));
     let mut best: Option<(f64, usize, Robust)> = None;
@@ -336,11 +468,7 @@ fn fit(
             best = Some((bic, k, r));
         }
     }
-    let Some((_, harmonics, r)) = best else {
-        return Err(ForecastError::Input(format!(
-            "channel `{channel}`: the weekly levels admit no fit"
-        )));
-    };
+    let (_, harmonics, r) = best?;
     let cols = r.beta.len();
     let residual = &r.residual;
     // AR(1) of the residuals over consecutive weeks, each pair weighted as robustly as its weeks.
@@ -358,44 +486,74 @@ fn fit(
         0.0
     };
     let sigma_e2 = r.weighted_rss / (r.weight.sum() - cols as f64).max(1.0);
-    let sigma = (sigma_e2 * (1.0 - phi * phi)).sqrt();
-    let cov = r.xtwx_inv * (sigma_e2 * (1.0 + phi) / (1.0 - phi));
-    let beta_chol = cov
-        .clone()
-        .cholesky()
-        .map(|c| c.l())
-        .unwrap_or_else(|| DMatrix::from_diagonal(&cov.diagonal().map(|v| v.max(0.0).sqrt())));
-    let beta = r.beta;
-    // The holiday weeks' effect: their median residual, by the number of holidays in the week.
-    let mut effects: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-    for w in all.iter().filter(|w| w.2 > 0) {
-        let fitted = design(w.0, t0, harmonics).dot(&beta);
-        effects.entry(w.2).or_default().push(w.1 - fitted);
-    }
-    let pooled: Vec<f64> = effects.values().flatten().copied().collect();
-    let holiday_effect = effects.into_iter().map(|(k, v)| (k, median(&v))).collect();
-    Ok(Fit {
+    Some(LevelFit {
         harmonics,
         t0,
-        beta,
-        beta_chol,
-        weekday,
+        cov: r.xtwx_inv * (sigma_e2 * (1.0 + phi) / (1.0 - phi)),
+        beta: r.beta,
         phi,
-        sigma,
-        last_week: last,
-        last_residual: residual[n - 1],
-        learned: weeks
-            .iter()
-            .zip(residual.iter())
-            .map(|(w, r)| (w.0, w.1, *r))
-            .collect(),
-        holiday_effect,
-        holiday_pooled: if pooled.is_empty() {
-            0.0
-        } else {
-            median(&pooled)
-        },
+        sigma: (sigma_e2 * (1.0 - phi * phi)).sqrt(),
+        residual: r.residual,
     })
+}
+
+/// Origins of the spread's calibration, how far apart (weeks) and how far each looks ahead.
+const CALIBRATION_ORIGINS: usize = 8;
+const CALIBRATION_STEP: usize = 4;
+const CALIBRATION_AHEAD: usize = 13;
+/// Fewest out-of-sample errors to calibrate on.
+const CALIBRATION_MIN_ERRORS: usize = 3 * CALIBRATION_AHEAD;
+
+/// How much the model's spread must be scaled for its bands to hold out of sample: the model is
+/// refitted at up to 8 origins among the learned weeks (every 4 weeks back from 13 weeks before the
+/// last), each forecasts the next 13 learned weeks' log levels, and each error is divided by the
+/// spread the model gives it (the coefficients' and the AR(1)'s, from the origin's last residual).
+/// The scale is the 80th percentile of those standardized errors over the normal's (1.2816), so
+/// that p10–p90 covers 80 % of them. Only origins whose fit has the same kind of model (with or
+/// without yearly seasonality) count; with fewer than 39 errors the spread stays as fitted (1, 0).
+fn calibration(weeks: &[(NaiveDate, f64)]) -> (f64, usize) {
+    let n = weeks.len();
+    let mut z: Vec<f64> = Vec::new();
+    for k in 0..CALIBRATION_ORIGINS {
+        let Some(origin) = n.checked_sub(CALIBRATION_AHEAD + k * CALIBRATION_STEP) else {
+            break;
+        };
+        if origin < MIN_WEEKS {
+            break;
+        }
+        if long_enough(&weeks[..origin]) != long_enough(weeks) {
+            break;
+        }
+        let Some(f) = fit_levels(&weeks[..origin]) else {
+            continue;
+        };
+        let from = weeks[origin - 1].0;
+        let last_residual = f.residual[origin - 1];
+        for &(monday, actual) in &weeks[origin..(origin + CALIBRATION_AHEAD).min(n)] {
+            let ahead = ((monday - from).num_days() / 7) as i32;
+            if ahead > CALIBRATION_AHEAD as i32 {
+                break;
+            }
+            let x = design(monday, f.t0, f.harmonics);
+            let decay = f.phi.powi(ahead);
+            let predicted = x.dot(&f.beta) + decay * last_residual;
+            let ar_var = if f.phi > 0.0 {
+                f.sigma * f.sigma * (1.0 - decay * decay) / (1.0 - f.phi * f.phi)
+            } else {
+                f.sigma * f.sigma
+            };
+            let var = (x.transpose() * &f.cov * &x)[(0, 0)] + ar_var;
+            if var > 0.0 {
+                z.push(((actual - predicted) / var.sqrt()).abs());
+            }
+        }
+    }
+    if z.len() < CALIBRATION_MIN_ERRORS {
+        return (1.0, 0);
+    }
+    z.sort_by(f64::total_cmp);
+    let q80 = z[((z.len() - 1) as f64 * 0.8).round() as usize];
+    ((q80 / 1.281_551_6).max(1e-3), z.len())
 }
 
 fn holidays_in(holidays: &BTreeSet<NaiveDate>, monday: NaiveDate) -> usize {
@@ -581,9 +739,10 @@ fn event_effect(
         .collect();
     let n = ratios.len();
     let spread = if n >= 2 {
-        let mean = ratios.iter().sum::<f64>() / n as f64;
-        let var = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-        (var * (1.0 + 1.0 / n as f64)).sqrt()
+        let logs: Vec<f64> = ratios.iter().map(|r| r.max(1e-9).ln()).collect();
+        let mean = logs.iter().sum::<f64>() / n as f64;
+        let deviations: Vec<f64> = logs.iter().map(|l| l - mean).collect();
+        shrunk_spread(&deviations, 1) * (1.0 + 1.0 / n as f64).sqrt()
     } else {
         EVENT_SPREAD_UNKNOWN
     };
@@ -602,6 +761,7 @@ struct ChannelSetup {
     channel: String,
     fit: Fit,
     day_factors: Vec<[DayFactor; 7]>,
+    holiday_spread: Vec<f64>,
     events: Vec<WeeklyEvent>,
 }
 
@@ -615,18 +775,27 @@ fn setup_channel(
     let empty = BTreeSet::new();
     let holidays = scenario.map_or(&empty, |s| &s.holidays);
     let f = fit(p, until, channel, holidays)?;
+    let mut holiday_spread = vec![0.0; weeks.len()];
     let mut day_factors: Vec<[DayFactor; 7]> = weeks
         .iter()
-        .map(|&monday| {
+        .enumerate()
+        .map(|(wi, &monday)| {
             let listed = holidays_in(holidays, monday);
             let quiet = if listed == 0 {
                 1.0
             } else {
-                f.holiday_effect
+                let (effect, n) = f
+                    .holiday_effect
                     .get(&listed)
                     .copied()
-                    .unwrap_or(f.holiday_pooled)
-                    .exp()
+                    .unwrap_or(f.holiday_pooled);
+                // The week's own deviation, and the effect's uncertainty from n past weeks.
+                holiday_spread[wi] = if n == 0 {
+                    EVENT_SPREAD_UNKNOWN
+                } else {
+                    f.holiday_spread * (1.0 + 1.0 / n as f64).sqrt()
+                };
+                effect.exp()
             };
             std::array::from_fn(|w| {
                 let day = monday + Days::new(w as u64);
@@ -699,6 +868,7 @@ fn setup_channel(
         channel: channel.to_string(),
         fit: f,
         day_factors,
+        holiday_spread,
         events,
     })
 }
@@ -802,6 +972,8 @@ fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> Week
                 growth_per_year: s.fit.beta[1].exp() - 1.0,
                 ar: s.fit.phi,
                 sigma: s.fit.sigma,
+                band_scale: s.fit.band_scale,
+                band_errors: s.fit.band_errors,
                 weekday_share: {
                     let total: f64 = s.fit.weekday.iter().sum();
                     s.fit.weekday.map(|v| v / total.max(1e-12))
@@ -824,6 +996,7 @@ fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> Week
                 rows: Vec::new(),
                 fit: s.fit,
                 day_factors: s.day_factors,
+                holiday_spread: s.holiday_spread,
             }
         })
         .collect();
@@ -918,8 +1091,17 @@ impl WeeklyForecast {
                         }
                     }
                 }
+                // A holiday week strays from its kind's effect alike on every channel.
+                let holiday_z = if self.channels.iter().any(|ch| ch.holiday_spread[w] > 0.0) {
+                    rng.sample::<f64, _>(StandardNormal)
+                } else {
+                    0.0
+                };
                 for (i, ch) in self.channels.iter().enumerate() {
-                    let level = (ch.fit.design(monday).dot(&betas[i]) + residual[i]).exp();
+                    let level = (ch.fit.design(monday).dot(&betas[i])
+                        + residual[i]
+                        + ch.holiday_spread[w] * holiday_z)
+                        .exp();
                     let factors = &ch.day_factors[w];
                     path[i][w] = (0..7)
                         .filter(|&d| factors[d].open)

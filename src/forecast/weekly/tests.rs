@@ -325,3 +325,95 @@ fn a_quiet_holiday_lowers_its_week_by_its_manual_share() {
     let err = forecast_weekly(&h, Some(&quiet), &options).unwrap_err();
     assert!(err.to_string().contains("quiet_factor"), "{err}");
 }
+
+/// Log weekly levels from 2 January 2023: 10 % growth a year, a level that wanders (a random walk
+/// with steps of sd `walk`) and weekly noise of sd `noise`.
+fn levels(weeks: usize, seed: u64, walk: f64, noise: f64) -> Vec<(NaiveDate, f64)> {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let first = NaiveDate::from_ymd_opt(FIRST.0, FIRST.1, FIRST.2).unwrap();
+    let mut wander = 0.0;
+    (0..weeks)
+        .map(|k| {
+            let monday = first + Days::new(7 * k as u64);
+            wander += walk * rng.sample::<f64, _>(StandardNormal);
+            let level = 7.0 + 0.1 * k as f64 / 52.0 + wander;
+            (monday, level + noise * rng.sample::<f64, _>(StandardNormal))
+        })
+        .collect()
+}
+
+/// How often the next 13 weeks after the first `fitted` fall inside the fitted model's p10–p90
+/// (the coefficients' and the AR(1)'s spread, scaled by `scale`), over 40 fresh continuations.
+fn coverage(fitted: usize, scale: f64, walk: f64, noise: f64) -> f64 {
+    let (mut inside, mut total) = (0, 0);
+    for seed in 0..40 {
+        let w = levels(fitted + 13, 100 + seed, walk, noise);
+        let f = fit_levels(&w[..fitted]).unwrap();
+        let last = w[fitted - 1].0;
+        for &(monday, actual) in &w[fitted..] {
+            let ahead = ((monday - last).num_days() / 7) as i32;
+            let x = design(monday, f.t0, f.harmonics);
+            let decay = f.phi.powi(ahead);
+            let mean = x.dot(&f.beta) + decay * f.residual[fitted - 1];
+            let ar = f.sigma.powi(2) * (1.0 - decay * decay) / (1.0 - f.phi * f.phi).max(1e-9);
+            let sd = scale * ((x.transpose() * &f.cov * &x)[(0, 0)] + ar).sqrt();
+            inside += usize::from((actual - mean).abs() <= 1.281_551_6 * sd);
+            total += 1;
+        }
+    }
+    inside as f64 / total as f64
+}
+
+#[test]
+fn the_bands_are_scaled_to_the_models_own_errors_out_of_sample() {
+    // Weeks that are a trend and white noise, as the model assumes: its own spread is about right,
+    // and the calibration leaves it so.
+    let (scale, errors) = calibration(&levels(120, 1, 0.0, 0.04));
+    assert!(errors >= 3 * 13, "{errors}");
+    assert!((0.75..=1.3).contains(&scale), "{scale}");
+    // A level that wanders (a random walk the AR(1) around a fixed trend does not describe): the
+    // fitted spread is too narrow, and the calibration (each series' own) widens it to cover at
+    // least 76 % of the 13 weeks after, without going far past 80 %.
+    let (walk, noise) = (0.02, 0.01);
+    let (plain, mut calibrated) = (coverage(120, 1.0, walk, noise), 0.0);
+    for seed in 0..40 {
+        let (scale, _) = calibration(&levels(120, 100 + seed, walk, noise));
+        calibrated += coverage(120, scale, walk, noise) / 40.0;
+    }
+    assert!(plain < 0.75, "as fitted {plain}");
+    assert!(
+        (0.76..=0.9).contains(&calibrated),
+        "calibrated {calibrated}, as fitted {plain}"
+    );
+    // Too few weeks to tell: the spread stays as fitted.
+    assert_eq!(calibration(&levels(20, 1, 0.0, 0.04)), (1.0, 0));
+}
+#[test]
+fn a_holiday_week_carries_the_spread_of_past_holiday_weeks() {
+    let h = history(&centre(913, 3));
+    let s = scenario();
+    let f = forecast_weekly(
+        &h,
+        Some(&s),
+        &WeeklyOptions {
+            from: NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+            weeks: 6,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let c = &f.channels[0];
+    let width = |r: &WeekRow| (r.p90 - r.p10) / r.p50;
+    // Christmas week (22 December, the fourth) against the weeks either side.
+    assert_eq!(c.rows[3].open_days, 6);
+    assert!(
+        width(&c.rows[3]) > width(&c.rows[2]) && width(&c.rows[3]) > width(&c.rows[4]) * 0.98,
+        "{:?}",
+        c.rows.iter().map(width).collect::<Vec<_>>()
+    );
+    assert!(
+        c.model.band_errors > 0 && c.model.band_scale > 0.0,
+        "{:?}",
+        c.model
+    );
+}
