@@ -69,6 +69,7 @@ fn bench(c: &mut Criterion) {
             method,
             origins: 8,
             horizon_days: 7,
+            intraday_rules: false,
         };
         let name = method.map_or("auto (backtest of every candidate)", Method::name);
         group.bench_function(name, |b| {

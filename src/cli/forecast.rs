@@ -174,6 +174,7 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         method,
         origins: args.origins,
         horizon_days: 7,
+        intraday_rules: false,
     };
     let result = forecast::forecast(&history, scenario.as_ref(), &options)?;
     let rows = result.rows();

@@ -13,7 +13,7 @@
 //! ([`super::intraday_factor`]) stands.
 
 use super::models::{Model, Prepared};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Days of history needed to learn the rule.
 pub const MIN_DAYS: usize = 14;
@@ -28,7 +28,7 @@ const DECAYS: [Option<f64>; 4] = [None, Some(240.0), Some(120.0), Some(60.0)];
 const RATIO_PRIOR: f64 = 20.0;
 
 /// The learned rule: the rest of the day is scaled by `(weighted actual / weighted plan)^β`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Persistence {
     /// How much of the morning's run the rest of the day keeps (0: none, 1: all of it).
     pub beta: f64,
@@ -71,37 +71,36 @@ impl Persistence {
         cut: usize,
         interval_minutes: u32,
     ) -> Option<Persistence> {
-        let slots = p.slots();
+        Persistence::fit(&DayAhead::collect(p, model, until), cut, interval_minutes)
+    }
+
+    /// The rule for a cut after `cut` slots, fitted on the days' day-ahead forecasts.
+    pub fn fit(days: &DayAhead, cut: usize, interval_minutes: u32) -> Option<Persistence> {
         // Per day: the intervals so far, and ln(rest actual / rest forecast).
-        let mut days: Vec<(Vec<SoFar>, f64)> = Vec::new();
-        for d in (28..until).rev().filter(|&d| p.usable(d)).take(LEARN_DAYS) {
-            let day = p.days[d];
-            let forecast = model.forecast(p, d, &[day]).remove(0);
-            let open = |s: &usize| p.calendar.is_open(day, *s);
+        let mut runs: Vec<(Vec<SoFar>, f64)> = Vec::new();
+        for day in &days.days {
             let so_far = so_far(
                 cut,
                 interval_minutes,
-                (0..cut.min(slots))
-                    .filter(open)
-                    .map(|s| (s, p.volume[d][s], forecast[s])),
+                day.iter().copied().filter(|c| c.0 < cut),
             );
-            let (rest_actual, rest_plan) =
-                (cut..slots).filter(open).fold((0.0, 0.0), |(a, f), s| {
-                    (a + p.volume[d][s], f + forecast[s])
-                });
+            let (rest_actual, rest_plan) = day
+                .iter()
+                .filter(|c| c.0 >= cut)
+                .fold((0.0, 0.0), |(a, f), c| (a + c.1, f + c.2));
             let planned_so_far: f64 = so_far.iter().map(|x| x.2).sum();
             if planned_so_far <= 0.0 || rest_actual <= 0.0 || rest_plan <= 0.0 {
                 continue;
             }
-            days.push((so_far, (rest_actual / rest_plan).ln()));
+            runs.push((so_far, (rest_actual / rest_plan).ln()));
         }
-        if days.len() < MIN_DAYS {
+        if runs.len() < MIN_DAYS {
             return None;
         }
         DECAYS
             .iter()
             .map(|&decay| {
-                let xs: Vec<(f64, f64)> = days
+                let xs: Vec<(f64, f64)> = runs
                     .iter()
                     .map(|(so_far, y)| (log_ratio(so_far, decay), *y))
                     .collect();
@@ -117,7 +116,7 @@ impl Persistence {
                     Persistence {
                         beta,
                         decay_minutes: decay,
-                        days: days.len(),
+                        days: runs.len(),
                     },
                     sse,
                 )
@@ -125,6 +124,63 @@ impl Persistence {
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(rule, _)| rule)
     }
+}
+
+/// The last usable days before an origin (at most [`LEARN_DAYS`]), each with its open intervals'
+/// `(slot, actual, day-ahead forecast)`: what the rule is learned from, at any cut.
+#[derive(Debug, Clone)]
+pub struct DayAhead {
+    days: Vec<Vec<(usize, f64, f64)>>,
+}
+
+impl DayAhead {
+    /// Forecasts each of the usable days before `until` with `model` from the day before.
+    pub fn collect(p: &Prepared, model: &dyn Model, until: usize) -> DayAhead {
+        let slots = p.slots();
+        let days = (28..until)
+            .rev()
+            .filter(|&d| p.usable(d))
+            .take(LEARN_DAYS)
+            .map(|d| {
+                let day = p.days[d];
+                let forecast = model.forecast(p, d, &[day]).remove(0);
+                (0..slots)
+                    .filter(|&s| p.calendar.is_open(day, s))
+                    .map(|s| (s, p.volume[d][s], forecast[s]))
+                    .collect()
+            })
+            .collect();
+        DayAhead { days }
+    }
+
+    /// The rule at each whole hour of the day (a cut after every hour's last interval), where it
+    /// can be learned: what a published plan's live re-forecast applies.
+    pub fn hourly_rules(&self, slots: usize, interval_minutes: u32) -> Vec<CutRule> {
+        let per_hour = (60 / interval_minutes.max(1)).max(1) as usize;
+        (1..)
+            .map(|h| h * per_hour)
+            .take_while(|&cut| cut < slots)
+            .filter_map(|cut| {
+                Persistence::fit(self, cut, interval_minutes).map(|rule| CutRule {
+                    through_minutes: cut as u32 * interval_minutes,
+                    rule,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The rule learned for actuals known up to a local time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CutRule {
+    /// Minutes after local midnight up to which the actuals are known.
+    pub through_minutes: u32,
+    pub rule: Persistence,
+}
+
+/// The rule of the latest cut at or before `minutes` after local midnight, if any.
+pub fn rule_at(rules: &[CutRule], minutes: u32) -> Option<&CutRule> {
+    rules.iter().rfind(|r| r.through_minutes <= minutes)
 }
 
 /// `ln` of the weighted actual over the weighted plan so far, each with [`RATIO_PRIOR`] contacts

@@ -43,6 +43,9 @@ pub struct ForecastOptions {
     /// over as many weeks), and the horizon.
     pub origins: usize,
     pub horizon_days: usize,
+    /// Also learn the intraday re-forecast rule for each whole hour of the day (what a published
+    /// plan's live re-forecast applies); [`ChannelForecast::intraday_rules`].
+    pub intraday_rules: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +89,7 @@ pub fn over_horizon(
         method: None,
         origins: 8,
         horizon_days: 7,
+        intraday_rules: true,
     };
     forecast(&history, Some(scenario), &options)
 }
@@ -126,6 +130,9 @@ pub struct ChannelForecast {
     pub spread: Spread,
     pub events: Vec<AppliedEvent>,
     pub reforecast: Option<Reforecast>,
+    /// The intraday re-forecast rule learned for actuals up to each whole hour, when asked for
+    /// ([`ForecastOptions::intraday_rules`]; empty with too little history).
+    pub intraday_rules: Vec<intraday::CutRule>,
     /// Days of the history kept out of the baseline, by reason.
     pub skipped_days: BTreeMap<String, usize>,
     pub aht_source: &'static str,
@@ -541,6 +548,15 @@ fn forecast_channel(
         }
     }
 
+    // The days the intraday rules are learned from, forecast once for every cut.
+    let day_ahead_cell = std::cell::OnceCell::new();
+    let day_ahead = || day_ahead_cell.get_or_init(|| intraday::DayAhead::collect(p, model, until));
+    let intraday_rules = if options.intraday_rules {
+        day_ahead().hourly_rules(slots, interval)
+    } else {
+        Vec::new()
+    };
+
     // Intraday re-forecast: the history ends inside the first forecast day.
     let mut actual_cut = None;
     let mut reforecast = None;
@@ -558,7 +574,7 @@ fn forecast_channel(
         let planned: f64 = (0..cut).filter(|&s| open(s)).map(|s| volume[0][s]).sum();
         let day_plan: f64 = volume[0].iter().sum();
         if planned > 0.0 {
-            let rule = intraday::Persistence::learn(p, model, until, cut, interval);
+            let rule = intraday::Persistence::fit(day_ahead(), cut, interval);
             let factor = match &rule {
                 Some(rule) => rule.factor(&intraday::so_far(
                     cut,
@@ -714,6 +730,7 @@ fn forecast_channel(
         spread,
         events: applied,
         reforecast,
+        intraday_rules,
         skipped_days,
         aht_source,
         days,

@@ -67,6 +67,7 @@ fn options(start: &str, days: i64, method: Option<Method>) -> ForecastOptions {
         method,
         origins: 4,
         horizon_days: 7,
+        intraday_rules: false,
     }
 }
 
@@ -1256,4 +1257,32 @@ fn the_reforecast_learns_how_far_the_rest_of_a_day_follows_its_morning() {
             prior / actual
         );
     }
+}
+
+#[test]
+fn a_forecast_for_a_plan_carries_the_rule_of_every_whole_hour() {
+    let h = history(&split_days(true, 1));
+    let next = h.last_day + Duration::days(1);
+    let mut o = options(&next.format("%Y-%m-%d").to_string(), 1, None);
+    let plain = forecast(&h, None, &o).unwrap();
+    assert!(plain.channels[0].intraday_rules.is_empty());
+    o.intraday_rules = true;
+    let f = forecast(&h, None, &o).unwrap();
+    let c = &f.channels[0];
+    // Open 08:00–20:00: a rule after each hour from 09:00 to 19:00 (the first hour has no morning).
+    let hours: Vec<u32> = c.intraday_rules.iter().map(|r| r.through_minutes).collect();
+    assert_eq!(hours, (9..20).map(|h| h * 60).collect::<Vec<_>>());
+    // Each is the rule the forecast's own model learns at that cut, and the plan's rows are the
+    // same as without them.
+    let p = prepare_channel(&h.channels[0], &h, None);
+    let until = p.days.len();
+    let at_11 = intraday::rule_at(&c.intraday_rules, 11 * 60 + 20).unwrap();
+    assert_eq!(at_11.through_minutes, 11 * 60);
+    assert_eq!(
+        Some(at_11.rule),
+        intraday::Persistence::learn(&p, &c.choice, until, 22, 30)
+    );
+    assert!(at_11.rule.beta > 0.7, "{at_11:?}");
+    assert_eq!(format!("{:?}", f.rows()), format!("{:?}", plain.rows()));
+    assert!(intraday::rule_at(&c.intraday_rules, 8 * 60 + 30).is_none());
 }

@@ -48,6 +48,11 @@ pub struct LiveChannel {
     pub target: ServiceTarget,
     /// One entry per interval of the plan.
     pub demand: Vec<Demand>,
+    /// How the rest of a day follows its actuals so far, learned from the channel's history for
+    /// actuals up to each whole hour (empty when the plan was made from a given forecast or too
+    /// little history: the live re-forecast then uses the prior rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intraday_rules: Vec<crate::forecast::intraday::CutRule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -189,6 +194,7 @@ impl LivePlan {
                         required: r.scheduled,
                     })
                     .collect(),
+                intraday_rules: Vec::new(),
             })
             .collect();
         let channel_id = |c: usize| scenario.channels[c].id.to_string();

@@ -1,7 +1,9 @@
 //! Intraday re-forecast from today's actuals, and what to do about it.
 //!
-//! The rest of the day is scaled by the forecasting module's intraday level
-//! ([`crate::forecast::intraday_factor`]: actual over planned so far, shrunk toward the plan), the
+//! The rest of the day is scaled by the rule the plan's forecast learned from the channel's history
+//! for the latest whole hour at or before the cut ([`crate::forecast::intraday`]: how much of the
+//! morning's run the rest of the day keeps), or, for a plan that carries none, by the prior rule
+//! ([`crate::forecast::intraday_factor`]: actual over planned so far, shrunk toward the plan); the
 //! requirement is recomputed by the queueing engine for each remaining interval, and the shortfall
 //! against the agents expected on shift becomes suggestions: first extend shifts that end while the
 //! channel is short (up to two hours, latest-ending first), then ask vendors with spare capacity for
@@ -9,10 +11,10 @@
 
 use super::edit::{Clock, EditError, local};
 use super::{LivePlan, LiveView};
-use crate::forecast::intraday_factor;
+use crate::forecast::{intraday, intraday_factor};
 use crate::queueing::{Queue, Seconds};
 use crate::scenario::ChannelKind;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Contacts that arrived on one channel in one interval today.
@@ -43,6 +45,9 @@ pub struct ChannelReforecast {
     pub planned_so_far: f64,
     /// Applied to the rest of the day.
     pub factor: f64,
+    /// The rule learned from the channel's history that gave the factor (for the latest whole hour
+    /// at or before the cut); `null`: the plan carries none, the prior rule did.
+    pub rule: Option<intraday::CutRule>,
     pub rest_of_day_planned: f64,
     pub rest_of_day_forecast: f64,
     /// Agents short summed over the remaining intervals (agent-intervals), before suggestions.
@@ -134,6 +139,13 @@ pub fn reforecast(
         }
     }
 
+    // Minutes after local midnight of the cut.
+    let cut_minutes = if cut < day.end {
+        let local = plan.interval_start(cut).with_timezone(&tz);
+        local.hour() * 60 + local.minute()
+    } else {
+        actuals.through.minutes()
+    };
     let mut channels = Vec::new();
     let mut short: Vec<Vec<u32>> = vec![vec![0; plan.intervals]; plan.channels.len()];
     for (c, ch) in plan.channels.iter().enumerate() {
@@ -145,10 +157,18 @@ pub fn reforecast(
         let actual_so_far: f64 = reported.iter().filter_map(|&i| actual[c][i]).sum::<f64>() + 0.0;
         let planned_so_far: f64 = reported.iter().map(|&i| ch.demand[i].volume).sum::<f64>() + 0.0;
         let day_plan: f64 = day.clone().map(|i| ch.demand[i].volume).sum();
-        let factor = if planned_so_far > 0.0 {
-            intraday_factor(actual_so_far, planned_so_far, day_plan)
-        } else {
-            1.0
+        // The rule learned for the latest whole hour at or before the cut, else the prior rule.
+        let rule = intraday::rule_at(&ch.intraday_rules, cut_minutes).copied();
+        let factor = match (&rule, planned_so_far > 0.0) {
+            (_, false) => 1.0,
+            (Some(r), true) => r.rule.factor(&intraday::so_far(
+                cut,
+                plan.interval_minutes,
+                reported
+                    .iter()
+                    .map(|&i| (i, actual[c][i].unwrap_or(0.0), ch.demand[i].volume)),
+            )),
+            (None, true) => intraday_factor(actual_so_far, planned_so_far, day_plan),
         };
         let rest_planned: f64 = (cut..day.end).map(|i| ch.demand[i].volume).sum();
         let mut total_short = 0;
@@ -170,6 +190,7 @@ pub fn reforecast(
             actual_so_far,
             planned_so_far,
             factor,
+            rule,
             rest_of_day_planned: rest_planned,
             rest_of_day_forecast: rest_planned * factor,
             short_agent_intervals: total_short,

@@ -58,6 +58,7 @@ fn plan() -> LivePlan {
                 max_occupancy: None,
             },
             demand: vec![demand; 8],
+            intraday_rules: Vec::new(),
         }],
         agents: ["a1", "a2", "a3", "a4", "a5"]
             .iter()
@@ -302,6 +303,54 @@ fn a_busy_morning_raises_the_afternoon_and_suggests_cover() {
             .field,
         "actuals[].start"
     );
+}
+
+#[test]
+fn a_plan_with_a_learned_rule_applies_the_rule_of_its_hour() {
+    use crate::forecast::intraday::{CutRule, Persistence};
+    let busy = |through: &str, till: u32| Actuals {
+        date: day(),
+        through: clock(through),
+        actuals: (0..till)
+            .map(|k| Actual {
+                channel: "voice".into(),
+                start: clock(&format!("{:02}:{:02}", 8 + k / 2, 30 * (k % 2))),
+                volume: 120.0,
+            })
+            .collect(),
+    };
+    let rule = |through_minutes: u32, beta: f64| CutRule {
+        through_minutes,
+        rule: Persistence {
+            beta,
+            decay_minutes: None,
+            days: 40,
+        },
+    };
+    let mut p = plan();
+    // This centre's afternoons keep half of the morning's run after 09:00, none after 10:00.
+    p.channels[0].intraday_rules = vec![rule(9 * 60, 0.5), rule(10 * 60, 0.0)];
+    let view = p.view();
+    // Actuals to 09:30: the 09:00 rule. Double the plan so far, and the prior of 20 contacts on
+    // either side: (360 + 20) / (180 + 20), to the power 0.5.
+    let r = reforecast(&view, &busy("09:30", 3), &Cancel::default()).unwrap();
+    let ch = &r.channels[0];
+    let expected = ((360.0f64 + 20.0) / (180.0 + 20.0)).powf(0.5);
+    assert!(
+        (ch.factor - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        ch.factor
+    );
+    assert_eq!(ch.rule, Some(rule(9 * 60, 0.5)));
+    assert!((ch.rest_of_day_forecast / ch.rest_of_day_planned - expected).abs() < 1e-9);
+    // Actuals to 10:00: that centre's rest of day does not follow the morning at all.
+    let r = reforecast(&view, &busy("10:00", 4), &Cancel::default()).unwrap();
+    assert_eq!(r.channels[0].factor, 1.0);
+    assert_eq!(r.channels[0].rule, Some(rule(10 * 60, 0.0)));
+    // Before the first learned hour, the prior rule.
+    let r = reforecast(&view, &busy("08:30", 1), &Cancel::default()).unwrap();
+    assert_eq!(r.channels[0].rule, None);
+    assert!(r.channels[0].factor > 1.0);
 }
 
 #[test]

@@ -148,7 +148,16 @@ pub fn run(request: &PlanRequest, progress: &dyn Progress) -> Result<Plan, PlanE
         None => None,
     };
 
-    let live = LivePlan::from_roster(scenario, &grid, &requirements, &roster);
+    let mut live = LivePlan::from_roster(scenario, &grid, &requirements, &roster);
+    // The intraday rules learned from the history go with the plan to its live re-forecast (they
+    // are in minutes of the day, whatever the history's interval).
+    if let Some(detail) = &forecast_detail {
+        for ch in &mut live.channels {
+            if let Some(f) = detail.channels.iter().find(|f| f.channel == ch.id) {
+                ch.intraday_rules = f.intraday_rules.clone();
+            }
+        }
+    }
 
     progress.update(Stage::Report, "");
     let report = report::render(&ReportInput {
