@@ -363,19 +363,17 @@ fn fit(
         effects.entry(w.2).or_default().push(w.1 - fitted);
     }
     let pooled: Vec<f64> = effects.values().flatten().copied().collect();
-    // How far a holiday week strays from its kind's effect: the deviations from each kind's median.
-    let deviations: Vec<f64> = effects
-        .values()
-        .filter(|v| v.len() >= 2)
+    // How far a holiday week strays from its kind's effect: the deviations from the median of each
+    // kind seen twice or more.
+    let repeated: Vec<&Vec<f64>> = effects.values().filter(|v| v.len() >= 2).collect();
+    let deviations: Vec<f64> = repeated
+        .iter()
         .flat_map(|v| {
             let m = median(v);
             v.iter().map(move |x| x - m)
         })
         .collect();
-    let holiday_spread = shrunk_spread(
-        &deviations,
-        effects.values().filter(|v| v.len() >= 2).count(),
-    );
+    let holiday_spread = shrunk_spread(&deviations, repeated.len());
     let holiday_effect = effects
         .into_iter()
         .map(|(k, v)| (k, (median(&v), v.len())))
@@ -432,6 +430,22 @@ struct LevelFit {
     /// Standard deviation of the residual innovations.
     sigma: f64,
     residual: DVector<f64>,
+}
+
+impl LevelFit {
+    /// The log level of the week of `monday` and its variance, forecast from the week of `from`
+    /// whose residual was `last_residual`: the coefficients' spread plus the AR(1)'s over the weeks
+    /// between.
+    fn predict(&self, monday: NaiveDate, from: NaiveDate, last_residual: f64) -> (f64, f64) {
+        let ahead = ((monday - from).num_days() / 7) as i32;
+        let x = design(monday, self.t0, self.harmonics);
+        let decay = self.phi.powi(ahead);
+        let ar_var = self.sigma.powi(2) * (1.0 - decay * decay) / (1.0 - self.phi * self.phi);
+        (
+            x.dot(&self.beta) + decay * last_residual,
+            (x.transpose() * &self.cov * &x)[(0, 0)] + ar_var,
+        )
+    }
 }
 
 /// Whether the weeks span a year, enough to learn a yearly seasonality from.
@@ -528,21 +542,11 @@ fn calibration(weeks: &[(NaiveDate, f64)]) -> (f64, usize) {
             continue;
         };
         let from = weeks[origin - 1].0;
-        let last_residual = f.residual[origin - 1];
         for &(monday, actual) in &weeks[origin..(origin + CALIBRATION_AHEAD).min(n)] {
-            let ahead = ((monday - from).num_days() / 7) as i32;
-            if ahead > CALIBRATION_AHEAD as i32 {
+            if (monday - from).num_days() / 7 > CALIBRATION_AHEAD as i64 {
                 break;
             }
-            let x = design(monday, f.t0, f.harmonics);
-            let decay = f.phi.powi(ahead);
-            let predicted = x.dot(&f.beta) + decay * last_residual;
-            let ar_var = if f.phi > 0.0 {
-                f.sigma * f.sigma * (1.0 - decay * decay) / (1.0 - f.phi * f.phi)
-            } else {
-                f.sigma * f.sigma
-            };
-            let var = (x.transpose() * &f.cov * &x)[(0, 0)] + ar_var;
+            let (predicted, var) = f.predict(monday, from, f.residual[origin - 1]);
             if var > 0.0 {
                 z.push(((actual - predicted) / var.sqrt()).abs());
             }

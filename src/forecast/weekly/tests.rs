@@ -351,12 +351,8 @@ fn coverage(fitted: usize, scale: f64, walk: f64, noise: f64) -> f64 {
         let f = fit_levels(&w[..fitted]).unwrap();
         let last = w[fitted - 1].0;
         for &(monday, actual) in &w[fitted..] {
-            let ahead = ((monday - last).num_days() / 7) as i32;
-            let x = design(monday, f.t0, f.harmonics);
-            let decay = f.phi.powi(ahead);
-            let mean = x.dot(&f.beta) + decay * f.residual[fitted - 1];
-            let ar = f.sigma.powi(2) * (1.0 - decay * decay) / (1.0 - f.phi * f.phi).max(1e-9);
-            let sd = scale * ((x.transpose() * &f.cov * &x)[(0, 0)] + ar).sqrt();
+            let (mean, var) = f.predict(monday, last, f.residual[fitted - 1]);
+            let sd = scale * var.sqrt();
             inside += usize::from((actual - mean).abs() <= 1.281_551_6 * sd);
             total += 1;
         }
