@@ -650,16 +650,18 @@ fn forecast_learns_the_promotion_and_writes_quantiles() {
 
 #[test]
 fn backtest_scores_every_method_and_marks_the_winner() {
-    let v = json(&ok(&[
-        "backtest",
-        "--scenario",
-        SCENARIO,
-        "--history",
-        HISTORY,
-        "--origins",
-        "4",
-        "--json",
-    ]));
+    let backtest = |origins: &'static str| {
+        [
+            "backtest",
+            "--scenario",
+            SCENARIO,
+            "--history",
+            HISTORY,
+            "--origins",
+            origins,
+        ]
+    };
+    let v = json(&ok(&[&backtest("4")[..], &["--json"]].concat()));
     let channels = v.as_array().unwrap();
     assert_eq!(channels.len(), 3);
     for c in channels {
@@ -679,6 +681,9 @@ fn backtest_scores_every_method_and_marks_the_winner() {
         }
         assert!(best <= 0.85 * wape("seasonal-naive"), "{c}");
     }
+    // One origin leaves no other origin to calibrate a band on: refused, not scored as NaN.
+    let err = fails(&backtest("1"));
+    assert!(err.contains("at least 2 origins"), "{err}");
 }
 
 #[test]

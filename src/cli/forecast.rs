@@ -223,7 +223,15 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         let events = c
             .events
             .iter()
-            .map(|e| format!("{} ×{:.2} ({})", e.event, e.uplift, e.source))
+            .map(|e| {
+                format!(
+                    "{} ×{:.2} ±{:.0}% ({})",
+                    e.event,
+                    e.uplift,
+                    e.spread * 100.0,
+                    e.source
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let skipped = c
@@ -486,9 +494,6 @@ fn run_weekly_backtest(args: BacktestArgs) -> anyhow::Result<()> {
 pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     if args.weekly {
         return run_weekly_backtest(args);
-    }
-    if args.horizon_days == 0 || args.origins == 0 {
-        bail!("--horizon-days and --origins must be at least 1");
     }
     let (scenario, history) = args.input.load()?;
     let all =

@@ -563,20 +563,22 @@ impl Spread {
         }
     }
 
-    /// `(p10, p50, p90)` around a forecast `f` for a day `h` days after the origin.
-    pub fn band(&self, f: f64, h: usize) -> (f64, f64, f64) {
+    /// `(p10, p50, p90)` around a forecast `f` for a day `h` days after the origin, with `extra`
+    /// (log scale) of the day's own uncertainty on top of the day-level error (an event's uplift).
+    pub fn band(&self, f: f64, h: usize, extra: f64) -> (f64, f64, f64) {
         ordered(
             f,
-            deviation(f, self.sigma(h)),
+            deviation(f, self.sigma(h).hypot(extra)),
             [self.z10, self.z50, self.z90],
         )
     }
 
-    /// `(p10, p50, p90)` of a whole day's volume `f`, `h` days after the origin.
-    pub fn day_band(&self, f: f64, h: usize) -> (f64, f64, f64) {
+    /// `(p10, p50, p90)` of a whole day's volume `f`, `h` days after the origin, with `extra` as
+    /// in [`Spread::band`].
+    pub fn day_band(&self, f: f64, h: usize, extra: f64) -> (f64, f64, f64) {
         ordered(
             f,
-            deviation(f, self.sigma(h)),
+            deviation(f, self.sigma(h).hypot(extra)),
             [self.day_z10, self.day_z50, self.day_z90],
         )
     }
@@ -629,7 +631,7 @@ fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> (f64, Vec
         let spread = Spread::calibrate(others.iter());
         for r in held {
             for (&(a, f, _), &h) in r.cells.iter().zip(&r.cell_horizon) {
-                let (p10, _, p90) = spread.band(f, h);
+                let (p10, _, p90) = spread.band(f, h, 0.0);
                 total[h] += 1;
                 if a >= p10 && a <= p90 {
                     inside[h] += 1;

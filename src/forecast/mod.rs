@@ -74,6 +74,11 @@ pub struct AppliedEvent {
     pub source: String,
     /// Forecast volume over the event window over the baseline.
     pub uplift: f64,
+    /// How far (log scale, one standard deviation) the next occurrence may land from the uplift:
+    /// the spread of the past occurrences' uplifts (with one occurrence of 15 % mixed in, times
+    /// √(1 + 1/n)), 15 % for a single one or a manual multiplier. The bands of the lifted days carry
+    /// it on top of the ordinary day-level error.
+    pub spread: f64,
 }
 
 /// A history forecast over the scenario's horizon, the method of each channel chosen by backtest:
@@ -277,6 +282,12 @@ pub fn backtest_history(
     horizon_days: usize,
     origins: usize,
 ) -> Result<Vec<ChannelBacktest>, ForecastError> {
+    if origins < 2 || horizon_days == 0 {
+        return Err(ForecastError::Input(format!(
+            "a backtest needs at least 2 origins and 1 horizon day (got {origins} and \
+             {horizon_days}): each origin's band is calibrated on the other origins"
+        )));
+    }
     let partial_last_day = history.last_day_slots < history.slots_per_day();
     let mut out = Vec::new();
     for ch in &history.channels {
@@ -284,10 +295,11 @@ pub fn backtest_history(
         let in_progress = partial_last_day && ch.days.last() == Some(&history.last_day);
         let until = ch.days.len() - usize::from(in_progress);
         let points = backtest::origins(until, horizon_days, origins);
-        if points.is_empty() {
+        if points.len() < 2 {
             return Err(ForecastError::Input(format!(
                 "channel `{}`: the history ({} days) is too short for a backtest; it needs 4 weeks \
-                 before the first origin plus {horizon_days} days",
+                 before the first origin plus {horizon_days} days, and a week more for the second \
+                 origin",
                 ch.channel,
                 ch.days.len(),
             )));
@@ -444,6 +456,9 @@ fn forecast_channel(
 
     let model: &dyn models::Model = &choice;
     let mut volume = model.forecast(p, until, target_days);
+    // Per target day: the spread (log scale) of the events and quiet holidays that move it, beyond
+    // the ordinary day-level error.
+    let mut effect_sigma = vec![0.0f64; target_days.len()];
 
     // Events.
     let mut applied = Vec::new();
@@ -459,7 +474,7 @@ fn forecast_channel(
                 continue;
             }
             let baseline: f64 = touched.iter().map(|&i| volume[i].iter().sum::<f64>()).sum();
-            let (factors, source) = match event.multiplier.get(&setup.history.channel) {
+            let (factors, source, spread) = match event.multiplier.get(&setup.history.channel) {
                 Some(&m) => {
                     let f: Vec<Vec<f64>> = touched
                         .iter()
@@ -476,7 +491,7 @@ fn forecast_channel(
                             vec![factor; slots]
                         })
                         .collect();
-                    (f, format!("manual ×{m}"))
+                    (f, format!("manual ×{m}"), weekly::EVENT_SPREAD_UNKNOWN)
                 }
                 None => {
                     let curve = Uplift::learn(p, model, s, e_index, until, interval);
@@ -504,12 +519,16 @@ fn forecast_channel(
                             curve.occurrences,
                             if curve.occurrences == 1 { "" } else { "s" }
                         ),
+                        weekly::effect_spread(&curve.log_uplifts),
                     )
                 }
             };
             for (k, &i) in touched.iter().enumerate() {
                 for slot in 0..slots {
                     volume[i][slot] *= factors[k][slot];
+                }
+                if factors[k].iter().any(|f| (f - 1.0).abs() > 1e-9) {
+                    effect_sigma[i] = effect_sigma[i].hypot(spread);
                 }
             }
             let lifted: f64 = touched.iter().map(|&i| volume[i].iter().sum::<f64>()).sum();
@@ -522,6 +541,7 @@ fn forecast_channel(
                 } else {
                     1.0
                 },
+                spread,
             });
         }
     }
@@ -533,10 +553,12 @@ fn forecast_channel(
             }
         }
         if target_days.iter().any(|d| s.quiet_holidays.contains(d)) {
-            let (factor, source) = quiet_factor(p, model, s, until, &setup.history.channel)?;
+            let (factor, source, spread) =
+                quiet_factor(p, model, s, until, &setup.history.channel)?;
             for (i, day) in target_days.iter().enumerate() {
                 if s.quiet_holidays.contains(day) {
                     volume[i].iter_mut().for_each(|v| *v *= factor);
+                    effect_sigma[i] = effect_sigma[i].hypot(spread);
                 }
             }
             applied.push(AppliedEvent {
@@ -544,6 +566,7 @@ fn forecast_channel(
                 tag: "quiet".into(),
                 source,
                 uplift: factor,
+                spread,
             });
         }
     }
@@ -574,37 +597,40 @@ fn forecast_channel(
         let planned: f64 = (0..cut).filter(|&s| open(s)).map(|s| volume[0][s]).sum();
         let day_plan: f64 = volume[0].iter().sum();
         if planned > 0.0 {
-            let rule = intraday::Persistence::fit(day_ahead(), cut, interval);
-            let factor = match &rule {
-                Some(rule) => rule.factor(&intraday::so_far(
-                    cut,
-                    interval,
-                    (0..cut).filter(|&s| open(s)).map(|s| {
-                        let a = setup.history.volume[d][s].unwrap_or(0.0);
-                        (s, a, volume[0][s])
-                    }),
-                )),
-                None => intraday_factor(actual, planned, day_plan),
-            };
-            for s in cut..slots {
-                volume[0][s] *= factor;
+            // A day whose open hours are all behind the cut is known whole: nothing to re-forecast.
+            if (cut..slots).any(open) {
+                let rule = intraday::Persistence::fit(day_ahead(), cut, interval);
+                let factor = match &rule {
+                    Some(rule) => rule.factor(&intraday::so_far(
+                        cut,
+                        interval,
+                        (0..cut).filter(|&s| open(s)).map(|s| {
+                            let a = setup.history.volume[d][s].unwrap_or(0.0);
+                            (s, a, volume[0][s])
+                        }),
+                    )),
+                    None => intraday_factor(actual, planned, day_plan),
+                };
+                for s in cut..slots {
+                    volume[0][s] *= factor;
+                }
+                reforecast = Some(Reforecast {
+                    day,
+                    through: NaiveTime::from_num_seconds_from_midnight_opt(
+                        cut as u32 * interval * 60 % 86_400,
+                        0,
+                    )
+                    .unwrap_or(NaiveTime::MIN),
+                    actual_so_far: actual,
+                    planned_so_far: planned,
+                    factor,
+                    rule,
+                });
             }
             for s in 0..cut {
                 volume[0][s] = setup.history.volume[d][s].unwrap_or(0.0);
             }
             actual_cut = Some(cut);
-            reforecast = Some(Reforecast {
-                day,
-                through: NaiveTime::from_num_seconds_from_midnight_opt(
-                    cut as u32 * interval * 60 % 86_400,
-                    0,
-                )
-                .unwrap_or(NaiveTime::MIN),
-                actual_so_far: actual,
-                planned_so_far: planned,
-                factor,
-                rule,
-            });
         }
     }
 
@@ -647,7 +673,7 @@ fn forecast_channel(
                 .days
                 .get(until.wrapping_sub(1))
                 .map_or(0, |&last| (day - last).num_days().max(1) as usize - 1);
-            let band = (!known).then(|| spread.band(f, ahead));
+            let band = (!known).then(|| spread.band(f, ahead, effect_sigma[i]));
             let aht_seconds = aht_profile
                 .as_ref()
                 .map(|a| a.at(day, slot))
@@ -698,7 +724,11 @@ fn forecast_channel(
                 .days
                 .get(until.wrapping_sub(1))
                 .map_or(0, |&last| (day - last).num_days().max(1) as usize - 1);
-            let (p10, p50, p90) = spread.day_band(open, ahead);
+            let extra = target_days
+                .iter()
+                .position(|d| *d == day)
+                .map_or(0.0, |i| effect_sigma[i]);
+            let (p10, p50, p90) = spread.day_band(open, ahead, extra);
             DayBand {
                 day,
                 volume: known + open,
@@ -747,8 +777,9 @@ fn quiet_factor(
     s: &Scenario,
     until: usize,
     channel: &str,
-) -> Result<(f64, String), ForecastError> {
+) -> Result<(f64, String, f64), ForecastError> {
     let (mut actual, mut baseline, mut count) = (0.0, 0.0, 0);
+    let mut logs = Vec::new();
     for d in 0..until {
         let day = p.days[d];
         if !s.quiet_holidays.contains(&day) || d < 28 || !p.calendar.open_on(day) {
@@ -763,6 +794,7 @@ fn quiet_factor(
             actual += a;
             baseline += b;
             count += 1;
+            logs.push((a / b).ln());
         }
     }
     if count > 0 {
@@ -772,10 +804,11 @@ fn quiet_factor(
                 "learned from {count} past quiet holiday{}",
                 if count == 1 { "" } else { "s" }
             ),
+            weekly::effect_spread(&logs),
         ));
     }
     match s.quiet_factor {
-        Some(f) => Ok((f, format!("manual ×{f}"))),
+        Some(f) => Ok((f, format!("manual ×{f}"), weekly::EVENT_SPREAD_UNKNOWN)),
         None => Err(ForecastError::Input(format!(
             "channel `{channel}`: no past quiet holiday in the history to learn how quiet they are; \
              give the factor of an ordinary day in the scenario: quiet_factor = 0.6"
@@ -791,6 +824,8 @@ type OffsetSums = ((f64, f64), [(f64, f64); 24]);
 struct Uplift {
     occurrences: usize,
     by_offset: BTreeMap<i64, OffsetSums>,
+    /// Per past occurrence: ln(actual / baseline) over its window.
+    log_uplifts: Vec<f64>,
 }
 
 impl Uplift {
@@ -806,6 +841,7 @@ impl Uplift {
         let mut out = Uplift {
             occurrences: 0,
             by_offset: BTreeMap::new(),
+            log_uplifts: Vec::new(),
         };
         let horizon_end = p.days.get(until).copied();
         for (e, event) in scenario.events.iter().enumerate() {
@@ -822,6 +858,7 @@ impl Uplift {
             let days: Vec<NaiveDate> = (fi..=li).map(|d| p.days[d]).collect();
             let baseline = model.forecast(p, fi, &days);
             let mut any = false;
+            let (mut window_actual, mut window_baseline) = (0.0, 0.0);
             for (k, d) in (fi..=li).enumerate() {
                 if !p.calendar.open_on(p.days[d]) {
                     continue;
@@ -841,11 +878,16 @@ impl Uplift {
                     entry.0.1 += b;
                     entry.1[hour].0 += a;
                     entry.1[hour].1 += b;
+                    window_actual += a;
+                    window_baseline += b;
                     any |= a > 0.0;
                 }
             }
             if any {
                 out.occurrences += 1;
+                if window_baseline > 0.0 {
+                    out.log_uplifts.push((window_actual / window_baseline).ln());
+                }
             }
         }
         out

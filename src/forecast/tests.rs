@@ -412,6 +412,34 @@ end = 2026-06-02
         "learned uplift {}",
         c.events[0].uplift
     );
+    // One past occurrence cannot tell how far the next may land: 15 %, carried by the event day's
+    // band on top of the day-level error (wider than the ordinary day after it, further ahead).
+    assert_eq!(c.events[0].spread, weekly::EVENT_SPREAD_UNKNOWN);
+    let width = |day: &str| {
+        let d = c.days.iter().find(|d| d.day.to_string() == day).unwrap();
+        (d.p90 - d.p10) / d.p50
+    };
+    assert!(
+        width("2026-06-02") > 1.5 * width("2026-06-03"),
+        "{} against {}",
+        width("2026-06-02"),
+        width("2026-06-03")
+    );
+}
+
+/// The spread of an effect's next occurrence comes from the past ones' log effects: the same for
+/// uplifts of 1.6 and 1.8 as for 0.8 and 0.9 (a ratio, on either side of 1), wider when they
+/// disagree more, and 15 % when one occurrence cannot tell.
+#[test]
+fn an_effects_spread_is_that_of_its_past_occurrences() {
+    let spread = |r: &[f64]| weekly::effect_spread(&r.iter().map(|v| v.ln()).collect::<Vec<_>>());
+    let (up, down) = (spread(&[1.6, 1.8]), spread(&[0.8, 0.9]));
+    assert!((up - down).abs() < 1e-12, "{up} {down}");
+    assert!(spread(&[1.2, 2.4]) > up);
+    // sqrt((0.15² + 2·(ln(9/8)/2)²) / 2) · sqrt(3/2)
+    let expected = ((0.0225 + 2.0 * (1.125f64.ln() / 2.0).powi(2)) / 2.0).sqrt() * 1.5f64.sqrt();
+    assert!((up - expected).abs() < 1e-12, "{up} {expected}");
+    assert_eq!(spread(&[2.0]), weekly::EVENT_SPREAD_UNKNOWN);
 }
 
 #[test]
@@ -581,6 +609,48 @@ fn the_intraday_reforecast_beats_the_unadjusted_forecast() {
     );
 }
 
+/// A day whose actuals reach its close is known whole: its rows are its actuals, and there is no
+/// rest of the day to re-forecast (nor a rule to learn for it).
+#[test]
+fn a_day_known_to_its_close_is_its_actuals_and_not_re_forecast() {
+    let text = synthetic(120, 30, false, 17, |_, _| false);
+    let day = "2025-04-02";
+    let known: String = text
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l[..10] <= *day)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let actual: BTreeMap<String, f64> = known
+        .lines()
+        .filter(|l| l.starts_with(day))
+        .map(|l| {
+            let (head, v) = l.rsplit_once(',').unwrap();
+            (head[..16].to_string(), v.parse().unwrap())
+        })
+        .collect();
+    let h = history(&known);
+    assert!(
+        h.last_day_slots < h.slots_per_day(),
+        "closed before midnight"
+    );
+    let f = forecast(&h, None, &options(day, 2, None)).unwrap();
+    let c = &f.channels[0];
+    assert!(c.reforecast.is_none(), "{:?}", c.reforecast);
+    let first_day: Vec<&VolumeRow> = c
+        .rows
+        .iter()
+        .filter(|r| r.timestamp.format("%Y-%m-%d").to_string() == day)
+        .collect();
+    assert!(!first_day.is_empty());
+    for r in first_day {
+        let key = r.timestamp.format("%Y-%m-%dT%H:%M").to_string();
+        assert_eq!(Some(&r.volume), actual.get(&key), "{key}");
+        let q = r.quantiles.unwrap();
+        assert!(q.p10 == q.p90, "{key}: {q:?}");
+    }
+}
+
 /// At five minutes much of a slot's error is Poisson noise: the best method, whose profile is
 /// pooled over weeks and smoothed across neighbouring slots, beats the best same-weekday average
 /// over 4 to 12 weeks on two seeds with missing days (by 4.4 % and 2.6 % relative; the day-level
@@ -647,7 +717,7 @@ fn bands_widen_with_the_horizon() {
     );
     assert!(spread.sigma(13) > spread.sigma(6));
     let width = |h| {
-        let (p10, _, p90) = spread.band(100.0, h);
+        let (p10, _, p90) = spread.band(100.0, h, 0.0);
         p90 - p10
     };
     assert!(width(6) > width(0) && width(13) > width(6));

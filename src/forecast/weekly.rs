@@ -7,8 +7,9 @@
 //! its other days. The log of the level is fitted by least squares on
 //! `1, t, cos 2πkτ, sin 2πkτ (k = 1…K)` — a growth trend and a yearly seasonality in the week of the
 //! year τ (calendar dates, so holidays that move between years are handled by their dates) — with
-//! K from 0 to 4 chosen by BIC. With less than 52 weeks of history there is no seasonality (K = 0):
-//! a level and a trend, and the model says so. Fewer than 8 learnable weeks is an error.
+//! K from 0 to 4, and whether there is a trend at all, chosen by BIC (a level that only wandered is
+//! held, not extrapolated). With less than 52 weeks of history there is no seasonality (K = 0): a
+//! level, with or without a trend, and the model says so. Fewer than 8 learnable weeks is an error.
 //!
 //! A future week's volume is its level times the weekday factors of its open days, minus the listed
 //! holidays (closed), times the uplift of any event on its days: a manual multiplier from the
@@ -27,6 +28,8 @@
 //! - a week with listed holidays is drawn log-normally around its kind's effect (the median of past
 //!   weeks with as many holidays), one draw per week shared by the channels, with the spread of past
 //!   holiday weeks around their kind's effect (times √(1 + 1/n));
+//! - an open-but-quiet holiday's share of an ordinary day likewise, around the share learned from the
+//!   past quiet holidays with their spread (times √(1 + 1/n); 15 % for the scenario's manual factor);
 //! - the spread of the coefficients and of the innovations is scaled by what the model's own
 //!   out-of-sample errors 1–13 weeks ahead ask for (see `calibration`).
 //!
@@ -56,7 +59,7 @@ pub const MAX_WEEKS: usize = 104;
 const QUANTILE_DRAWS: usize = 2_000;
 /// The assumed spread of an event's uplift when the history cannot tell it (one past occurrence, or
 /// a manual multiplier).
-const EVENT_SPREAD_UNKNOWN: f64 = 0.15;
+pub(super) const EVENT_SPREAD_UNKNOWN: f64 = 0.15;
 /// Fewest learnable weeks for a weekly model.
 const MIN_WEEKS: usize = 8;
 
@@ -139,6 +142,9 @@ pub struct WeeklyChannel {
     /// Per target week: the spread (log scale) of its listed holidays' effect (0: none).
     #[serde(skip)]
     holiday_spread: Vec<f64>,
+    /// The spread (log scale) of an open-but-quiet holiday's share of an ordinary day.
+    #[serde(skip)]
+    quiet_spread: f64,
 }
 
 /// The weekly forecast of every channel.
@@ -159,12 +165,14 @@ pub struct Draws {
     pub volume: Vec<Vec<Vec<f64>>>,
 }
 
-/// A day's factor: holiday or closed (0), or open with an event lift drawn from event `event`.
+/// A day's factor: holiday or closed (0), or open with an event lift drawn from event `event`, and
+/// whether it is an open-but-quiet holiday (its share drawn around the learned one).
 #[derive(Debug, Clone, Copy, Default)]
 struct DayFactor {
     open: bool,
     factor: f64,
     event: Option<usize>,
+    quiet: bool,
 }
 
 /// A channel's fitted weekly model.
@@ -174,8 +182,10 @@ struct Fit {
     /// Trend time is measured in years from here.
     t0: NaiveDate,
     beta: DVector<f64>,
-    /// Lower Cholesky factor of the coefficients' covariance.
+    /// A square root of the coefficients' covariance ([`square_root`]).
     beta_chol: DMatrix<f64>,
+    /// The weight of the fit with a trend in the average (see [`fit_levels`]).
+    trend_weight: f64,
     weekday: [f64; 7],
     phi: f64,
     sigma: f64,
@@ -337,22 +347,20 @@ fn fit(
             "channel `{channel}`: the weekly levels admit no fit"
         )));
     };
-    let (band_scale, band_errors) = calibration(&weeks);
+    let (band_scale, band_errors) = calibration(&weeks, levels.harmonics);
     let LevelFit {
         harmonics,
+        trend_weight,
         t0,
         beta,
         cov,
         phi,
         sigma,
         residual,
+        ..
     } = levels;
     let cov = cov * band_scale.powi(2);
-    let beta_chol = cov
-        .clone()
-        .cholesky()
-        .map(|c| c.l())
-        .unwrap_or_else(|| DMatrix::from_diagonal(&cov.diagonal().map(|v| v.max(0.0).sqrt())));
+    let beta_chol = square_root(&cov);
     let sigma = sigma * band_scale;
     let last = weeks[weeks.len() - 1].0;
     let n = weeks.len();
@@ -383,6 +391,7 @@ fn fit(
         t0,
         beta,
         beta_chol,
+        trend_weight,
         weekday,
         phi,
         sigma,
@@ -419,9 +428,24 @@ fn shrunk_spread(deviations: &[f64], groups: usize) -> f64 {
     ((SPREAD_PRIOR_DF * EVENT_SPREAD_UNKNOWN.powi(2) + ss) / (SPREAD_PRIOR_DF + df)).sqrt()
 }
 
+/// The spread (log scale) of the next occurrence of an effect whose past occurrences had the log
+/// effects `logs`: their spread around their mean ([`shrunk_spread`]) times √(1 + 1/n), for the
+/// mean's own uncertainty; [`EVENT_SPREAD_UNKNOWN`] with fewer than two.
+pub(super) fn effect_spread(logs: &[f64]) -> f64 {
+    let n = logs.len();
+    if n < 2 {
+        return EVENT_SPREAD_UNKNOWN;
+    }
+    let mean = logs.iter().sum::<f64>() / n as f64;
+    let deviations: Vec<f64> = logs.iter().map(|l| l - mean).collect();
+    shrunk_spread(&deviations, 1) * (1.0 + 1.0 / n as f64).sqrt()
+}
+
 /// The regression of the log week levels.
 struct LevelFit {
     harmonics: usize,
+    /// The weight of the fit with a trend in the average (see [`fit_levels`]).
+    trend_weight: f64,
     t0: NaiveDate,
     beta: DVector<f64>,
     /// The coefficients' covariance, inflated for the residuals' autocorrelation.
@@ -430,6 +454,8 @@ struct LevelFit {
     /// Standard deviation of the residual innovations.
     sigma: f64,
     residual: DVector<f64>,
+    /// The robust weights of the weeks.
+    weight: DVector<f64>,
 }
 
 impl LevelFit {
@@ -448,6 +474,16 @@ impl LevelFit {
     }
 }
 
+/// A matrix `L` with `L·Lᵀ = cov`: the lower Cholesky factor, or where the covariance is singular
+/// (a fit without a trend: its row is 0) the symmetric square root.
+fn square_root(cov: &DMatrix<f64>) -> DMatrix<f64> {
+    cov.clone().cholesky().map(|c| c.l()).unwrap_or_else(|| {
+        let eigen = cov.clone().symmetric_eigen();
+        let root = eigen.eigenvalues.map(|v| v.max(0.0).sqrt());
+        &eigen.eigenvectors * DMatrix::from_diagonal(&root) * eigen.eigenvectors.transpose()
+    })
+}
+
 /// Whether the weeks span a year, enough to learn a yearly seasonality from.
 fn long_enough(weeks: &[(NaiveDate, f64)]) -> bool {
     match (weeks.first(), weeks.last()) {
@@ -456,89 +492,186 @@ fn long_enough(weeks: &[(NaiveDate, f64)]) -> bool {
     }
 }
 
-/// Fits `1, t, cos 2πkτ, sin 2πkτ (k = 1…K)` to the weeks' log levels, K by BIC (0 when the weeks
-/// span less than a year), robustly, then an AR(1) on the residuals of consecutive weeks.
+/// Fits `1, t, cos 2πkτ, sin 2πkτ (k = 1…K)` to the weeks' log levels, robustly, with K chosen by
+/// BIC (K = 0 when the weeks span less than a year), then an AR(1) on the residuals of consecutive
+/// weeks. Whether there is a trend at all is not decided but weighed: the fits with and without it
+/// are averaged with their BIC weights (`exp(−BIC/2)`, normalised), the coefficients' covariance
+/// taking in how far the two disagree. A level that only wandered over a short history is then held
+/// rather than extrapolated for a year, and a growth the history barely shows still widens the band.
 fn fit_levels(weeks: &[(NaiveDate, f64)]) -> Option<LevelFit> {
+    fit_levels_with(weeks, None)
+}
+
+/// [`fit_levels`] with K given (`Some`, where the weeks span a year) instead of chosen.
+fn fit_levels_with(weeks: &[(NaiveDate, f64)], harmonics: Option<usize>) -> Option<LevelFit> {
     let first = weeks.first()?.0;
     let last = weeks.last()?.0;
     let t0 = first + Days::new(((last - first).num_days() / 2) as u64);
     let max_harmonics = if long_enough(weeks) { 4 } else { 0 };
+    let ks = match harmonics {
+        Some(k) => k.min(max_harmonics)..=k.min(max_harmonics),
+        None => 0..=max_harmonics,
+    };
     let n = weeks.len();
     let y = DVector::from_iterator(n, weeks.iter().map(|w| w.1));
-    let mut best: Option<(f64, usize, Robust)> = None;
-    for k in 0..=max_harmonics {
-        let cols = 2 + 2 * k;
-        if n < cols + 4 {
-            break;
-        }
-        let rows: Vec<DVector<f64>> = weeks.iter().map(|w| design(w.0, t0, k)).collect();
-        let x = DMatrix::from_fn(n, cols, |i, j| rows[i][j]);
-        let Some(r) = robust_fit(&x, &y) else {
+    // Per K: the BIC and the fit, with the trend and without.
+    let mut best: Option<(f64, [ScoredFit; 2])> = None;
+    for k in ks {
+        let both = [true, false].map(|trend| {
+            let cols = 1 + usize::from(trend) + 2 * k;
+            if n < cols + 4 {
+                return None;
+            }
+            let rows: Vec<DVector<f64>> = weeks.iter().map(|w| design(w.0, t0, k)).collect();
+            let mut x = DMatrix::from_fn(n, 2 + 2 * k, |i, j| rows[i][j]);
+            if !trend {
+                x = x.remove_column(1);
+            }
+            let r = robust_fit(&x, &y)?;
+            let rss = r.weighted_rss.max(1e-12);
+            let bic = n as f64 * (rss / n as f64).ln() + cols as f64 * (n as f64).ln();
+            Some((bic, level_fit(weeks, r, k, trend, t0)))
+        });
+        let Some(bic) = both.iter().flatten().map(|f| f.0).min_by(f64::total_cmp) else {
             continue;
         };
-        let rss = r.weighted_rss.max(1e-12);
-        let bic = n as f64 * (rss / n as f64).ln() + cols as f64 * (n as f64).ln();
         if best.as_ref().is_none_or(|b| bic < b.0) {
-            best = Some((bic, k, r));
+            best = Some((bic, both));
         }
     }
-    let (_, harmonics, r) = best?;
+    match best?.1 {
+        [Some((b1, with)), Some((b0, without))] => {
+            let w = 1.0 / (1.0 + ((b1 - b0) / 2.0).exp());
+            Some(average(with, without, w, &y, weeks))
+        }
+        [Some((_, only)), None] | [None, Some((_, only))] => Some(only),
+        [None, None] => None,
+    }
+}
+
+/// A level fit with its BIC, where the regression could be made.
+type ScoredFit = Option<(f64, LevelFit)>;
+
+/// The level fit of a robust regression on K harmonics, with or without the trend (its coefficient
+/// and variance 0 then), and the AR(1) of its residuals.
+fn level_fit(
+    weeks: &[(NaiveDate, f64)],
+    mut r: Robust,
+    harmonics: usize,
+    trend: bool,
+    t0: NaiveDate,
+) -> LevelFit {
     let cols = r.beta.len();
-    let residual = &r.residual;
-    // AR(1) of the residuals over consecutive weeks, each pair weighted as robustly as its weeks.
-    let (mut num, mut den) = (0.0, 0.0);
-    for i in 1..n {
-        if (weeks[i].0 - weeks[i - 1].0).num_days() == 7 {
-            let w = r.weight[i].min(r.weight[i - 1]);
-            num += w * residual[i] * residual[i - 1];
-            den += w * residual[i - 1] * residual[i - 1];
-        }
+    if !trend {
+        r.beta = r.beta.insert_row(1, 0.0);
+        r.xtwx_inv = r.xtwx_inv.insert_row(1, 0.0).insert_column(1, 0.0);
     }
-    let phi = if den > 0.0 {
-        (num / den).clamp(0.0, 0.95)
-    } else {
-        0.0
-    };
+    let phi = ar1(weeks, &r.residual, &r.weight);
     let sigma_e2 = r.weighted_rss / (r.weight.sum() - cols as f64).max(1.0);
-    Some(LevelFit {
+    LevelFit {
         harmonics,
+        trend_weight: if trend { 1.0 } else { 0.0 },
         t0,
         cov: r.xtwx_inv * (sigma_e2 * (1.0 + phi) / (1.0 - phi)),
         beta: r.beta,
         phi,
         sigma: (sigma_e2 * (1.0 - phi * phi)).sqrt(),
         residual: r.residual,
-    })
+        weight: r.weight,
+    }
+}
+
+/// AR(1) of the residuals over consecutive weeks, each pair weighted as robustly as its weeks.
+fn ar1(weeks: &[(NaiveDate, f64)], residual: &DVector<f64>, weight: &DVector<f64>) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 1..weeks.len() {
+        if (weeks[i].0 - weeks[i - 1].0).num_days() == 7 {
+            let w = weight[i].min(weight[i - 1]);
+            num += w * residual[i] * residual[i - 1];
+            den += w * residual[i - 1] * residual[i - 1];
+        }
+    }
+    if den > 0.0 {
+        (num / den).clamp(0.0, 0.95)
+    } else {
+        0.0
+    }
+}
+
+/// The mixture of the fits with the trend (weight `w`) and without: the coefficients' mean and
+/// covariance of the mixture (each fit's covariance plus its distance from the mean), the residuals
+/// from the mean coefficients, and the AR(1) and innovation spread weighted alike.
+fn average(
+    with: LevelFit,
+    without: LevelFit,
+    w: f64,
+    y: &DVector<f64>,
+    weeks: &[(NaiveDate, f64)],
+) -> LevelFit {
+    let beta = &with.beta * w + &without.beta * (1.0 - w);
+    let spread = |f: &LevelFit| {
+        let d = &f.beta - &beta;
+        &f.cov + &d * d.transpose()
+    };
+    let cov = spread(&with) * w + spread(&without) * (1.0 - w);
+    let fitted = DVector::from_iterator(
+        weeks.len(),
+        weeks
+            .iter()
+            .map(|w| design(w.0, with.t0, with.harmonics).dot(&beta)),
+    );
+    let residual = y - fitted;
+    let weight = if w >= 0.5 {
+        with.weight
+    } else {
+        without.weight
+    };
+    LevelFit {
+        harmonics: with.harmonics,
+        trend_weight: w,
+        t0: with.t0,
+        cov,
+        phi: w * with.phi + (1.0 - w) * without.phi,
+        sigma: (w * with.sigma.powi(2) + (1.0 - w) * without.sigma.powi(2)).sqrt(),
+        beta,
+        residual,
+        weight,
+    }
 }
 
 /// Origins of the spread's calibration, how far apart (weeks) and how far each looks ahead.
 const CALIBRATION_ORIGINS: usize = 8;
 const CALIBRATION_STEP: usize = 4;
 const CALIBRATION_AHEAD: usize = 13;
+/// Fewest learned weeks before a calibration origin (and at least half of all).
+const CALIBRATION_MIN_WEEKS: usize = 26;
 /// Fewest out-of-sample errors to calibrate on.
 const CALIBRATION_MIN_ERRORS: usize = 3 * CALIBRATION_AHEAD;
 
-/// How much the model's spread must be scaled for its bands to hold out of sample: the model is
-/// refitted at up to 8 origins among the learned weeks (every 4 weeks back from 13 weeks before the
-/// last), each forecasts the next 13 learned weeks' log levels, and each error is divided by the
+/// How much the model's spread must be scaled for its bands to hold out of sample: the model (with
+/// the whole fit's `harmonics`, the trend weighed again) is refitted at up to 8 origins among the
+/// learned weeks (every 4 weeks back from 13 weeks before the last), each forecasts the next 13 learned weeks' log levels, and each error is divided by the
 /// spread the model gives it (the coefficients' and the AR(1)'s, from the origin's last residual).
 /// The scale is the 80th percentile of those standardized errors over the normal's (1.2816), so
-/// that p10–p90 covers 80 % of them. Only origins whose fit has the same kind of model (with or
-/// without yearly seasonality) count; with fewer than 39 errors the spread stays as fitted (1, 0).
-fn calibration(weeks: &[(NaiveDate, f64)]) -> (f64, usize) {
+/// that p10–p90 covers 80 % of them. Only origins with at least 26 weeks and half of all behind
+/// them, whose fit has the same kind of model (with or without yearly seasonality), count; with
+/// fewer than 39 errors the spread stays as fitted (1, 0).
+fn calibration(weeks: &[(NaiveDate, f64)], harmonics: usize) -> (f64, usize) {
     let n = weeks.len();
     let mut z: Vec<f64> = Vec::new();
     for k in 0..CALIBRATION_ORIGINS {
         let Some(origin) = n.checked_sub(CALIBRATION_AHEAD + k * CALIBRATION_STEP) else {
             break;
         };
-        if origin < MIN_WEEKS {
+        // An origin with much less history than the whole fits a different model (a trend from a
+        // few weeks extrapolates wildly): its errors would not tell how wrong the whole fit is.
+        if origin < CALIBRATION_MIN_WEEKS || 2 * origin < n {
             break;
         }
         if long_enough(&weeks[..origin]) != long_enough(weeks) {
             break;
         }
-        let Some(f) = fit_levels(&weeks[..origin]) else {
+        let Some(f) = fit_levels_with(&weeks[..origin], Some(harmonics)) else {
             continue;
         };
         let from = weeks[origin - 1].0;
@@ -608,28 +741,33 @@ fn robust_fit(x: &DMatrix<f64>, y: &DVector<f64>) -> Option<Robust> {
     out
 }
 
-/// A quiet holiday's volume over an ordinary day's, from the quiet holidays before `until`.
+/// A quiet holiday's volume over an ordinary day's, from the quiet holidays before `until`, and the
+/// spread (log scale) one future quiet day is drawn with ([`effect_spread`] of the past days';
+/// [`EVENT_SPREAD_UNKNOWN`] for the scenario's factor).
 fn quiet_share(
     p: &Prepared,
     until: usize,
     f: &Fit,
     s: &Scenario,
     channel: &str,
-) -> Result<f64, ForecastError> {
+) -> Result<(f64, f64), ForecastError> {
     let (mut actual, mut base) = (0.0, 0.0);
+    let mut logs = Vec::new();
     for d in 0..until {
         let day = p.days[d];
         let wf = f.weekday[weekday_index(day.weekday())];
-        if !s.quiet_holidays.contains(&day) || wf <= 0.0 || p.total(d) <= 0.0 {
+        let ordinary = f.ordinary_day(day);
+        if !s.quiet_holidays.contains(&day) || wf <= 0.0 || p.total(d) <= 0.0 || ordinary <= 0.0 {
             continue;
         }
         actual += p.total(d);
-        base += f.ordinary_day(day);
+        base += ordinary;
+        logs.push((p.total(d) / ordinary).ln());
     }
     if base > 0.0 {
-        return Ok(actual / base);
+        return Ok((actual / base, effect_spread(&logs)));
     }
-    s.quiet_factor.ok_or_else(|| {
+    s.quiet_factor.map(|v| (v, EVENT_SPREAD_UNKNOWN)).ok_or_else(|| {
         ForecastError::Input(format!(
             "channel `{channel}`: no past quiet holiday in the history to learn how quiet they are; \
              give the factor of an ordinary day in the scenario: quiet_factor = 0.6"
@@ -681,7 +819,7 @@ fn event_effect(
     }
     let last_learned = p.days.get(until.wrapping_sub(1)).copied();
     let mut by_offset: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
-    let mut ratios = Vec::new();
+    let mut log_uplifts = Vec::new();
     for (e, past) in scenario.events.iter().enumerate() {
         if e == e_index || past.tag != event.tag {
             continue;
@@ -708,10 +846,10 @@ fn event_effect(
             base += b_day;
         }
         if base > 0.0 && actual > 0.0 {
-            ratios.push((actual / base).ln());
+            log_uplifts.push((actual / base).ln());
         }
     }
-    if ratios.is_empty() {
+    if log_uplifts.is_empty() {
         return Err(ForecastError::NoUpliftEvidence {
             event: event.name.clone(),
             tag: event.tag.clone(),
@@ -741,15 +879,8 @@ fn event_effect(
             (d, v)
         })
         .collect();
-    let n = ratios.len();
-    let spread = if n >= 2 {
-        let logs: Vec<f64> = ratios.iter().map(|r| r.max(1e-9).ln()).collect();
-        let mean = logs.iter().sum::<f64>() / n as f64;
-        let deviations: Vec<f64> = logs.iter().map(|l| l - mean).collect();
-        shrunk_spread(&deviations, 1) * (1.0 + 1.0 / n as f64).sqrt()
-    } else {
-        EVENT_SPREAD_UNKNOWN
-    };
+    let n = log_uplifts.len();
+    let spread = effect_spread(&log_uplifts);
     Ok(EventEffect {
         factors,
         source: format!(
@@ -766,6 +897,7 @@ struct ChannelSetup {
     fit: Fit,
     day_factors: Vec<[DayFactor; 7]>,
     holiday_spread: Vec<f64>,
+    quiet_spread: f64,
     events: Vec<WeeklyEvent>,
 }
 
@@ -780,6 +912,7 @@ fn setup_channel(
     let holidays = scenario.map_or(&empty, |s| &s.holidays);
     let f = fit(p, until, channel, holidays)?;
     let mut holiday_spread = vec![0.0; weeks.len()];
+    let mut quiet_spread = 0.0;
     let mut day_factors: Vec<[DayFactor; 7]> = weeks
         .iter()
         .enumerate()
@@ -808,6 +941,7 @@ fn setup_channel(
                     open,
                     factor: if open { quiet } else { 0.0 },
                     event: None,
+                    quiet: false,
                 }
             })
         })
@@ -825,10 +959,13 @@ fn setup_channel(
             })
             .collect();
         if !quiet.is_empty() {
-            let factor = quiet_share(p, until, &f, s, channel)?;
+            let factor;
+            (factor, quiet_spread) = quiet_share(p, until, &f, s, channel)?;
             for (wi, d) in quiet {
-                if day_factors[wi][d].open {
-                    day_factors[wi][d].factor *= factor;
+                let df = &mut day_factors[wi][d];
+                if df.open {
+                    df.factor *= factor;
+                    df.quiet = true;
                 }
             }
         }
@@ -873,6 +1010,7 @@ fn setup_channel(
         fit: f,
         day_factors,
         holiday_spread,
+        quiet_spread,
         events,
     })
 }
@@ -982,15 +1120,27 @@ fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> Week
                     let total: f64 = s.fit.weekday.iter().sum();
                     s.fit.weekday.map(|v| v / total.max(1e-12))
                 },
-                note: if s.fit.harmonics == 0 && s.fit.learned.len() < 52 {
-                    format!(
-                        "{} weeks of history: level and trend only, no yearly seasonality (it needs 52 weeks)",
-                        s.fit.learned.len()
-                    )
-                } else if s.fit.harmonics == 0 {
-                    "no yearly seasonality found (BIC chose none)".to_string()
-                } else {
-                    format!("yearly seasonality with {} harmonics", s.fit.harmonics)
+                note: {
+                    let seasonality = if s.fit.harmonics == 0 && s.fit.learned.len() < 52 {
+                        format!(
+                            "{} weeks of history: no yearly seasonality (it needs 52 weeks)",
+                            s.fit.learned.len()
+                        )
+                    } else if s.fit.harmonics == 0 {
+                        "no yearly seasonality found (BIC chose none)".to_string()
+                    } else {
+                        format!("yearly seasonality with {} harmonics", s.fit.harmonics)
+                    };
+                    let weight = s.fit.trend_weight;
+                    let trend = if weight >= 0.5 {
+                        format!("a growth trend (BIC weight {:.0} %)", 100.0 * weight)
+                    } else {
+                        format!(
+                            "the level held, a trend given {:.0} % weight by BIC",
+                            100.0 * weight
+                        )
+                    };
+                    format!("{seasonality}; {trend}")
                 },
             };
             WeeklyChannel {
@@ -1001,6 +1151,7 @@ fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> Week
                 fit: s.fit,
                 day_factors: s.day_factors,
                 holiday_spread: s.holiday_spread,
+                quiet_spread: s.quiet_spread,
             }
         })
         .collect();
@@ -1101,18 +1252,30 @@ impl WeeklyForecast {
                 } else {
                     0.0
                 };
+                // So does a week's open-but-quiet holiday from its learned share.
+                let quiet_z = if self
+                    .channels
+                    .iter()
+                    .any(|ch| ch.day_factors[w].iter().any(|f| f.quiet))
+                {
+                    rng.sample::<f64, _>(StandardNormal)
+                } else {
+                    0.0
+                };
                 for (i, ch) in self.channels.iter().enumerate() {
                     let level = (ch.fit.design(monday).dot(&betas[i])
                         + residual[i]
                         + ch.holiday_spread[w] * holiday_z)
                         .exp();
+                    let quiet = (ch.quiet_spread * quiet_z).exp();
                     let factors = &ch.day_factors[w];
                     path[i][w] = (0..7)
                         .filter(|&d| factors[d].open)
                         .map(|d| {
                             // An event day's factor moves with its event's drawn uplift.
                             let lift = factors[d].event.map_or(1.0, |e| lifts[i][e]);
-                            level * ch.fit.weekday[d] * factors[d].factor * lift
+                            let share = if factors[d].quiet { quiet } else { 1.0 };
+                            level * ch.fit.weekday[d] * factors[d].factor * lift * share
                         })
                         .sum();
                 }

@@ -326,6 +326,70 @@ fn a_quiet_holiday_lowers_its_week_by_its_manual_share() {
     assert!(err.to_string().contains("quiet_factor"), "{err}");
 }
 
+#[test]
+fn a_quiet_holiday_is_drawn_with_the_spread_of_past_quiet_holidays() {
+    // Two past quiet Mondays that kept 20 % and 80 % of an ordinary Monday: the share learned is
+    // about half, and the next one could be anywhere near either.
+    let scaled: String = centre(913, 3)
+        .lines()
+        .map(|line| {
+            let factor = if line.starts_with("2023-07-17") {
+                0.2
+            } else if line.starts_with("2024-07-15") {
+                0.8
+            } else {
+                return format!("{line}\n");
+            };
+            let (head, v) = line.rsplit_once(',').unwrap();
+            let v: f64 = v.parse().unwrap();
+            format!("{head},{}\n", (v * factor).round())
+        })
+        .collect();
+    let h = history(&scaled);
+    let mut s = scenario();
+    for day in ["2023-07-17", "2024-07-15", "2025-07-14"] {
+        s.quiet_holidays.insert(day.parse().unwrap());
+    }
+    let f = forecast_weekly(
+        &h,
+        Some(&s),
+        &WeeklyOptions {
+            from: NaiveDate::from_ymd_opt(2025, 7, 7).unwrap(),
+            weeks: 3,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let c = &f.channels[0];
+    let share = c.rows[1].days[0] / c.rows[0].days[0];
+    assert!((0.35..0.65).contains(&share), "{share}");
+    let width = |r: &WeekRow| (r.p90 - r.p10) / r.p50;
+    let widths: Vec<f64> = c.rows.iter().map(width).collect();
+    assert!(
+        widths[1] > 1.5 * widths[0] && widths[1] > 1.5 * widths[2],
+        "{widths:?}"
+    );
+    // Its median stays the learned share's: the spread widens the band, not the plan.
+    let plain = forecast_weekly(
+        &h,
+        Some(&scenario()),
+        &WeeklyOptions {
+            from: NaiveDate::from_ymd_opt(2025, 7, 7).unwrap(),
+            weeks: 3,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let (a, b) = (&plain.channels[0].rows[1], &c.rows[1]);
+    let monday = a.days[0] / a.p50;
+    let expected = a.p50 * (1.0 - monday * (1.0 - share));
+    assert!(
+        (b.p50 / expected - 1.0).abs() < 0.03,
+        "{} against {expected}",
+        b.p50
+    );
+}
+
 /// Log weekly levels from 2 January 2023: 10 % growth a year, a level that wanders (a random walk
 /// with steps of sd `walk`) and weekly noise of sd `noise`.
 fn levels(weeks: usize, seed: u64, walk: f64, noise: f64) -> Vec<(NaiveDate, f64)> {
@@ -340,6 +404,11 @@ fn levels(weeks: usize, seed: u64, walk: f64, noise: f64) -> Vec<(NaiveDate, f64
             (monday, level + noise * rng.sample::<f64, _>(StandardNormal))
         })
         .collect()
+}
+
+/// The calibration of the model fitted to all the weeks.
+fn calibration_of(weeks: &[(NaiveDate, f64)]) -> (f64, usize) {
+    calibration(weeks, fit_levels(weeks).unwrap().harmonics)
 }
 
 /// How often the next 13 weeks after the first `fitted` fall inside the fitted model's p10–p90
@@ -364,7 +433,7 @@ fn coverage(fitted: usize, scale: f64, walk: f64, noise: f64) -> f64 {
 fn the_bands_are_scaled_to_the_models_own_errors_out_of_sample() {
     // Weeks that are a trend and white noise, as the model assumes: its own spread is about right,
     // and the calibration leaves it so.
-    let (scale, errors) = calibration(&levels(120, 1, 0.0, 0.04));
+    let (scale, errors) = calibration_of(&levels(120, 1, 0.0, 0.04));
     assert!(errors >= 3 * 13, "{errors}");
     assert!((0.75..=1.3).contains(&scale), "{scale}");
     // A level that wanders (a random walk the AR(1) around a fixed trend does not describe): the
@@ -373,7 +442,7 @@ fn the_bands_are_scaled_to_the_models_own_errors_out_of_sample() {
     let (walk, noise) = (0.02, 0.01);
     let (plain, mut calibrated) = (coverage(120, 1.0, walk, noise), 0.0);
     for seed in 0..40 {
-        let (scale, _) = calibration(&levels(120, 100 + seed, walk, noise));
+        let (scale, _) = calibration_of(&levels(120, 100 + seed, walk, noise));
         calibrated += coverage(120, scale, walk, noise) / 40.0;
     }
     assert!(plain < 0.75, "as fitted {plain}");
@@ -382,8 +451,47 @@ fn the_bands_are_scaled_to_the_models_own_errors_out_of_sample() {
         "calibrated {calibrated}, as fitted {plain}"
     );
     // Too few weeks to tell: the spread stays as fitted.
-    assert_eq!(calibration(&levels(20, 1, 0.0, 0.04)), (1.0, 0));
+    assert_eq!(calibration_of(&levels(20, 1, 0.0, 0.04)), (1.0, 0));
 }
+#[test]
+fn a_level_that_only_wandered_is_held_and_a_growing_one_keeps_its_trend() {
+    // 33 weeks of a flat level with 5 % noise and a dip of 7 % in weeks 7–12 (as a real centre's
+    // spring might): a trend fitted to it would run its noise on for a year. Over 20 such series
+    // BIC mostly weighs the trend down, and the level a year ahead stays near the truth.
+    let first = NaiveDate::from_ymd_opt(FIRST.0, FIRST.1, FIRST.2).unwrap();
+    let flat = |seed: u64| -> Vec<(NaiveDate, f64)> {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        (0..33)
+            .map(|k| {
+                let dip = if (7..13).contains(&k) { -0.07 } else { 0.0 };
+                let noise = 0.05 * rng.sample::<f64, _>(StandardNormal);
+                (first + Days::new(7 * k as u64), 12.0 + dip + noise)
+            })
+            .collect()
+    };
+    let (mut held, mut error) = (0, 0.0);
+    for seed in 0..20 {
+        let weeks = flat(seed);
+        let f = fit_levels(&weeks).unwrap();
+        held += usize::from(f.trend_weight < 0.5);
+        let last = weeks[32].0;
+        let (mean, _) = f.predict(last + Days::new(7 * 52), last, f.residual[32]);
+        error += (mean - 12.0).abs() / 20.0;
+    }
+    assert!(held >= 14, "{held} of 20 without a trend");
+    assert!(error < 0.05, "mean error a year ahead {error}");
+    let flat = flat(0);
+    // Too few weeks before any origin for the calibration: the fitted spread stands.
+    assert_eq!(calibration_of(&flat), (1.0, 0));
+    // 10 % growth a year over 120 weeks is kept.
+    let growing = fit_levels(&levels(120, 1, 0.0, 0.04)).unwrap();
+    assert!(growing.trend_weight > 0.99, "{}", growing.trend_weight);
+    assert!((growing.beta[1] - 0.1).abs() < 0.04, "{:?}", growing.beta);
+    // On short histories the model's own spread holds over the next 13 weeks.
+    let short = coverage(33, 1.0, 0.0, 0.05);
+    assert!((0.72..=0.9).contains(&short), "{short}");
+}
+
 #[test]
 fn a_holiday_week_carries_the_spread_of_past_holiday_weeks() {
     let h = history(&centre(913, 3));
