@@ -16,6 +16,7 @@ import argparse
 import collections
 import csv
 import datetime
+import math
 import os
 import subprocess
 import tempfile
@@ -38,7 +39,7 @@ local = lambda r: r[ts][:16]  # the sample and the real series are written in lo
 dates = sorted({r[ts][:10] for r in data})
 days = dates[-(args.days + args.skip_last) : len(dates) - args.skip_last]
 
-totals = collections.defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+totals = collections.defaultdict(lambda: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 with tempfile.TemporaryDirectory() as tmp:
     history_file, out_file = os.path.join(tmp, "h.csv"), os.path.join(tmp, "f.csv")
     for day in days:
@@ -69,14 +70,25 @@ with tempfile.TemporaryDirectory() as tmp:
             so_far = sum(float(r[vol]) for r in keep if r[ts].startswith(day) and r[ch] == channel)
             prior = max(0.15 * sum(plan.values()), 20.0)
             prior_factor[channel] = (so_far + prior) / (so_far_plan + prior)
+        # The unadjusted forecast told the day's true rest-of-day total (its shape kept), per channel.
+        oracle = {}
+        for channel in {key[1] for key in actual}:
+            rest = [k for k in actual if k[1] == channel]
+            planned = sum(forecasts["plain"].get(k, 0.0) for k in rest)
+            oracle[channel] = sum(actual[k] for k in rest) / planned if planned > 0 else 1.0
         for key, a in actual.items():
             t = totals[key[1]]
+            plain = forecasts["plain"].get(key, 0.0)
             t[0] += a
             t[1] += abs(forecasts["adjusted"].get(key, 0.0) - a)
-            t[2] += abs(forecasts["plain"].get(key, 0.0) - a)
-            t[3] += abs(forecasts["plain"].get(key, 0.0) * prior_factor[key[1]] - a)
+            t[2] += abs(plain - a)
+            t[3] += abs(plain * prior_factor[key[1]] - a)
+            t[4] += abs(plain * oracle[key[1]] - a)
+            # Mean absolute deviation of a Poisson count around its mean, about sqrt(2λ/π).
+            t[5] += math.sqrt(2.0 * plain * oracle[key[1]] / math.pi)
 
 print(f"cut at {args.cut}, {len(days)} days ({days[0]} to {days[-1]}), method {args.method or 'auto'}")
-for channel, (a, adjusted, plain, prior) in totals.items():
-    print(f"{channel}: rest-of-day WAPE re-forecast {adjusted / a * 100:.1f} % vs unadjusted "
-          f"{plain / a * 100:.1f} % (prior rule {prior / a * 100:.1f} %)")
+for channel, (a, adjusted, plain, prior, oracle, noise) in totals.items():
+    print(f"{channel}: rest-of-day WAPE re-forecast {adjusted / a * 100:.2f} % vs unadjusted "
+          f"{plain / a * 100:.2f} % (prior rule {prior / a * 100:.2f} %; told the true rest-of-day "
+          f"total {oracle / a * 100:.2f} %; Poisson noise alone {noise / a * 100:.2f} %)")

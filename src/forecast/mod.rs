@@ -115,7 +115,8 @@ pub struct Reforecast {
     pub through: NaiveTime,
     pub actual_so_far: f64,
     pub planned_so_far: f64,
-    /// The factor applied to the rest of the day.
+    /// What the rest of the day as a whole was scaled by (a learned rule scales each interval by
+    /// the β of its lead band after the cut).
     pub factor: f64,
     /// The rule learned from the channel's history that gave it; `None`: too little history, the
     /// prior rule ([`intraday_factor`]) did.
@@ -600,20 +601,33 @@ fn forecast_channel(
             // A day whose open hours are all behind the cut is known whole: nothing to re-forecast.
             if (cut..slots).any(open) {
                 let rule = intraday::Persistence::fit(day_ahead(), cut, interval);
-                let factor = match &rule {
-                    Some(rule) => rule.factor(&intraday::so_far(
-                        cut,
-                        interval,
-                        (0..cut).filter(|&s| open(s)).map(|s| {
-                            let a = setup.history.volume[d][s].unwrap_or(0.0);
-                            (s, a, volume[0][s])
-                        }),
-                    )),
-                    None => intraday_factor(actual, planned, day_plan),
-                };
-                for s in cut..slots {
-                    volume[0][s] *= factor;
+                let so_far = intraday::so_far(
+                    cut,
+                    interval,
+                    (0..cut).filter(|&s| open(s)).map(|s| {
+                        let a = setup.history.volume[d][s].unwrap_or(0.0);
+                        (s, a, volume[0][s])
+                    }),
+                );
+                let factors = intraday::rest_factors(
+                    rule.as_ref(),
+                    &so_far,
+                    intraday_factor(actual, planned, day_plan),
+                    cut,
+                    interval,
+                    cut..slots,
+                );
+                let rest_plan: f64 = volume[0][cut..].iter().sum();
+                for (v, f) in volume[0][cut..].iter_mut().zip(&factors) {
+                    *v *= f;
                 }
+                // What the rest of the day as a whole was scaled by.
+                let rest: f64 = volume[0][cut..].iter().sum();
+                let factor = if rest_plan > 0.0 {
+                    rest / rest_plan
+                } else {
+                    1.0
+                };
                 reforecast = Some(Reforecast {
                     day,
                     through: NaiveTime::from_num_seconds_from_midnight_opt(

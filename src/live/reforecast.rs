@@ -43,7 +43,8 @@ pub struct ChannelReforecast {
     pub channel: String,
     pub actual_so_far: f64,
     pub planned_so_far: f64,
-    /// Applied to the rest of the day.
+    /// What the rest of the day as a whole was scaled by (a learned rule scales the intervals soon
+    /// after the cut by its β for their lead band, so the factor of each may differ).
     pub factor: f64,
     /// The rule learned from the channel's history that gave the factor (for the latest whole hour
     /// at or before the cut); `null`: the plan carries none, the prior rule did.
@@ -159,23 +160,35 @@ pub fn reforecast(
         let day_plan: f64 = day.clone().map(|i| ch.demand[i].volume).sum();
         // The rule learned for the latest whole hour at or before the cut, else the prior rule.
         let rule = intraday::rule_at(&ch.intraday_rules, cut_minutes).copied();
-        let factor = match (&rule, planned_so_far > 0.0) {
-            (_, false) => 1.0,
-            (Some(r), true) => r.rule.factor(&intraday::so_far(
+        let factors = if planned_so_far > 0.0 {
+            intraday::rest_factors(
+                rule.as_ref().map(|r| &r.rule),
+                &intraday::so_far(
+                    cut,
+                    plan.interval_minutes,
+                    reported
+                        .iter()
+                        .map(|&i| (i, actual[c][i].unwrap_or(0.0), ch.demand[i].volume)),
+                ),
+                intraday_factor(actual_so_far, planned_so_far, day_plan),
                 cut,
                 plan.interval_minutes,
-                reported
-                    .iter()
-                    .map(|&i| (i, actual[c][i].unwrap_or(0.0), ch.demand[i].volume)),
-            )),
-            (None, true) => intraday_factor(actual_so_far, planned_so_far, day_plan),
+                cut..day.end,
+            )
+        } else {
+            vec![1.0; day.end.saturating_sub(cut)]
         };
         let rest_planned: f64 = (cut..day.end).map(|i| ch.demand[i].volume).sum();
+        let rest_forecast: f64 = (cut..day.end)
+            .zip(&factors)
+            .map(|(i, f)| ch.demand[i].volume * f)
+            .sum();
         let mut total_short = 0;
         for (i, row) in short[c].iter_mut().enumerate().take(day.end).skip(cut) {
             if cancel.is_cancelled() {
                 return bad("request", "cancelled: the request is gone".into());
             }
+            let factor = factors[i - cut];
             let mut d = ch.demand[i].clone();
             d.volume *= factor;
             d.offered_load *= factor;
@@ -189,10 +202,14 @@ pub fn reforecast(
             channel: ch.id.clone(),
             actual_so_far,
             planned_so_far,
-            factor,
+            factor: if rest_planned > 0.0 {
+                rest_forecast / rest_planned
+            } else {
+                1.0
+            },
             rule,
             rest_of_day_planned: rest_planned,
-            rest_of_day_forecast: rest_planned * factor,
+            rest_of_day_forecast: rest_forecast,
             short_agent_intervals: total_short,
         });
     }

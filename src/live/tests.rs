@@ -323,6 +323,7 @@ fn a_plan_with_a_learned_rule_applies_the_rule_of_its_hour() {
         through_minutes,
         rule: Persistence {
             beta,
+            beta_by_lead: None,
             decay_minutes: None,
             days: 40,
         },
@@ -351,6 +352,26 @@ fn a_plan_with_a_learned_rule_applies_the_rule_of_its_hour() {
     let r = reforecast(&view, &busy("08:30", 1), &Cancel::default()).unwrap();
     assert_eq!(r.channels[0].rule, None);
     assert!(r.channels[0].factor > 1.0);
+    // A rule with a β per lead band: the next 90 minutes (three intervals) keep all of the run,
+    // the rest of the day none of it.
+    let mut by_lead = rule(9 * 60, 0.5);
+    by_lead.rule.beta_by_lead = Some([1.0, 1.0, 0.0, 0.0]);
+    let mut p = plan();
+    p.channels[0].intraday_rules = vec![by_lead];
+    let cut = p
+        .interval_at(super::instant(p.tz(), day(), clock("09:30").minutes()))
+        .unwrap();
+    let soon: f64 = (cut..cut + 3).map(|i| p.channels[0].demand[i].volume).sum();
+    let r = reforecast(&p.view(), &busy("09:30", 3), &Cancel::default()).unwrap();
+    let ch = &r.channels[0];
+    let run = (360.0f64 + 20.0) / (180.0 + 20.0);
+    let expected = ch.rest_of_day_planned + (run - 1.0) * soon;
+    assert!(
+        (ch.rest_of_day_forecast - expected).abs() < 1e-6,
+        "{} vs {expected}",
+        ch.rest_of_day_forecast
+    );
+    assert!((ch.factor - expected / ch.rest_of_day_planned).abs() < 1e-12);
 }
 
 #[test]
