@@ -286,8 +286,16 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
                 r.factor,
                 match &r.rule {
                     Some(rule) => format!(
-                        "the rest keeps {:.0} % of the run so far, {}; learned from {} days",
+                        "the rest keeps {:.0} % of the run so far{}, {}; learned from {} days",
                         rule.beta * 100.0,
+                        rule.beta_by_lead.map_or(String::new(), |b| format!(
+                            " — {:.0} / {:.0} / {:.0} / {:.0} % of it from the cut, 30 min, \
+                             1½ h and 4 h on",
+                            b[0] * 100.0,
+                            b[1] * 100.0,
+                            b[2] * 100.0,
+                            b[3] * 100.0
+                        )),
                         rule.decay_minutes
                             .map_or("every interval alike".into(), |m| format!(
                                 "recent intervals weighing most (decay {m:.0} min)"
