@@ -165,15 +165,15 @@ impl Persistence {
         // β per lead band at the chosen weighting: each day's band log ratio (with the prior's
         // contacts on both sides) weighted by its planned volume; the whole rest's β where a band
         // has too few days.
+        let xs: Vec<f64> = runs.iter().map(|(so_far, _, _)| rule.run(so_far)).collect();
         let mut beta_by_lead = [rule.beta; LEAD_BANDS.len() + 1];
         for (b, beta) in beta_by_lead.iter_mut().enumerate() {
             let (mut xx, mut xy, mut count) = (0.0, 0.0, 0);
-            for (so_far, _, bands) in &runs {
+            for ((_, _, bands), &x) in runs.iter().zip(&xs) {
                 let (actual, plan) = bands[b];
                 if plan <= 0.0 {
                     continue;
                 }
-                let x = log_ratio(so_far, rule.decay_minutes);
                 let y = ((actual + RATIO_PRIOR) / (plan + RATIO_PRIOR)).ln();
                 xx += plan * x * x;
                 xy += plan * x * y;

@@ -492,7 +492,7 @@ fn forecast_channel(
                             vec![factor; slots]
                         })
                         .collect();
-                    (f, format!("manual ×{m}"), weekly::EVENT_SPREAD_UNKNOWN)
+                    (f, format!("manual ×{m}"), EVENT_SPREAD_UNKNOWN)
                 }
                 None => {
                     let curve = Uplift::learn(p, model, s, e_index, until, interval);
@@ -520,7 +520,7 @@ fn forecast_channel(
                             curve.occurrences,
                             if curve.occurrences == 1 { "" } else { "s" }
                         ),
-                        weekly::effect_spread(&curve.log_uplifts),
+                        effect_spread(&curve.log_uplifts),
                     )
                 }
             };
@@ -792,7 +792,7 @@ fn quiet_factor(
     until: usize,
     channel: &str,
 ) -> Result<(f64, String, f64), ForecastError> {
-    let (mut actual, mut baseline, mut count) = (0.0, 0.0, 0);
+    let (mut actual, mut baseline) = (0.0, 0.0);
     let mut logs = Vec::new();
     for d in 0..until {
         let day = p.days[d];
@@ -807,10 +807,10 @@ fn quiet_factor(
         if b > 0.0 {
             actual += a;
             baseline += b;
-            count += 1;
             logs.push((a / b).ln());
         }
     }
+    let count = logs.len();
     if count > 0 {
         return Ok((
             actual / baseline,
@@ -818,16 +818,48 @@ fn quiet_factor(
                 "learned from {count} past quiet holiday{}",
                 if count == 1 { "" } else { "s" }
             ),
-            weekly::effect_spread(&logs),
+            effect_spread(&logs),
         ));
     }
     match s.quiet_factor {
-        Some(f) => Ok((f, format!("manual ×{f}"), weekly::EVENT_SPREAD_UNKNOWN)),
+        Some(f) => Ok((f, format!("manual ×{f}"), EVENT_SPREAD_UNKNOWN)),
         None => Err(ForecastError::Input(format!(
             "channel `{channel}`: no past quiet holiday in the history to learn how quiet they are; \
              give the factor of an ordinary day in the scenario: quiet_factor = 0.6"
         ))),
     }
+}
+
+/// How sure an effect is: events' uplifts, holiday weeks and quiet holidays, daily and weekly.
+/// The assumed spread of an event's uplift when the history cannot tell it (one past occurrence, or
+/// a manual multiplier).
+pub(crate) const EVENT_SPREAD_UNKNOWN: f64 = 0.15;
+
+/// Prior degrees of freedom of a learned spread: how many past occurrences'
+/// worth of [`EVENT_SPREAD_UNKNOWN`] it starts from.
+const SPREAD_PRIOR_DF: f64 = 1.0;
+
+/// The spread (log scale) of an effect learned from `deviations` (each occurrence's log effect less
+/// its group's centre, `groups` centres estimated): their variance with one occurrence of
+/// [`EVENT_SPREAD_UNKNOWN`] mixed in, as two or three occurrences cannot pin a spread down (two that
+/// happen to agree would otherwise promise a near-certain uplift).
+pub(crate) fn shrunk_spread(deviations: &[f64], groups: usize) -> f64 {
+    let df = deviations.len().saturating_sub(groups) as f64;
+    let ss: f64 = deviations.iter().map(|d| d * d).sum();
+    ((SPREAD_PRIOR_DF * EVENT_SPREAD_UNKNOWN.powi(2) + ss) / (SPREAD_PRIOR_DF + df)).sqrt()
+}
+
+/// The spread (log scale) of the next occurrence of an effect whose past occurrences had the log
+/// effects `logs`: their spread around their mean ([`shrunk_spread`]) times √(1 + 1/n), for the
+/// mean's own uncertainty; [`EVENT_SPREAD_UNKNOWN`] with fewer than two.
+pub(crate) fn effect_spread(logs: &[f64]) -> f64 {
+    let n = logs.len();
+    if n < 2 {
+        return EVENT_SPREAD_UNKNOWN;
+    }
+    let mean = logs.iter().sum::<f64>() / n as f64;
+    let deviations: Vec<f64> = logs.iter().map(|l| l - mean).collect();
+    shrunk_spread(&deviations, 1) * (1.0 + 1.0 / n as f64).sqrt()
 }
 
 /// (Σ actual, Σ baseline) over a day offset, and per hour of the day.

@@ -414,7 +414,7 @@ end = 2026-06-02
     );
     // One past occurrence cannot tell how far the next may land: 15 %, carried by the event day's
     // band on top of the day-level error (wider than the ordinary day after it, further ahead).
-    assert_eq!(c.events[0].spread, weekly::EVENT_SPREAD_UNKNOWN);
+    assert_eq!(c.events[0].spread, EVENT_SPREAD_UNKNOWN);
     let width = |day: &str| {
         let d = c.days.iter().find(|d| d.day.to_string() == day).unwrap();
         (d.p90 - d.p10) / d.p50
@@ -432,14 +432,14 @@ end = 2026-06-02
 /// disagree more, and 15 % when one occurrence cannot tell.
 #[test]
 fn an_effects_spread_is_that_of_its_past_occurrences() {
-    let spread = |r: &[f64]| weekly::effect_spread(&r.iter().map(|v| v.ln()).collect::<Vec<_>>());
+    let spread = |r: &[f64]| effect_spread(&r.iter().map(|v| v.ln()).collect::<Vec<_>>());
     let (up, down) = (spread(&[1.6, 1.8]), spread(&[0.8, 0.9]));
     assert!((up - down).abs() < 1e-12, "{up} {down}");
     assert!(spread(&[1.2, 2.4]) > up);
     // sqrt((0.15² + 2·(ln(9/8)/2)²) / 2) · sqrt(3/2)
     let expected = ((0.0225 + 2.0 * (1.125f64.ln() / 2.0).powi(2)) / 2.0).sqrt() * 1.5f64.sqrt();
     assert!((up - expected).abs() < 1e-12, "{up} {expected}");
-    assert_eq!(spread(&[2.0]), weekly::EVENT_SPREAD_UNKNOWN);
+    assert_eq!(spread(&[2.0]), EVENT_SPREAD_UNKNOWN);
 }
 
 #[test]

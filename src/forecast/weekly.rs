@@ -43,7 +43,10 @@ mod tests;
 
 use super::history::{DayKind, History, median, weekday_index};
 use super::models::Prepared;
-use super::{ForecastError, channel_order, prepare_channel};
+use super::{
+    EVENT_SPREAD_UNKNOWN, ForecastError, channel_order, effect_spread, prepare_channel,
+    shrunk_spread,
+};
 use crate::scenario::Scenario;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use nalgebra::{DMatrix, DVector};
@@ -57,9 +60,6 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const MAX_WEEKS: usize = 104;
 /// Paths behind each week's quantiles.
 const QUANTILE_DRAWS: usize = 2_000;
-/// The assumed spread of an event's uplift when the history cannot tell it (one past occurrence, or
-/// a manual multiplier).
-pub(super) const EVENT_SPREAD_UNKNOWN: f64 = 0.15;
 /// Fewest learnable weeks for a weekly model.
 const MIN_WEEKS: usize = 8;
 
@@ -414,33 +414,6 @@ fn fit(
     })
 }
 
-/// Prior degrees of freedom of a learned spread: how many past occurrences'
-/// worth of [`EVENT_SPREAD_UNKNOWN`] it starts from.
-const SPREAD_PRIOR_DF: f64 = 1.0;
-
-/// The spread (log scale) of an effect learned from `deviations` (each occurrence's log effect less
-/// its group's centre, `groups` centres estimated): their variance with one occurrence of
-/// [`EVENT_SPREAD_UNKNOWN`] mixed in, as two or three occurrences cannot pin a spread down (two that
-/// happen to agree would otherwise promise a near-certain uplift).
-fn shrunk_spread(deviations: &[f64], groups: usize) -> f64 {
-    let df = deviations.len().saturating_sub(groups) as f64;
-    let ss: f64 = deviations.iter().map(|d| d * d).sum();
-    ((SPREAD_PRIOR_DF * EVENT_SPREAD_UNKNOWN.powi(2) + ss) / (SPREAD_PRIOR_DF + df)).sqrt()
-}
-
-/// The spread (log scale) of the next occurrence of an effect whose past occurrences had the log
-/// effects `logs`: their spread around their mean ([`shrunk_spread`]) times √(1 + 1/n), for the
-/// mean's own uncertainty; [`EVENT_SPREAD_UNKNOWN`] with fewer than two.
-pub(super) fn effect_spread(logs: &[f64]) -> f64 {
-    let n = logs.len();
-    if n < 2 {
-        return EVENT_SPREAD_UNKNOWN;
-    }
-    let mean = logs.iter().sum::<f64>() / n as f64;
-    let deviations: Vec<f64> = logs.iter().map(|l| l - mean).collect();
-    shrunk_spread(&deviations, 1) * (1.0 + 1.0 / n as f64).sqrt()
-}
-
 /// The regression of the log week levels.
 struct LevelFit {
     harmonics: usize,
@@ -517,16 +490,18 @@ fn fit_levels_with(weeks: &[(NaiveDate, f64)], harmonics: Option<usize>) -> Opti
     // Per K: the BIC and the fit, with the trend and without.
     let mut best: Option<(f64, [ScoredFit; 2])> = None;
     for k in ks {
+        let rows: Vec<DVector<f64>> = weeks.iter().map(|w| design(w.0, t0, k)).collect();
+        let full = DMatrix::from_fn(n, 2 + 2 * k, |i, j| rows[i][j]);
         let both = [true, false].map(|trend| {
             let cols = 1 + usize::from(trend) + 2 * k;
             if n < cols + 4 {
                 return None;
             }
-            let rows: Vec<DVector<f64>> = weeks.iter().map(|w| design(w.0, t0, k)).collect();
-            let mut x = DMatrix::from_fn(n, 2 + 2 * k, |i, j| rows[i][j]);
-            if !trend {
-                x = x.remove_column(1);
-            }
+            let x = if trend {
+                full.clone()
+            } else {
+                full.clone().remove_column(1)
+            };
             let r = robust_fit(&x, &y)?;
             let rss = r.weighted_rss.max(1e-12);
             let bic = n as f64 * (rss / n as f64).ln() + cols as f64 * (n as f64).ln();
