@@ -472,7 +472,9 @@ pub fn demand(
         let shapes: Vec<(Vec<f64>, Vec<f64>)> = (0..7)
             .map(|d| {
                 let day = weeks[0] + Days::new(d);
-                let profile = prepared.profile(until, day, 8).to_vec();
+                let profile = prepared
+                    .profile_with(until, day, prepared.shape.over(8), 0.0)
+                    .to_vec();
                 let shrink = (0..slots)
                     .map(|s| {
                         channel.shrinkage.at(&LocalClock {

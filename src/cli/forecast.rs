@@ -273,6 +273,15 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         ]);
     }
     say!("{t}");
+    say!(
+        "Intraday profiles, as the 4 weeks before the backtest's first origin favoured: {}",
+        result
+            .channels
+            .iter()
+            .map(|c| format!("{} {}", c.channel, c.profile.describe()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
     for c in &result.channels {
         if let Some(r) = &c.reforecast {
             say!(
@@ -572,6 +581,14 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         forecast::backtest::MEMBER_TOLERANCE * 100.0
     );
     say!("{t}");
+    say!(
+        "Intraday profiles of the level-and-profile methods, as the 4 weeks before the first origin \
+         favoured: {}",
+        all.iter()
+            .map(|c| format!("{} {}", c.channel, c.profile.describe()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
     for c in &all {
         if let Some(held_out) = c.choice_score.as_ref().and_then(|a| a.held_out_wape) {
             say!(

@@ -304,6 +304,17 @@ pub fn daily_origins(until: usize, horizon_days: usize, count: usize) -> Vec<usi
     (28..last + 1).rev().take(count).rev().collect()
 }
 
+/// The earliest origin a forecast's backtest and band calibration run from (the weekly
+/// [`origins`] and the [`daily_origins`]); `until` when there is none. What is learned before it
+/// is learned without any origin's future.
+pub fn first_origin(until: usize, horizon_days: usize, count: usize) -> usize {
+    let weekly = origins(until, horizon_days, count).first().copied();
+    let daily = daily_origins(until, horizon_days, count * 7)
+        .first()
+        .copied();
+    weekly.into_iter().chain(daily).min().unwrap_or(until)
+}
+
 /// Scores `method` from each origin.
 pub fn score(
     p: &Prepared,

@@ -26,7 +26,7 @@ use backtest::{MethodScore, Spread};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use history::{Calendar, ChannelHistory, DayKind, History, classify_days, weekday_index};
 pub use models::{Choice, Method};
-use models::{Memo, Prepared};
+use models::{Memo, Prepared, ProfileShape};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -141,11 +141,39 @@ pub struct ChannelForecast {
     pub intraday_rules: Vec<intraday::CutRule>,
     /// Days of the history kept out of the baseline, by reason.
     pub skipped_days: BTreeMap<String, usize>,
+    /// How the intraday profiles were estimated, as the history's own days favoured.
+    pub profile: ProfileChoice,
     pub aht_source: &'static str,
     /// Each forecast day's volume with its band from the daily error.
     pub days: Vec<DayBand>,
     #[serde(skip)]
     pub rows: Vec<VolumeRow>,
+}
+
+/// How a channel's intraday profiles were estimated ([`Prepared::learn_shape`]): the weeks of a
+/// weekday averaged and how far each interval's share was smoothed over its neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProfileChoice {
+    pub weeks: usize,
+    /// Reach of the smoothing either side, in minutes (0: not smoothed).
+    pub smoothing_minutes: usize,
+}
+
+impl ProfileChoice {
+    fn of(p: &Prepared) -> ProfileChoice {
+        ProfileChoice {
+            weeks: p.shape.weeks,
+            smoothing_minutes: p.shape.half_minutes(p.slots()),
+        }
+    }
+
+    /// "52 weeks, not smoothed", "12 weeks, smoothed over ±30 min".
+    pub fn describe(self) -> String {
+        match self.smoothing_minutes {
+            0 => format!("{} weeks, not smoothed", self.weeks),
+            m => format!("{} weeks, smoothed over ±{m} min", self.weeks),
+        }
+    }
 }
 
 /// One day of a channel's forecast: its volume and p10/p50/p90 from the day-level error (known
@@ -218,6 +246,7 @@ fn prepare(
             .iter()
             .map(|row| row.iter().map(|v| v.unwrap_or(0.0)).collect())
             .collect(),
+        shape: ProfileShape::default_for(slots),
         calendar,
         memo: Memo::default(),
     };
@@ -233,7 +262,7 @@ fn prepare(
         if missing.is_empty() {
             continue;
         }
-        let profile = prepared.profile(d, day, 8);
+        let profile = prepared.profile_with(d, day, prepared.shape.over(8), 0.0);
         let present: f64 = (0..slots)
             .filter(|s| !missing.contains(s))
             .map(|s| profile[s])
@@ -273,6 +302,8 @@ pub struct ChannelBacktest {
     pub choice: Option<Choice>,
     pub choice_score: Option<backtest::ChoiceScore>,
     pub bands: Option<backtest::Bands>,
+    /// How the intraday profiles were estimated.
+    pub profile: ProfileChoice,
 }
 
 /// Scores every method on every channel of `history` from `origins` weekly origins, each forecasting
@@ -292,9 +323,10 @@ pub fn backtest_history(
     let partial_last_day = history.last_day_slots < history.slots_per_day();
     let mut out = Vec::new();
     for ch in &history.channels {
-        let p = prepare_channel(ch, history, scenario);
+        let mut p = prepare_channel(ch, history, scenario);
         let in_progress = partial_last_day && ch.days.last() == Some(&history.last_day);
         let until = ch.days.len() - usize::from(in_progress);
+        p.learn_shape(backtest::first_origin(until, horizon_days, origins));
         let points = backtest::origins(until, horizon_days, origins);
         if points.len() < 2 {
             return Err(ForecastError::Input(format!(
@@ -320,6 +352,7 @@ pub fn backtest_history(
             choice,
             choice_score,
             bands,
+            profile: ProfileChoice::of(&p),
         });
     }
     Ok(out)
@@ -357,7 +390,7 @@ pub fn forecast(
 
     let mut channels = Vec::new();
     for ch in order {
-        let prepared = prepare(ch, slots, interval, scenario);
+        let mut prepared = prepare(ch, slots, interval, scenario);
         let until = match ch.day_index(first_day) {
             Some(i) => i,
             None if ch.days.first().is_some_and(|f| *f > first_day) => {
@@ -374,6 +407,11 @@ pub fn forecast(
                 ch.channel
             )));
         }
+        prepared.learn_shape(backtest::first_origin(
+            until,
+            options.horizon_days,
+            options.origins,
+        ));
         let default_aht = scenario
             .and_then(|s| s.channel(&ch.channel))
             .map(|(_, c)| c.aht.get());
@@ -776,6 +814,7 @@ fn forecast_channel(
         reforecast,
         intraday_rules,
         skipped_days,
+        profile: ProfileChoice::of(p),
         aht_source,
         days,
         rows,

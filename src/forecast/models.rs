@@ -18,8 +18,59 @@ pub struct Prepared {
     /// `[day][slot]`; missing open intervals of normal days are filled from the weekday's profile.
     pub volume: Vec<Vec<f64>>,
     pub calendar: Calendar,
+    /// How the level-and-profile methods estimate a weekday's intraday profile: the default until
+    /// [`Prepared::learn_shape`] has chosen one on the history.
+    pub shape: ProfileShape,
     /// Fits already made on this history; cleared whenever `volume` changes.
     pub memo: Memo,
+}
+
+/// How a weekday's intraday profile is estimated: the mean share of each slot over the last
+/// `weeks` usable days of that weekday, smoothed by a triangular kernel reaching `half` slots
+/// either side (0: not smoothed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct ProfileShape {
+    pub weeks: usize,
+    pub half: usize,
+}
+
+/// Weeks a profile may average over, for [`Prepared::learn_shape`] to choose from.
+const SHAPE_WEEKS: [usize; 5] = [4, 8, 12, 26, 52];
+
+/// Smoothing half-widths in minutes, for [`Prepared::learn_shape`] to choose from (each rounded
+/// down to whole slots).
+const SHAPE_HALF_MINUTES: [usize; 5] = [0, 10, 20, 30, 60];
+
+/// Days before the first origin whose profiles [`Prepared::learn_shape`] scores.
+const SHAPE_DAYS: usize = 28;
+
+/// Scored days [`Prepared::learn_shape`] needs to choose; with fewer the default stays.
+const SHAPE_MIN_DAYS: usize = 10;
+
+impl ProfileShape {
+    /// What a profile is without a choice: twelve weeks, smoothed over about ±30 minutes (at least
+    /// one slot each side: 1-2-1 at 30 minutes, 1-2-3-2-1 at 15, seven slots each side at 5).
+    pub fn default_for(slots: usize) -> ProfileShape {
+        ProfileShape {
+            weeks: 12,
+            half: (30 / slot_minutes(slots)).max(1),
+        }
+    }
+
+    /// The same over `weeks` weeks.
+    pub fn over(self, weeks: usize) -> ProfileShape {
+        ProfileShape { weeks, ..self }
+    }
+
+    /// The smoothing's reach either side, in minutes, for a day of `slots` slots.
+    pub fn half_minutes(self, slots: usize) -> usize {
+        self.half * slot_minutes(slots)
+    }
+}
+
+/// Minutes in one of a day's `slots` slots.
+fn slot_minutes(slots: usize) -> usize {
+    (24 * 60 / slots.max(1)).max(1)
 }
 
 impl Prepared {
@@ -92,21 +143,28 @@ impl Prepared {
         (n > 0).then(|| sum.iter().map(|v| v / n as f64).collect())
     }
 
-    /// The share of a weekday's volume in each slot: the mean over the last `weeks` usable days of
-    /// that weekday, smoothed over neighbouring open slots and normalised.
-    pub fn profile(&self, until: usize, day: NaiveDate, weeks: usize) -> Arc<[f64]> {
-        self.pooled_profile(until, day, weeks, 0.0)
+    /// The share of a weekday's volume in each slot, estimated as [`Prepared::shape`] says: the
+    /// mean over the last usable days of that weekday, smoothed over neighbouring open slots and
+    /// normalised.
+    pub fn profile(&self, until: usize, day: NaiveDate) -> Arc<[f64]> {
+        self.profile_with(until, day, self.shape, 0.0)
     }
 
     /// [`Prepared::profile`] with a share `pool` of it taken from the other weekdays with the same
     /// opening hours (their mean profile over the same weeks): at short intervals a weekday's own
     /// weeks leave much Poisson noise in the shape, while the weekdays of a contact centre mostly
     /// share it.
-    pub fn pooled_profile(
+    pub fn pooled_profile(&self, until: usize, day: NaiveDate, pool: f64) -> Arc<[f64]> {
+        self.profile_with(until, day, self.shape, pool)
+    }
+
+    /// The profile of `day`'s weekday estimated as `shape` says, a share `pool` of it from the other
+    /// weekdays with the same hours (see [`Prepared::pooled_profile`]).
+    pub fn profile_with(
         &self,
         until: usize,
         day: NaiveDate,
-        weeks: usize,
+        shape: ProfileShape,
         pool: f64,
     ) -> Arc<[f64]> {
         let w = weekday_index(day.weekday());
@@ -120,20 +178,27 @@ impl Prepared {
         }
         let key = ProfileKey {
             weekday: w,
-            weeks,
+            shape,
             pool: pool.to_bits(),
             sources,
         };
         self.memo.cached(
             |t| &mut t.profiles,
             key,
-            || self.mixed_profile(w, weeks, pool, &sources),
+            || self.mixed_profile(w, shape, pool, &sources),
         )
     }
 
     /// The profile of weekday `w` drawn from the weekdays whose latest usable day `sources` has
     /// (see [`Prepared::pooled_profile`]).
-    fn mixed_profile(&self, w: usize, weeks: usize, pool: f64, sources: &[usize; 7]) -> Arc<[f64]> {
+    fn mixed_profile(
+        &self,
+        w: usize,
+        shape: ProfileShape,
+        pool: f64,
+        sources: &[usize; 7],
+    ) -> Arc<[f64]> {
+        let ProfileShape { weeks, half } = shape;
         let open = &self.calendar.open[w];
         let slots = self.slots();
         let own = (sources[w] != usize::MAX)
@@ -163,8 +228,61 @@ impl Prepared {
                 .map(|&o| if o { 1.0 / count } else { 0.0 })
                 .collect()
         } else {
-            smooth(&sum, open).into()
+            smooth(&sum, open, half).into()
         }
+    }
+
+    /// Chooses how profiles are estimated ([`Prepared::shape`]) by how well each way would have
+    /// foreseen the intraday shape of the usable days in the four weeks before `before` (the first
+    /// origin of the backtest, so no origin's choice has seen its own future). Each such day is
+    /// scored from the days before it, as its total spread by the profile against what happened
+    /// (absolute error, summed): the look-back (4 to 52 weeks) and the smoothing (none to ±60
+    /// minutes) the lowest error wins. A shape that holds still is best averaged over a year; one
+    /// that moves with the seasons, over a month; and at short intervals the Poisson noise of a
+    /// slot wants smoothing that at half an hour would blunt the peaks. Fewer than ten such days
+    /// (each with four weeks of its weekday before it) keep the default.
+    pub fn learn_shape(&mut self, before: usize) {
+        let slots = self.slots();
+        let minutes = slot_minutes(slots);
+        let mut halves: Vec<usize> = SHAPE_HALF_MINUTES.iter().map(|m| m / minutes).collect();
+        halves.dedup();
+        let totals = self.totals();
+        let scored: Vec<usize> = (before.saturating_sub(SHAPE_DAYS)..before.min(self.days.len()))
+            .filter(|&d| {
+                self.usable(d)
+                    && totals[d] > 0.0
+                    && self.same_weekday(d, self.days[d]).nth(3).is_some()
+            })
+            .collect();
+        if scored.len() < SHAPE_MIN_DAYS {
+            return;
+        }
+        let mut error = vec![0.0; SHAPE_WEEKS.len() * halves.len()];
+        for &d in &scored {
+            let w = weekday_index(self.days[d].weekday());
+            let open = &self.calendar.open[w];
+            let Some(latest) = self.latest(d, w) else {
+                continue;
+            };
+            for (i, &weeks) in SHAPE_WEEKS.iter().enumerate() {
+                let Some(mean) = self.mean_share(latest, weeks) else {
+                    continue;
+                };
+                for (j, &half) in halves.iter().enumerate() {
+                    let profile = smooth(&mean, open, half);
+                    error[i * halves.len() + j] += profile
+                        .iter()
+                        .zip(&self.volume[d])
+                        .map(|(p, a)| (p * totals[d] - a).abs())
+                        .sum::<f64>();
+                }
+            }
+        }
+        let best = (0..error.len()).fold(0, |b, k| if error[k] < error[b] { k } else { b });
+        self.shape = ProfileShape {
+            weeks: SHAPE_WEEKS[best / halves.len()],
+            half: halves[best % halves.len()],
+        };
     }
 
     /// Zeroes the closed slots of `day`.
@@ -180,14 +298,10 @@ impl Prepared {
     }
 }
 
-/// `shares` smoothed over neighbouring open slots and normalised. A triangular kernel over about
-/// ±30 minutes (at least one slot each side: 1-2-1 at 30 minutes, 1-2-3-2-1 at 15, seven slots
-/// each side at 5): at short intervals most of a slot's share is Poisson noise, while the shape of
-/// a contact day moves on the scale of an hour.
-fn smooth(shares: &[f64], open: &[bool]) -> Vec<f64> {
+/// `shares` smoothed over neighbouring open slots by a triangular kernel reaching `half` slots
+/// either side (1-2-1 for one), and normalised; closed slots get none.
+fn smooth(shares: &[f64], open: &[bool], half: usize) -> Vec<f64> {
     let slots = shares.len();
-    let minutes = (24 * 60 / slots.max(1)).max(1);
-    let half = (30 / minutes).max(1);
     let mut smooth = vec![0.0; slots];
     for s in 0..slots {
         if !open[s] {
@@ -217,12 +331,12 @@ fn smooth(shares: &[f64], open: &[bool]) -> Vec<f64> {
     smooth
 }
 
-/// What identifies a profile: the weekday, the weeks, the pooled share and the latest usable day
+/// What identifies a profile: the weekday, its shape, the pooled share and the latest usable day
 /// of each weekday it is drawn from (`usize::MAX`: not drawn from).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct ProfileKey {
     weekday: usize,
-    weeks: usize,
+    shape: ProfileShape,
     pool: u64,
     sources: [usize; 7],
 }
@@ -322,7 +436,8 @@ pub enum Method {
     #[serde(rename = "weekday-average-12")]
     WeekdayAverage12,
     /// The weekday's daily total exponentially weighted over twelve weeks (weight 0.8 per week
-    /// back), times the weekday's intraday profile pooled over those weeks and smoothed.
+    /// back), times the weekday's intraday profile (over the weeks and with the smoothing the
+    /// history's own days favour).
     WeekdayEwma,
     /// The eight-week same-weekday average, its level moved by how far the latest days ran above or
     /// below their own weekday averages, as far as such runs persisted in the history.
@@ -405,14 +520,8 @@ impl Method {
             Method::AdjustedAverage => Box::new(AdjustedAverage {
                 weeks: ADJUSTED_WEEKS,
             }),
-            Method::LevelProfile => Box::new(LevelProfile {
-                profile_weeks: 8,
-                pool: 0.0,
-            }),
-            Method::LevelPooled => Box::new(LevelProfile {
-                profile_weeks: 8,
-                pool: POOL,
-            }),
+            Method::LevelProfile => Box::new(LevelProfile { pool: 0.0 }),
+            Method::LevelPooled => Box::new(LevelProfile { pool: POOL }),
             Method::Blend => Box::new(Blend),
             Method::Mstl => Box::new(Mstl { weeks: 8 }),
             Method::Combined => Box::new(Combined),
@@ -529,7 +638,7 @@ impl Model for WeekdayAverage {
     }
 }
 
-/// Weeks the level-and-profile methods look back.
+/// Weeks the exponentially weighted level looks back.
 const POOLED_WEEKS: usize = 12;
 
 /// Weight per week back of the exponentially weighted level.
@@ -558,10 +667,10 @@ impl Prepared {
         (weight > 0.0).then(|| sum / weight)
     }
 
-    /// A daily level spread over the day by the weekday's profile pooled over
-    /// [`POOLED_WEEKS`] weeks and smoothed: the interval shape without most of its Poisson noise.
+    /// A daily level spread over the day by the weekday's profile ([`Prepared::profile`]): the
+    /// interval shape without most of its Poisson noise.
     fn spread_level(&self, until: usize, day: NaiveDate, level: f64) -> Vec<f64> {
-        let profile = self.profile(until, day, POOLED_WEEKS);
+        let profile = self.profile(until, day);
         self.mask(day, profile.iter().map(|s| s * level).collect())
     }
 }
@@ -839,7 +948,6 @@ impl Model for Combined {
 /// Daily totals by additive-trend (damped), multiplicative-weekly Holt–Winters, with smoothing
 /// weights chosen by one-step-ahead squared error; times the weekday's intraday profile.
 pub struct LevelProfile {
-    pub profile_weeks: usize,
     /// The share of the profile taken from the other weekdays with the same opening hours.
     pub pool: f64,
 }
@@ -992,7 +1100,7 @@ impl Model for LevelProfile {
         days.iter()
             .zip(totals)
             .map(|(&day, total)| {
-                let profile = p.pooled_profile(until, day, self.profile_weeks, self.pool);
+                let profile = p.pooled_profile(until, day, self.pool);
                 p.mask(day, profile.iter().map(|s| s * total).collect())
             })
             .collect()

@@ -427,6 +427,87 @@ end = 2026-06-02
     );
 }
 
+/// The band of an event day holds the actual as often as it says: on a promotion every fourth
+/// Wednesday whose uplift lands anywhere around ×1.8 (20 % a time), each occurrence forecast from the
+/// history three days before it, p10–p90 holds the event day's total about 80 % of the time, where
+/// the band of an ordinary day (the day-level error alone) would hold it far less often.
+#[test]
+fn the_bands_of_event_days_hold_their_share_of_actuals() {
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let event_days: Vec<NaiveDate> = (0..26)
+        .map(|k| first + Duration::days(23 + 28 * k))
+        .collect();
+    let events: String = event_days
+        .iter()
+        .enumerate()
+        .map(|(k, d)| {
+            format!("[[events]]\nname = \"promo {k}\"\ntag = \"promo\"\nstart = {d}\nend = {d}\n")
+        })
+        .collect();
+    let s = scenario_with_events(&events);
+    let (mut inside, mut inside_ordinary, mut total) = (0, 0, 0);
+    for seed in [1, 2, 3, 4] {
+        let mut rng = SmallRng::seed_from_u64(100 + seed);
+        let uplift = LogNormal::new(1.8f64.ln(), 0.2).unwrap();
+        let lifts: Vec<f64> = event_days.iter().map(|_| uplift.sample(&mut rng)).collect();
+        let text: String = synthetic(740, 30, false, seed, |_, _| false)
+            .lines()
+            .map(|l| {
+                let lift = NaiveDate::parse_from_str(&l[..10.min(l.len())], "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| event_days.iter().position(|e| *e == d))
+                    .map(|k| lifts[k]);
+                match lift {
+                    Some(lift) => {
+                        let v: Vec<&str> = l.split(',').collect();
+                        let volume = (v[2].parse::<f64>().unwrap() * lift).round();
+                        format!("{},{},{volume}\n", v[0], v[1])
+                    }
+                    None => format!("{l}\n"),
+                }
+            })
+            .collect();
+        let full = history(&text);
+        let actual = |day: NaiveDate| -> f64 {
+            let d = full.channels[0].day_index(day).unwrap();
+            full.channels[0].volume[d].iter().flatten().sum()
+        };
+        for &day in &event_days[8..] {
+            let cut = day - Duration::days(3);
+            let before: String = text
+                .lines()
+                .filter(|l| l.starts_with("timestamp") || l[..10] < *cut.to_string())
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let o = options(&cut.to_string(), 7, Some(Method::WeekdayAverage));
+            let f = forecast(&history(&before), Some(&s), &o).unwrap();
+            let c = &f.channels[0];
+            assert_eq!(c.events.len(), 1, "{day}: {:?}", c.events);
+            let band = c.days.iter().find(|d| d.day == day).unwrap();
+            let a = actual(day);
+            total += 1;
+            inside += usize::from(band.p10 <= a && a <= band.p90);
+            // The same day's band without the event's own spread: the day-level error alone.
+            let (p10, _, p90) = c.spread.day_band(band.p50, 3, 0.0);
+            inside_ordinary += usize::from(p10 <= a && a <= p90);
+        }
+    }
+    let coverage = inside as f64 / total as f64;
+    let ordinary = inside_ordinary as f64 / total as f64;
+    eprintln!(
+        "event days inside p10–p90: {inside} of {total}; with the day-level error alone \
+         {inside_ordinary}"
+    );
+    assert!(
+        (0.64..=0.93).contains(&coverage),
+        "event days inside p10–p90: {inside} of {total}"
+    );
+    assert!(
+        ordinary < coverage - 0.15,
+        "with the day-level error alone {inside_ordinary} of {total}, with the event's spread {inside}"
+    );
+}
+
 /// The spread of an effect's next occurrence comes from the past ones' log effects: the same for
 /// uplifts of 1.6 and 1.8 as for 0.8 and 0.9 (a ratio, on either side of 1), wider when they
 /// disagree more, and 15 % when one occurrence cannot tell.
@@ -661,8 +742,8 @@ fn at_five_minutes_the_choice_beats_every_weekday_average() {
         let h = history(&synthetic(196, 5, true, seed, |day, _| {
             day.ordinal() % 37 == 0
         }));
-        let p = prepare_channel(&h.channels[0], &h, None);
-        let (scores, best_average) = scores_and_best_average(&p);
+        let mut p = prepare_channel(&h.channels[0], &h, None);
+        let (scores, best_average) = scores_and_best_average(&mut p);
         let best = scores
             .iter()
             .min_by(|a, b| a.wape.total_cmp(&b.wape))
@@ -986,14 +1067,87 @@ fn a_pooled_profile_is_closer_to_the_true_shape() {
     let distance =
         |profile: &[f64]| -> f64 { profile.iter().zip(&truth).map(|(a, b)| (a - b).abs()).sum() };
     let until = p.days.len();
+    let shape = p.shape.over(8);
     for day in p.days[until - 6..].iter() {
-        let own = distance(&p.profile(until, *day, 8));
-        let pooled = distance(&p.pooled_profile(until, *day, 8, 0.5));
+        let own = distance(&p.profile_with(until, *day, shape, 0.0));
+        let pooled = distance(&p.profile_with(until, *day, shape, 0.5));
         assert!(
             pooled < 0.8 * own,
             "{day}: pooled {pooled:.4}, own {own:.4}"
         );
     }
+}
+
+/// How a profile is estimated is chosen on the history's own days: a shape that stands still at
+/// five minutes is averaged over many weeks and smoothed (most of a slot's share is Poisson noise);
+/// a sharp shape that has just replaced another, at half an hour with little noise, is taken from
+/// the last weeks and not smoothed (smoothing would blunt its peak). Each choice foresees the next
+/// weeks' shapes better than the default, which a history too short to choose on keeps.
+#[test]
+fn the_profile_is_estimated_as_the_history_favours() {
+    // Error of the profiles from `until` on the next 14 usable days, each scaled to its total.
+    let error = |p: &Prepared, until: usize, shape: ProfileShape| -> f64 {
+        (until..p.days.len())
+            .filter(|&d| p.usable(d))
+            .take(14)
+            .map(|d| {
+                let total = p.total(d);
+                let profile = p.profile_with(until, p.days[d], shape, 0.0);
+                let volume = &p.volume[d];
+                profile
+                    .iter()
+                    .zip(volume)
+                    .map(|(s, v)| (s * total - v).abs())
+                    .sum::<f64>()
+            })
+            .sum()
+    };
+
+    let h = history(&synthetic(252, 5, true, 5, |_, _| false));
+    let mut still = prepare_channel(&h.channels[0], &h, None);
+    let default = still.shape;
+    let until = still.days.len() - 21;
+    still.learn_shape(until);
+    assert!(still.shape.weeks >= 12, "{:?}", still.shape);
+    assert!(still.shape.half_minutes(288) >= 10, "{:?}", still.shape);
+    assert!(error(&still, until, still.shape) < error(&still, until, default));
+
+    // Half a year of a wide afternoon hump, then (eight weeks before the choice) a narrow peak at
+    // noon, about 45 minutes wide with 2,000 contacts an hour at its top.
+    let mut text = String::from("timestamp,channel,volume\n");
+    let mut rng = SmallRng::seed_from_u64(9);
+    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    for d in 0..182 {
+        let day = first + Duration::days(d);
+        for slot in 16..40u32 {
+            let hour = f64::from(slot) / 2.0;
+            let mean = if d < 112 {
+                200.0 + 300.0 * (-(hour - 15.0).powi(2) / 8.0).exp()
+            } else {
+                100.0 + 1000.0 * (-(hour - 12.0).powi(2) / 0.3).exp()
+            };
+            let v = Poisson::new(mean).unwrap().sample(&mut rng);
+            let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(slot) * 30);
+            text.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+        }
+    }
+    let h = history(&text);
+    let mut moving = prepare_channel(&h.channels[0], &h, None);
+    let until = moving.days.len() - 14;
+    moving.learn_shape(until);
+    assert_eq!(
+        moving.shape,
+        ProfileShape { weeks: 4, half: 0 },
+        "{:?}",
+        moving.shape
+    );
+    assert!(error(&moving, until, moving.shape) < 0.8 * error(&moving, until, default));
+
+    // Three weeks of history: too few days with four weeks of their weekday before them.
+    let h = history(&synthetic(21, 5, true, 5, |_, _| false));
+    let mut short = prepare_channel(&h.channels[0], &h, None);
+    short.learn_shape(21);
+    assert_eq!(short.shape, default);
 }
 
 /// Appends the voice row of half-hour `slot` of `day`.
@@ -1002,9 +1156,11 @@ fn push_half_hour(out: &mut String, day: NaiveDate, slot: u32, v: f64) {
     out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
 }
 
-/// Every method's backtest scores from 8 weekly origins, 7 days ahead, and the best same-weekday
+/// Every method's backtest scores from 8 weekly origins, 7 days ahead (the profiles estimated as
+/// the days before the first origin favour, as a backtest does), and the best same-weekday
 /// average's WAPE.
-fn scores_and_best_average(p: &Prepared) -> (Vec<backtest::MethodScore>, f64) {
+fn scores_and_best_average(p: &mut Prepared) -> (Vec<backtest::MethodScore>, f64) {
+    p.learn_shape(backtest::first_origin(p.days.len(), 7, 8));
     let origins = backtest::origins(p.days.len(), 7, 8);
     let scores: Vec<_> = Method::ALL
         .iter()
@@ -1122,8 +1278,8 @@ fn the_day_of_month_layer_learns_a_monthly_cycle_and_no_cycle_where_there_is_non
     for seed in [1, 2] {
         let chosen = |cycle: f64| {
             let h = history(&monthly(cycle, seed));
-            let p = prepare_channel(&h.channels[0], &h, None);
-            let (scores, best_average) = scores_and_best_average(&p);
+            let mut p = prepare_channel(&h.channels[0], &h, None);
+            let (scores, best_average) = scores_and_best_average(&mut p);
             let (choice, score) = backtest::choose(&p, &scores, true).unwrap();
             let auto = score.wape;
             let held_out = score.held_out_wape.unwrap();
@@ -1230,8 +1386,8 @@ fn series_of_the_tests() -> Vec<(String, String)> {
 fn the_automatic_choice_is_never_worse_than_the_best_weekday_average() {
     for (name, text) in series_of_the_tests() {
         let h = history(&text);
-        let p = prepare_channel(&h.channels[0], &h, None);
-        let (scores, best_average) = scores_and_best_average(&p);
+        let mut p = prepare_channel(&h.channels[0], &h, None);
+        let (scores, best_average) = scores_and_best_average(&mut p);
         let (_, auto) = backtest::choose(&p, &scores, true).unwrap();
         let held_out = auto.held_out_wape.unwrap();
         let best = backtest::best(&scores).unwrap();
@@ -1344,8 +1500,9 @@ fn a_forecast_for_a_plan_carries_the_rule_of_every_whole_hour() {
     assert_eq!(hours, (9..20).map(|h| h * 60).collect::<Vec<_>>());
     // Each is the rule the forecast's own model learns at that cut, and the plan's rows are the
     // same as without them.
-    let p = prepare_channel(&h.channels[0], &h, None);
+    let mut p = prepare_channel(&h.channels[0], &h, None);
     let until = p.days.len();
+    p.learn_shape(backtest::first_origin(until, o.horizon_days, o.origins));
     let at_11 = intraday::rule_at(&c.intraday_rules, 11 * 60 + 20).unwrap();
     assert_eq!(at_11.through_minutes, 11 * 60);
     assert_eq!(
