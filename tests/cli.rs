@@ -614,9 +614,11 @@ fn forecast_learns_the_promotion_and_writes_quantiles() {
         "--out",
         s(&out),
     ]);
-    // The automatic choice: the mean of the methods that scored best.
+    // The automatic choice (the best methods' mean, or the best alone where it led on every week)
+    // and how its intraday profiles were estimated.
+    assert!(summary.contains("(auto)"), "{summary}");
     assert!(
-        summary.contains("mean of ") && summary.contains("(auto)"),
+        summary.contains("Intraday profiles") && summary.contains("voice 52 weeks, not smoothed"),
         "{summary}"
     );
     assert!(

@@ -574,7 +574,8 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     }
     say!(
         "backtest: {} weekly origins, {}-day horizon, scored on ordinary open intervals; auto \
-         forecasts with the mean of the best (at most {}, each within {:.0} % of the best's WAPE)",
+         forecasts with the mean of the best (at most {}, each within {:.0} % of the best's WAPE, as many \
+         as scored best together)",
         args.origins,
         args.horizon_days,
         forecast::backtest::MEMBERS,

@@ -106,7 +106,7 @@ pub const MEMBERS: usize = 5;
 /// (an average that lags a monthly rhythm another method follows) would only pull the mean back.
 pub const MEMBER_TOLERANCE: f64 = 0.12;
 
-/// Of `(key, WAPE)` pairs ranked best first, the keys the automatic choice averages: the first
+/// Of `(key, WAPE)` pairs ranked best first, the keys the automatic choice may average: the first
 /// [`MEMBERS`] within [`MEMBER_TOLERANCE`] of the best.
 fn members_of<K: Copy>(ranked: &[(K, f64)]) -> Vec<K> {
     let Some(&(_, best)) = ranked.first() else {
@@ -238,9 +238,12 @@ impl<'a> Tally<'a> {
         })
     }
 
-    /// The members and the day-of-month layer, chosen on the origins `counted` keeps.
+    /// The members and the day-of-month layer, chosen on the origins `counted` keeps. Of the
+    /// candidates ([`members_of`], best first), as many as give the mean of lowest error on those
+    /// origins: where one method leads on every week the mean of five would only dilute it, where
+    /// they take turns (the usual case) the mean of all is best; ties keep more members.
     fn decide(&self, counted: &dyn Fn(usize) -> bool) -> (Vec<usize>, bool) {
-        let members = members_of(&ranked(self.scores, |m| {
+        let mut members = members_of(&ranked(self.scores, |m| {
             let (e, a) = self.sums[m]
                 .iter()
                 .enumerate()
@@ -248,12 +251,28 @@ impl<'a> Tally<'a> {
                 .fold((0.0, 0.0), |(e, a), (_, x)| (e + x.0, a + x.1));
             if a > 0.0 { e / a } else { f64::INFINITY }
         }));
-        let (mut plain, mut layered) = (0.0, 0.0);
-        for i in (0..self.origins).filter(|&i| counted(i)) {
-            plain += self.mean_on(&members, false, i).0;
-            layered += self.mean_on(&members, true, i).0;
+        // The error of a mean on those origins, and whether the day-of-month layer earns its place.
+        let error_of = |members: &[usize]| -> (f64, bool) {
+            let (mut plain, mut layered) = (0.0, 0.0);
+            for i in (0..self.origins).filter(|&i| counted(i)) {
+                plain += self.mean_on(members, false, i).0;
+                layered += self.mean_on(members, true, i).0;
+            }
+            if layered < (1.0 - MONTH_DAY_GAIN) * plain {
+                (layered, true)
+            } else {
+                (plain, false)
+            }
+        };
+        let (mut count, mut best) = (members.len(), error_of(&members));
+        for fewer in (1..members.len()).rev() {
+            let error = error_of(&members[..fewer]);
+            if error.0 < best.0 {
+                (count, best) = (fewer, error);
+            }
         }
-        let day_of_month = layered < (1.0 - MONTH_DAY_GAIN) * plain;
+        members.truncate(count);
+        let day_of_month = best.1;
         (members, day_of_month)
     }
 

@@ -1381,7 +1381,7 @@ fn series_of_the_tests() -> Vec<(String, String)> {
 }
 
 /// The automatic choice (the mean of the best methods) is at least as good as the best
-/// same-weekday average on every series.
+/// same-weekday average on every series, and on its backtest as good as the best single method.
 #[test]
 fn the_automatic_choice_is_never_worse_than_the_best_weekday_average() {
     for (name, text) in series_of_the_tests() {
@@ -1404,6 +1404,13 @@ fn the_automatic_choice_is_never_worse_than_the_best_weekday_average() {
             auto.wape <= best_average,
             "{name}: auto {:.4} against the best weekday average {best_average:.4}",
             auto.wape
+        );
+        // The best alone is one of the means the choice weighs.
+        assert!(
+            auto.wape <= best.wape + 1e-12,
+            "{name}: auto {:.4} against the best single method {:.4}",
+            auto.wape,
+            best.wape
         );
     }
 }
