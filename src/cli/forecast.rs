@@ -273,15 +273,17 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         ]);
     }
     say!("{t}");
-    say!(
-        "Intraday profiles, as the 4 weeks before the backtest's first origin favoured: {}",
-        result
-            .channels
-            .iter()
-            .map(|c| format!("{} {}", c.channel, c.profile.describe()))
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
+    let profiles: Vec<String> = result
+        .channels
+        .iter()
+        .filter_map(|c| Some(format!("{} {}", c.channel, c.profile?.describe())))
+        .collect();
+    if !profiles.is_empty() {
+        say!(
+            "Intraday profiles, as the 4 weeks before the backtest's first origin favoured: {}",
+            profiles.join("; ")
+        );
+    }
     for c in &result.channels {
         if let Some(r) = &c.reforecast {
             say!(

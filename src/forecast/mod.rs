@@ -141,8 +141,9 @@ pub struct ChannelForecast {
     pub intraday_rules: Vec<intraday::CutRule>,
     /// Days of the history kept out of the baseline, by reason.
     pub skipped_days: BTreeMap<String, usize>,
-    /// How the intraday profiles were estimated, as the history's own days favoured.
-    pub profile: ProfileChoice,
+    /// How the intraday profiles were estimated, as the history's own days favoured; `None` when
+    /// the choice's methods use none.
+    pub profile: Option<ProfileChoice>,
     pub aht_source: &'static str,
     /// Each forecast day's volume with its band from the daily error.
     pub days: Vec<DayBand>,
@@ -407,11 +408,14 @@ pub fn forecast(
                 ch.channel
             )));
         }
-        prepared.learn_shape(backtest::first_origin(
-            until,
-            options.horizon_days,
-            options.origins,
-        ));
+        // How the profiles are estimated, where a method that may forecast uses them.
+        if options.method.is_none_or(Method::uses_profile) {
+            prepared.learn_shape(backtest::first_origin(
+                until,
+                options.horizon_days,
+                options.origins,
+            ));
+        }
         let default_aht = scenario
             .and_then(|s| s.channel(&ch.channel))
             .map(|(_, c)| c.aht.get());
@@ -803,6 +807,7 @@ fn forecast_channel(
         };
         *skipped_days.entry(reason.to_string()).or_insert(0) += 1;
     }
+    let profile = choice.uses_profile().then(|| ProfileChoice::of(p));
     Ok(ChannelForecast {
         channel: setup.history.channel.clone(),
         choice,
@@ -814,7 +819,7 @@ fn forecast_channel(
         reforecast,
         intraday_rules,
         skipped_days,
-        profile: ProfileChoice::of(p),
+        profile,
         aht_source,
         days,
         rows,

@@ -507,6 +507,19 @@ impl Method {
         )
     }
 
+    /// Whether the method spreads a daily level by the weekday's intraday profile
+    /// ([`Prepared::profile`]); the others forecast each interval from the same interval's past.
+    pub fn uses_profile(self) -> bool {
+        matches!(
+            self,
+            Method::WeekdayEwma
+                | Method::LevelProfile
+                | Method::LevelPooled
+                | Method::Blend
+                | Method::Combined
+        )
+    }
+
     pub fn model(self) -> Box<dyn Model> {
         let average = |weeks| Box::new(WeekdayAverage { weeks });
         match self {
@@ -561,6 +574,11 @@ impl Choice {
             ),
         };
         format!("{base}{}", self.layers())
+    }
+
+    /// Whether any member spreads a daily level by the intraday profile.
+    pub fn uses_profile(&self) -> bool {
+        self.members.iter().any(|m| m.uses_profile())
     }
 
     /// `" × day of month"` when that layer is on, else nothing: what follows the members' name.

@@ -1148,6 +1148,18 @@ fn the_profile_is_estimated_as_the_history_favours() {
     let mut short = prepare_channel(&h.channels[0], &h, None);
     short.learn_shape(21);
     assert_eq!(short.shape, default);
+
+    // A forecast names the profile its methods spread the day by, and none where they use none.
+    let h = history(&synthetic(84, 30, false, 5, |_, _| false));
+    let next = (h.last_day + Duration::days(1)).to_string();
+    let profile_of = |method| {
+        forecast(&h, None, &options(&next, 1, Some(method)))
+            .unwrap()
+            .channels[0]
+            .profile
+    };
+    assert_eq!(profile_of(Method::WeekdayAverage), None);
+    assert!(profile_of(Method::LevelPooled).is_some());
 }
 
 /// Appends the voice row of half-hour `slot` of `day`.
