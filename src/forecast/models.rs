@@ -28,7 +28,7 @@ pub struct Prepared {
 /// How a weekday's intraday profile is estimated: the mean share of each slot over the last
 /// `weeks` usable days of that weekday, smoothed by a triangular kernel reaching `half` slots
 /// either side (0: not smoothed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProfileShape {
     pub weeks: usize,
     pub half: usize,
