@@ -541,7 +541,7 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
                 format!("{:.3}", s.mase),
                 format!("{:+.1}%", s.bias * 100.0),
                 table::pct(s.coverage_p10_p90),
-                format!("{:.1}", s.fit_ms),
+                format!("{:.3}", s.fit_ms),
                 if members.contains(&s.method) {
                     "◀ in auto".into()
                 } else {

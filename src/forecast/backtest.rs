@@ -555,11 +555,11 @@ impl Spread {
             })
             .collect();
         let spread = if day_z.len() >= 10 {
-            day_z.sort_by(f64::total_cmp);
+            let [day_z10, day_z50, day_z90] = quantiles(&mut day_z, [0.1, 0.5, 0.9]);
             Spread {
-                day_z10: quantile(&day_z, 0.1),
-                day_z50: quantile(&day_z, 0.5),
-                day_z90: quantile(&day_z, 0.9),
+                day_z10,
+                day_z50,
+                day_z90,
                 ..spread
             }
         } else {
@@ -575,11 +575,11 @@ impl Spread {
         if z.len() < 20 {
             return spread;
         }
-        z.sort_by(f64::total_cmp);
+        let [z10, z50, z90] = quantiles(&mut z, [0.1, 0.5, 0.9]);
         Spread {
-            z10: quantile(&z, 0.1),
-            z50: quantile(&z, 0.5),
-            z90: quantile(&z, 0.9),
+            z10,
+            z50,
+            z90,
             ..spread
         }
     }
@@ -626,12 +626,27 @@ fn deviation(f: f64, day_sigma: f64) -> f64 {
     (f.max(0.0) + day_sigma * day_sigma * f * f).sqrt()
 }
 
-/// Linear interpolation between order statistics of sorted `xs`.
-fn quantile(xs: &[f64], q: f64) -> f64 {
-    let pos = q * (xs.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    xs[lo] + (xs[hi] - xs[lo]) * (pos - lo as f64)
+/// The quantiles `qs` (ascending, each in 0–1) of non-empty `xs`, each interpolated linearly
+/// between two order statistics as from the sorted values, which it does not need: the order
+/// statistics are selected in linear time, each search in what lies above the one before, leaving
+/// `xs` reordered.
+fn quantiles<const N: usize>(xs: &mut [f64], qs: [f64; N]) -> [f64; N] {
+    let last = xs.len() - 1;
+    // Every value before `from` is at most every value from it on.
+    let mut from = 0;
+    qs.map(|q| {
+        let pos = q * last as f64;
+        let lo = (pos.floor() as usize).clamp(from, last);
+        let (_, &mut below, above) = xs[from..].select_nth_unstable_by(lo - from, f64::total_cmp);
+        // The next order statistic is the least of those above the selected one.
+        let next = above
+            .iter()
+            .copied()
+            .min_by(f64::total_cmp)
+            .unwrap_or(below);
+        from = lo;
+        below + (next - below) * (pos - lo as f64)
+    })
 }
 
 /// Each week of origins held out in turn (every origin, with weekly origins), its band calibrated on
@@ -682,4 +697,31 @@ fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> (f64, Vec
         .map(|(&i, &t)| share(i, t))
         .collect();
     (share(inside.iter().sum(), total.iter().sum()), by_horizon)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantiles;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Selecting the order statistics gives exactly what interpolating in the sorted values
+        /// gives, ties and repeated quantiles included.
+        #[test]
+        fn quantiles_are_the_sorted_values_interpolated(
+            xs in prop::collection::vec(prop_oneof![-1e6f64..1e6, (-3i32..3).prop_map(f64::from)], 1..300),
+            mut qs in prop::array::uniform3(prop_oneof![0.0f64..=1.0, Just(0.5), Just(1.0)]),
+        ) {
+            qs.sort_by(f64::total_cmp);
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            let expected = qs.map(|q| {
+                let pos = q * (sorted.len() - 1) as f64;
+                let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                (sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)).to_bits()
+            });
+            let mut shuffled = xs;
+            prop_assert_eq!(quantiles(&mut shuffled, qs).map(f64::to_bits), expected);
+        }
+    }
 }

@@ -1176,6 +1176,12 @@ impl WeeklyForecast {
             .unwrap_or(0);
         let c = self.channels.len();
         let weeks = self.weeks.len();
+        // Every path meets the same weeks: their regressors once per channel and week.
+        let designs: Vec<Vec<DVector<f64>>> = self
+            .channels
+            .iter()
+            .map(|ch| self.weeks.iter().map(|&w| ch.fit.design(w)).collect())
+            .collect();
         let mut volume = Vec::with_capacity(paths);
         for _ in 0..paths {
             // One coefficient draw per channel, one uplift draw per event and channel.
@@ -1238,7 +1244,7 @@ impl WeeklyForecast {
                     0.0
                 };
                 for (i, ch) in self.channels.iter().enumerate() {
-                    let level = (ch.fit.design(monday).dot(&betas[i])
+                    let level = (designs[i][w].dot(&betas[i])
                         + residual[i]
                         + ch.holiday_spread[w] * holiday_z)
                         .exp();
