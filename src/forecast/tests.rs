@@ -21,11 +21,9 @@ fn synthetic(
 ) -> String {
     let mut rng = SmallRng::seed_from_u64(seed);
     let swing = LogNormal::new(0.0, 0.08).unwrap();
-    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
-    let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
     let mut out = String::from("timestamp,channel,volume\n");
     for d in 0..days {
-        let day = first + Duration::days(d);
+        let day = SYNTHETIC_FIRST + Duration::days(d);
         let s = swing.sample(&mut rng);
         if sunday_closed && day.weekday() == Weekday::Sun {
             continue;
@@ -35,21 +33,30 @@ fn synthetic(
             if !(480..1200).contains(&minute) || skip(day, slot) {
                 continue;
             }
-            let hour = f64::from(minute) / 60.0;
-            let shape = 0.3
-                + (-(hour - 11.0).powi(2) / 6.0).exp()
-                + 0.7 * (-(hour - 15.0).powi(2) / 8.0).exp();
-            let mean = 2000.0 * weekday[day.weekday().num_days_from_monday() as usize] * s * shape
-                / 8.0
-                * f64::from(interval)
-                / 60.0
-                * (1.0 + 0.001 * d as f64);
-            let v = Poisson::new(mean).unwrap().sample(&mut rng);
+            let v = Poisson::new(s * synthetic_median(day, minute, interval))
+                .unwrap()
+                .sample(&mut rng);
             let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minute));
             out.push_str(&format!("{}Z,voice,{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
         }
     }
     out
+}
+
+const SYNTHETIC_FIRST: NaiveDate = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+
+/// The median volume of [`synthetic`]'s interval at `minute` of `day` (its day-level swing at its
+/// median, 1): what a forecast that knew the generator would say.
+fn synthetic_median(day: NaiveDate, minute: u32, interval: u32) -> f64 {
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let hour = f64::from(minute) / 60.0;
+    let shape =
+        0.3 + (-(hour - 11.0).powi(2) / 6.0).exp() + 0.7 * (-(hour - 15.0).powi(2) / 8.0).exp();
+    let d = (day - SYNTHETIC_FIRST).num_days();
+    2000.0 * weekday[day.weekday().num_days_from_monday() as usize] * shape / 8.0
+        * f64::from(interval)
+        / 60.0
+        * (1.0 + 0.001 * d as f64)
 }
 
 fn history(text: &str) -> History {
@@ -1191,7 +1198,6 @@ fn scores_and_best_average(p: &mut Prepared) -> (Vec<backtest::MethodScore>, f64
 fn swinging(persistence: f64, seed: u64) -> String {
     let mut rng = SmallRng::seed_from_u64(seed);
     let shock = rand_distr::Normal::new(0.0, 0.06).unwrap();
-    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
     let first = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
     let mut out = String::from("timestamp,channel,volume\n");
     let mut run: f64 = 0.0;
@@ -1199,9 +1205,7 @@ fn swinging(persistence: f64, seed: u64) -> String {
         let day = first + Duration::days(d);
         run = persistence * run + shock.sample(&mut rng);
         for slot in 16..40 {
-            let hour = f64::from(slot) / 2.0;
-            let shape = 0.4 + (-(hour - 12.0).powi(2) / 8.0).exp();
-            let mean = 300.0 * weekday[day.weekday().num_days_from_monday() as usize] * shape;
+            let mean = swinging_mean(day, slot);
             let v = Poisson::new((mean * (1.0 + run)).max(1.0))
                 .unwrap()
                 .sample(&mut rng);
@@ -1209,6 +1213,78 @@ fn swinging(persistence: f64, seed: u64) -> String {
         }
     }
     out
+}
+
+/// The expected volume of [`swinging`]'s half-hour `slot` on `day`, before the day's swing.
+fn swinging_mean(day: NaiveDate, slot: u32) -> f64 {
+    let weekday = [1.2, 1.05, 1.0, 0.95, 0.9, 0.7, 0.6];
+    let hour = f64::from(slot) / 2.0;
+    let shape = 0.4 + (-(hour - 12.0).powi(2) / 8.0).exp();
+    300.0 * weekday[day.weekday().num_days_from_monday() as usize] * shape
+}
+
+/// A forecast that knows the generator: the volume of a day's slot.
+type Truth = dyn Fn(NaiveDate, u32) -> f64;
+
+/// WAPE on the backtest's own intervals (8 weekly origins, 7 days each) of the forecast `truth`
+/// gives a day's slot.
+fn truth_wape(p: &Prepared, truth: &Truth) -> f64 {
+    let (mut abs, mut actual) = (0.0, 0.0);
+    for origin in backtest::origins(p.days.len(), 7, 8) {
+        for d in (origin..origin + 7).filter(|&d| p.usable(d)) {
+            for s in (0..p.slots()).filter(|&s| p.calendar.is_open(p.days[d], s)) {
+                abs += (p.volume[d][s] - truth(p.days[d], u32::try_from(s).unwrap())).abs();
+                actual += p.volume[d][s];
+            }
+        }
+    }
+    abs / actual
+}
+
+/// Where the 3 % margin over the best weekday average is missed (BENCHMARKS.md), the average is
+/// already close to what any forecast can do: one that knew the generator (every interval's median
+/// volume; not the day's own swing, nor the Poisson noise) is less than 5 % ahead of it on the
+/// backtest's own intervals: on seed 11, and on swings that pass with seed 2, not even 3 %.
+#[test]
+fn where_the_margin_is_missed_even_the_truth_is_little_ahead_of_the_average() {
+    let series: [(String, String, Box<Truth>); 4] = [
+        (
+            "passing swings, seed 1".into(),
+            swinging(0.0, 1),
+            Box::new(swinging_mean),
+        ),
+        (
+            "passing swings, seed 2".into(),
+            swinging(0.0, 2),
+            Box::new(swinging_mean),
+        ),
+        (
+            "5 min, missing days, seed 3".into(),
+            synthetic(196, 5, true, 3, |day, _| day.ordinal() % 37 == 0),
+            Box::new(|day, slot| synthetic_median(day, slot * 5, 5)),
+        ),
+        (
+            "5 min, missing days, seed 11".into(),
+            synthetic(196, 5, true, 11, |day, _| day.ordinal() % 37 == 0),
+            Box::new(|day, slot| synthetic_median(day, slot * 5, 5)),
+        ),
+    ];
+    for (name, text, truth) in series {
+        let h = history(&text);
+        let mut p = prepare_channel(&h.channels[0], &h, None);
+        let (scores, best_average) = scores_and_best_average(&mut p);
+        let (_, auto) = backtest::choose(&p, &scores, false).unwrap();
+        let truth = truth_wape(&p, &*truth);
+        eprintln!(
+            "{name}: the truth {truth:.4} ({:+.1} %), auto {:.4} ({:+.1} %), best average \
+             {best_average:.4}",
+            100.0 * (truth / best_average - 1.0),
+            auto.wape,
+            100.0 * (auto.wape / best_average - 1.0),
+        );
+        assert!(truth > 0.95 * best_average, "{name}: {truth:.4}");
+        assert!(auto.wape < best_average, "{name}: {:.4}", auto.wape);
+    }
 }
 
 /// The adjusted average moves the level by as much as the history's swings persisted: well below
