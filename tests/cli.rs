@@ -1118,6 +1118,9 @@ fn berlin_history() -> String {
     text
 }
 
+/// The week after [`berlin_history`] ends.
+const BERLIN_WEEK: [&str; 4] = ["--start", "2025-11-24T00:00", "--end", "2025-12-01T00:00"];
+
 #[test]
 fn forecast_and_backtest_on_a_hand_made_five_minute_history() {
     let dir = temp();
@@ -1130,10 +1133,10 @@ fn forecast_and_backtest_on_a_hand_made_five_minute_history() {
         s(&history),
         "--time-zone",
         "Europe/Berlin",
-        "--start",
-        "2025-11-24T00:00",
-        "--end",
-        "2025-12-01T00:00",
+        BERLIN_WEEK[0],
+        BERLIN_WEEK[1],
+        BERLIN_WEEK[2],
+        BERLIN_WEEK[3],
         "--out",
         s(&out),
         "--json",
@@ -1162,4 +1165,37 @@ fn forecast_and_backtest_on_a_hand_made_five_minute_history() {
         scores[0]["scores"].as_array().unwrap().len(),
         peakplan::forecast::Method::ALL.len()
     );
+}
+
+/// A channel with no volume yet (a channel not yet in use) beside one with history: the backtest
+/// scores the one and says why the other has nothing to score; the forecast refuses by name and
+/// says what to do.
+#[test]
+fn a_channel_without_volume_is_named_by_backtest_and_forecast() {
+    let dir = temp();
+    let history = path(dir.path(), "two.csv");
+    let mut text = String::new();
+    for line in berlin_history().lines() {
+        text.push_str(line);
+        text.push('\n');
+        if let Some((head, _)) = line.rsplit_once(",support,") {
+            text.push_str(&format!("{head},video,0\n"));
+        }
+    }
+    std::fs::write(&history, text).unwrap();
+    let args = ["--history", s(&history), "--time-zone", "Europe/Berlin"];
+    let summary = ok(&[&["backtest", "--origins", "3"], &args[..]].concat());
+    assert!(summary.contains("│ support"), "{summary}");
+    assert!(
+        summary.contains("video: nothing to score: no volume on the ordinary open days"),
+        "{summary}"
+    );
+    let out = path(dir.path(), "f.csv");
+    let error = fails(&[&["forecast", "--out", s(&out)], &BERLIN_WEEK[..], &args[..]].concat());
+    assert!(
+        error.contains("channel `video`: no ordinary day in the history")
+            && error.contains("leave its rows out of the history"),
+        "{error}"
+    );
+    assert!(!out.exists(), "nothing is written when the forecast fails");
 }

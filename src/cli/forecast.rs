@@ -584,6 +584,13 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         forecast::backtest::MEMBER_TOLERANCE * 100.0
     );
     say!("{t}");
+    for c in all.iter().filter(|c| c.scores.is_empty()) {
+        say!(
+            "{}: nothing to score: no volume on the ordinary open days after the origins (a \
+             channel not yet in use, or one whose history is all holidays and outages)",
+            c.channel
+        );
+    }
     say!(
         "Intraday profiles of the level-and-profile methods, as the 4 weeks before the first origin \
          favoured: {}",

@@ -404,7 +404,10 @@ pub fn forecast(
         };
         if !(0..until).any(|d| prepared.usable(d)) {
             return Err(ForecastError::Input(format!(
-                "channel `{}`: no ordinary day in the history before {first_day} to learn from",
+                "channel `{}`: no ordinary day in the history before {first_day} to learn from: \
+                 its {until} day(s) before it are all closed, holidays, outages or without \
+                 volume; give the channel a history with volume on open days, or leave its rows \
+                 out of the history to forecast the other channels",
                 ch.channel
             )));
         }

@@ -1608,3 +1608,26 @@ fn a_forecast_for_a_plan_carries_the_rule_of_every_whole_hour() {
     assert_eq!(format!("{:?}", f.rows()), format!("{:?}", plain.rows()));
     assert!(intraday::rule_at(&c.intraday_rules, 8 * 60 + 30).is_none());
 }
+
+/// A channel whose history holds no ordinary day (a channel not yet in use) is refused by name,
+/// with what to do about it.
+#[test]
+fn a_channel_with_nothing_to_learn_from_is_named_with_the_fix() {
+    let voice = synthetic(35, 30, false, 1, |_, _| false);
+    let mut text = String::from("timestamp,channel,volume\n");
+    for row in voice.lines().skip(1) {
+        let timestamp = row.split(',').next().unwrap();
+        text.push_str(&format!("{row}\n{timestamp},chat,0\n"));
+    }
+    let h = history(&text);
+    let err = forecast(&h, None, &options("2025-02-10", 7, None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("channel `chat`")
+            && err.contains("no ordinary day")
+            && err.contains("35 day(s)")
+            && err.contains("leave its rows out of the history"),
+        "{err}"
+    );
+}
