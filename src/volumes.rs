@@ -100,6 +100,13 @@ struct RawRow {
 }
 const OPTIONAL: [&str; 4] = ["aht_seconds", "p10", "p50", "p90"];
 
+/// The most contacts one interval may hold (volume and its quantiles): far beyond any contact
+/// centre, so a larger figure is a column or unit mistake, and sums over a long history stay exact.
+pub const MAX_VOLUME: f64 = 1e9;
+
+/// The longest handle time a row may give, in seconds: a day.
+pub const MAX_AHT_SECONDS: f64 = 86_400.0;
+
 /// Parses an interval start: with an offset, or local in `tz`.
 pub fn parse_timestamp(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
@@ -236,13 +243,22 @@ impl VolumeSeries {
                     "`volume` cannot be negative, got {volume}"
                 )));
             }
+            if volume > MAX_VOLUME {
+                return Err(row_error(format!(
+                    "`volume` {} is too large for one interval (at most {MAX_VOLUME:e}); check \
+                     that the column holds contacts per interval",
+                    raw.volume.trim()
+                )));
+            }
             let aht_seconds = match raw.aht_seconds.filter(|s| !s.is_empty()) {
                 None => None,
                 Some(text) => {
                     let v = parse_number("aht_seconds", &text).map_err(row_error)?;
-                    if v <= 0.0 {
+                    if v <= 0.0 || v > MAX_AHT_SECONDS {
                         return Err(row_error(format!(
-                            "`aht_seconds` must be greater than 0, got {v}"
+                            "`aht_seconds` must be greater than 0 and at most {MAX_AHT_SECONDS} \
+                             (a day), got {}; check that the column holds seconds",
+                            text.trim()
                         )));
                     }
                     Some(v)
@@ -253,9 +269,10 @@ impl VolumeSeries {
                     let p10 = parse_number("p10", &a).map_err(row_error)?;
                     let p50 = parse_number("p50", &b).map_err(row_error)?;
                     let p90 = parse_number("p90", &c).map_err(row_error)?;
-                    if !(0.0 <= p10 && p10 <= p50 && p50 <= p90) {
+                    if !(0.0 <= p10 && p10 <= p50 && p50 <= p90 && p90 <= MAX_VOLUME) {
                         return Err(row_error(format!(
-                            "quantiles must satisfy 0 ≤ p10 ≤ p50 ≤ p90, got {p10}, {p50}, {p90}"
+                            "quantiles must satisfy 0 ≤ p10 ≤ p50 ≤ p90 ≤ {MAX_VOLUME:e}, got \
+                             {p10}, {p50}, {p90}"
                         )));
                     }
                     Some(Quantiles { p10, p50, p90 })
@@ -476,6 +493,10 @@ mod tests {
     fn bad_rows_name_their_line() {
         let cases = [
             ("2026-11-09T08:00:00+08:00,voice,-1\n", "cannot be negative"),
+            (
+                "2026-11-09T08:00:00+08:00,voice,1e300\n",
+                "`volume` 1e300 is too large for one interval (at most 1e9)",
+            ),
             ("2026-11-09T08:00:00+08:00,voice,many\n", "must be a number"),
             ("yesterday,voice,3\n", "not a timestamp"),
             ("2026-11-09T08:00:00+08:00,,3\n", "`channel` is empty"),
@@ -492,6 +513,14 @@ mod tests {
             .to_string();
             assert!(e.starts_with("v.csv:3:") && e.contains(want), "{e}");
         }
+        let e =
+            read("timestamp,channel,volume,aht_seconds\n2026-11-09T08:00:00+08:00,voice,3,90000\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            e.starts_with("v.csv:2:") && e.contains("at most 86400 (a day), got 90000"),
+            "{e}"
+        );
         let e = read("timestamp,channel,volume\n2026-11-09 08:00,voice,1\n2026-11-09T08:00:00+08:00,voice,2\n")
             .unwrap_err()
             .to_string();

@@ -30,6 +30,10 @@ use models::{Memo, Prepared, ProfileShape};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The longest interval forecast: a year (and a day). Beyond it a forecast by interval says
+/// nothing the weekly forecast does not, and its rows would only fill memory.
+pub const MAX_FORECAST_DAYS: i64 = 366;
+
 /// What to forecast and how.
 #[derive(Debug, Clone)]
 pub struct ForecastOptions {
@@ -369,6 +373,16 @@ pub fn forecast(
         return Err(ForecastError::Input(format!(
             "the forecast must end after it starts (start {}, end {})",
             options.start, options.end
+        )));
+    }
+    if options.end - options.start > chrono::Duration::days(MAX_FORECAST_DAYS) {
+        return Err(ForecastError::Input(format!(
+            "an interval forecast reaches at most {MAX_FORECAST_DAYS} days (asked {} days, {} to \
+             {}); for months or years ahead forecast weekly volumes instead (`forecast --weekly`, \
+             up to 104 weeks)",
+            (options.end - options.start).num_days(),
+            options.start,
+            options.end
         )));
     }
     let interval = history.interval_minutes;

@@ -1631,3 +1631,24 @@ fn a_channel_with_nothing_to_learn_from_is_named_with_the_fix() {
         "{err}"
     );
 }
+
+/// An interval forecast longer than a year is refused with the weekly forecast as the way; a year
+/// is fine.
+#[test]
+fn an_interval_forecast_reaches_a_year_at_most() {
+    let h = history(&synthetic(35, 60, false, 1, |_, _| false));
+    let err = forecast(&h, None, &options("2025-02-10", 367, None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("at most 366 days (asked 367 days") && err.contains("forecast --weekly"),
+        "{err}"
+    );
+    let year = forecast(
+        &h,
+        None,
+        &options("2025-02-10", 366, Some(Method::WeekdayAverage)),
+    )
+    .unwrap();
+    assert_eq!(year.rows().len(), 366 * 12);
+}
