@@ -1199,3 +1199,33 @@ fn a_channel_without_volume_is_named_by_backtest_and_forecast() {
     );
     assert!(!out.exists(), "nothing is written when the forecast fails");
 }
+
+/// A forecast of days the history never shows open (a weekend of a centre open on weekdays) writes
+/// no rows and says so, its volume a plain 0.
+#[test]
+fn a_forecast_of_closed_days_says_there_is_nothing_to_forecast() {
+    let dir = temp();
+    let history = path(dir.path(), "berlin.csv");
+    std::fs::write(&history, berlin_history()).unwrap();
+    let out = path(dir.path(), "weekend.csv");
+    let summary = ok(&[
+        "forecast",
+        "--history",
+        s(&history),
+        "--time-zone",
+        "Europe/Berlin",
+        "--start",
+        "2025-11-29T00:00",
+        "--end",
+        "2025-12-01T00:00",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        summary.contains("support: nothing to forecast: every day asked for is closed"),
+        "{summary}"
+    );
+    let cells: Vec<&str> = summary.split(['┆', '│']).map(str::trim).collect();
+    assert!(cells.contains(&"0") && !cells.contains(&"-0"), "{summary}");
+    assert!(summary.contains("(0 rows)"), "{summary}");
+}

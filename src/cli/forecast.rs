@@ -218,7 +218,8 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
                 .map(|s| (s.wape, s.origins)),
             _ => None,
         };
-        let total: f64 = c.rows.iter().map(|r| r.volume).sum();
+        // From +0: an empty f64 sum is −0, which would print as "-0".
+        let total = c.rows.iter().fold(0.0, |sum, r| sum + r.volume);
         let busiest = c.days.iter().max_by(|a, b| a.volume.total_cmp(&b.volume));
         let events = c
             .events
@@ -273,6 +274,13 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         ]);
     }
     say!("{t}");
+    for c in result.channels.iter().filter(|c| c.rows.is_empty()) {
+        say!(
+            "{}: nothing to forecast: every day asked for is closed, by the opening hours the \
+             history shows (a weekday it never shows open counts as closed) or as a holiday",
+            c.channel
+        );
+    }
     let profiles: Vec<String> = result
         .channels
         .iter()
@@ -448,7 +456,7 @@ pub struct BacktestArgs {
     /// Backtest the weekly long-range forecast instead.
     #[arg(long)]
     pub weekly: bool,
-    /// With --weekly: the farthest week ahead scored.
+    /// With --weekly: the farthest week ahead scored (1 to 104).
     #[arg(long, default_value_t = 26, requires = "weekly")]
     pub weeks_ahead: usize,
     /// With --weekly: weeks between origins.
@@ -460,9 +468,6 @@ pub struct BacktestArgs {
 }
 
 fn run_weekly_backtest(args: BacktestArgs) -> anyhow::Result<()> {
-    if args.weeks_ahead == 0 || args.step == 0 {
-        bail!("--weeks-ahead and --step must be at least 1");
-    }
     let (scenario, history) = args.input.load()?;
     let scores = weekly::backtest_weekly(&history, scenario.as_ref(), args.weeks_ahead, args.step)?;
     if args.json {

@@ -1313,6 +1313,13 @@ pub fn backtest_weekly(
     max_ahead: usize,
     step: usize,
 ) -> Result<Vec<WeeklyScore>, ForecastError> {
+    if max_ahead == 0 || max_ahead > MAX_WEEKS || step == 0 {
+        return Err(ForecastError::Input(format!(
+            "a weekly backtest scores 1…{MAX_WEEKS} weeks ahead (as far as a weekly forecast \
+             reaches) from origins at least 1 week apart; got --weeks-ahead {max_ahead}, --step \
+             {step}"
+        )));
+    }
     let mut out = Vec::new();
     for ch in channel_order(history, scenario) {
         let p = prepare_channel(ch, history, scenario);

@@ -288,6 +288,15 @@ fn less_than_a_year_has_no_seasonality_and_a_few_weeks_are_refused() {
     assert!(err.to_string().contains("--weeks"), "{err}");
     let err = backtest_weekly(&h, None, 26, 2).unwrap_err();
     assert!(err.to_string().contains("65 weeks"), "{err}");
+    // How far ahead and how often is checked first, whatever the history.
+    for (ahead, step) in [(0, 2), (105, 2), (100_000, 2), (26, 0)] {
+        let err = backtest_weekly(&h, None, ahead, step).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("got --weeks-ahead {ahead}, --step {step}")),
+            "{err}"
+        );
+    }
 }
 
 #[test]
