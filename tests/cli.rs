@@ -1208,19 +1208,9 @@ fn a_forecast_of_closed_days_says_there_is_nothing_to_forecast() {
     let history = path(dir.path(), "berlin.csv");
     std::fs::write(&history, berlin_history()).unwrap();
     let out = path(dir.path(), "weekend.csv");
-    let summary = ok(&[
-        "forecast",
-        "--history",
-        s(&history),
-        "--time-zone",
-        "Europe/Berlin",
-        "--start",
-        "2025-11-29T00:00",
-        "--end",
-        "2025-12-01T00:00",
-        "--out",
-        s(&out),
-    ]);
+    let weekend = ["--start", "2025-11-29T00:00", "--end", "2025-12-01T00:00"];
+    let place = ["--history", s(&history), "--time-zone", "Europe/Berlin"];
+    let summary = ok(&[&["forecast", "--out", s(&out)], &weekend[..], &place[..]].concat());
     assert!(
         summary.contains("support: nothing to forecast: every day asked for is closed"),
         "{summary}"
