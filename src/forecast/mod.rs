@@ -30,9 +30,9 @@ use models::{Memo, Prepared, ProfileShape};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The longest interval forecast: a year (and a day). Beyond it a forecast by interval says
-/// nothing the weekly forecast does not, and its rows would only fill memory.
-pub const MAX_FORECAST_DAYS: i64 = 366;
+/// The longest interval forecast, in days: the longest planning horizon. Beyond it a forecast by
+/// interval says nothing the weekly forecast does not, and its rows would only fill memory.
+pub const MAX_FORECAST_DAYS: usize = crate::scenario::MAX_HORIZON_DAYS;
 
 /// What to forecast and how.
 #[derive(Debug, Clone)]
@@ -375,7 +375,7 @@ pub fn forecast(
             options.start, options.end
         )));
     }
-    if options.end - options.start > chrono::Duration::days(MAX_FORECAST_DAYS) {
+    if options.end - options.start > chrono::Duration::days(MAX_FORECAST_DAYS as i64) {
         return Err(ForecastError::Input(format!(
             "an interval forecast reaches at most {MAX_FORECAST_DAYS} days (asked {} days, {} to \
              {}); for months or years ahead forecast weekly volumes instead (`forecast --weekly`, \

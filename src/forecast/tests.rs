@@ -1632,23 +1632,23 @@ fn a_channel_with_nothing_to_learn_from_is_named_with_the_fix() {
     );
 }
 
-/// An interval forecast longer than a year is refused with the weekly forecast as the way; a year
-/// is fine.
+/// An interval forecast longer than the longest planning horizon (400 days) is refused with the
+/// weekly forecast as the way; 400 days are fine.
 #[test]
-fn an_interval_forecast_reaches_a_year_at_most() {
+fn an_interval_forecast_reaches_the_longest_horizon_at_most() {
     let h = history(&synthetic(35, 60, false, 1, |_, _| false));
-    let err = forecast(&h, None, &options("2025-02-10", 367, None))
+    let err = forecast(&h, None, &options("2025-02-10", 401, None))
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("at most 366 days (asked 367 days") && err.contains("forecast --weekly"),
+        err.contains("at most 400 days (asked 401 days") && err.contains("forecast --weekly"),
         "{err}"
     );
-    let year = forecast(
+    let longest = forecast(
         &h,
         None,
-        &options("2025-02-10", 366, Some(Method::WeekdayAverage)),
+        &options("2025-02-10", 400, Some(Method::WeekdayAverage)),
     )
     .unwrap();
-    assert_eq!(year.rows().len(), 366 * 12);
+    assert_eq!(longest.rows().len(), 400 * 12);
 }

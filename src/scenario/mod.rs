@@ -32,6 +32,9 @@ pub struct Horizon {
     pub end: NaiveDate,
 }
 
+/// The longest planning horizon, in days.
+pub const MAX_HORIZON_DAYS: usize = 400;
+
 impl Horizon {
     pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
         self.start.iter_days().take_while(move |d| d <= &self.end)
@@ -292,12 +295,12 @@ impl Scenario {
                 ),
             ));
         }
-        if horizon.day_count() > 400 {
+        if horizon.day_count() > MAX_HORIZON_DAYS {
             return Err(at.error(
                 Some(horizon_span),
                 Some("horizon".into()),
                 format!(
-                    "{} days is longer than a planning horizon can be (at most 400)",
+                    "{} days is longer than a planning horizon can be (at most {MAX_HORIZON_DAYS})",
                     horizon.day_count()
                 ),
             ));
