@@ -127,7 +127,8 @@ impl History {
                     origin: origin.clone(),
                     line: series.rows[i].line,
                     message: format!(
-                        "the timestamp is not on a 5, 10, 15, 30 or 60-minute grid ({} local time)",
+                        "the timestamp is not on a 5, 10, 15, 30 or 60-minute grid ({} local time); \
+                         sum finer data into 5-minute intervals, each row at its interval's start",
                         series.rows[i]
                             .timestamp
                             .with_timezone(&time_zone)
