@@ -288,7 +288,8 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         .collect();
     if !profiles.is_empty() {
         say!(
-            "Intraday profiles, as the 4 weeks before the backtest's first origin favoured: {}",
+            "Intraday profiles, as the {} weeks before the backtest's first origin favoured: {}",
+            forecast::models::SHAPE_DAYS / 7,
             profiles.join("; ")
         );
     }
@@ -597,8 +598,9 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         );
     }
     say!(
-        "Intraday profiles of the level-and-profile methods, as the 4 weeks before the first origin \
-         favoured: {}",
+        "Intraday profiles of the level-and-profile methods, as the {} weeks before the first \
+         origin favoured: {}",
+        forecast::models::SHAPE_DAYS / 7,
         all.iter()
             .map(|c| format!("{} {}", c.channel, c.profile.describe()))
             .collect::<Vec<_>>()

@@ -379,10 +379,11 @@ pub fn forecast(
         return Err(ForecastError::Input(format!(
             "an interval forecast reaches at most {MAX_FORECAST_DAYS} days (asked {} days, {} to \
              {}); for months or years ahead forecast weekly volumes instead (`forecast --weekly`, \
-             up to 104 weeks)",
+             up to {} weeks)",
             (options.end - options.start).num_days(),
             options.start,
-            options.end
+            options.end,
+            weekly::MAX_WEEKS
         )));
     }
     let interval = history.interval_minutes;

@@ -42,7 +42,7 @@ const SHAPE_WEEKS: [usize; 5] = [4, 8, 12, 26, 52];
 const SHAPE_HALF_MINUTES: [usize; 5] = [0, 10, 20, 30, 60];
 
 /// Days before the first origin whose profiles [`Prepared::learn_shape`] scores.
-const SHAPE_DAYS: usize = 28;
+pub const SHAPE_DAYS: usize = 28;
 
 /// Scored days [`Prepared::learn_shape`] needs to choose; with fewer the default stays.
 const SHAPE_MIN_DAYS: usize = 10;
