@@ -4,7 +4,7 @@ Walks forward through a history: at each Monday from `--first-weeks` weeks after
 the history there, forecasts the next 7 days with `peakplan forecast` (the automatic choice unless
 `--method`), and scores the forecast against what followed, every interval the history has in that
 week (holidays and odd days included: a planner lives with them). Beside it, the same-weekday
-interval averages over the last k = 4, 6, 8, 10 and 12 weeks, computed here from the raw rows the
+interval averages over the last k = 4, 5, …, 12 weeks, computed here from the raw rows the
 way a planner's spreadsheet would (the last k days of that weekday before the cut that have rows),
 so the yardstick shares no code with peakplan.
 
@@ -47,7 +47,7 @@ last = datetime.date.fromisoformat(dates[-1])
 cut = first + datetime.timedelta(days=7 * args.first_weeks)
 cut += datetime.timedelta(days=(7 - cut.weekday()) % 7)
 
-KS = [4, 6, 8, 10, 12]
+KS = list(range(4, 13))
 errors = collections.defaultdict(lambda: collections.defaultdict(lambda: [0.0, 0.0]))
 cuts = 0
 with tempfile.TemporaryDirectory() as tmp:

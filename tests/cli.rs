@@ -678,11 +678,25 @@ fn backtest_scores_every_method_and_marks_the_winner() {
             .iter()
             .map(|s| s["wape"].as_f64().unwrap())
             .fold(f64::INFINITY, f64::min);
+        // The yardstick: the best same-weekday average over every look-back from 4 to 12 weeks,
+        // the candidates' among them.
+        let baseline = c["baseline"]["wape"].as_f64().unwrap();
+        let weeks = c["baseline"]["weeks"].as_u64().unwrap();
+        assert!((4..=12).contains(&weeks), "{c}");
         for k in ["", "-6", "-8", "-10", "-12"] {
             assert!(best <= wape(&format!("weekday-average{k}")));
+            assert!(baseline <= wape(&format!("weekday-average{k}")));
         }
         assert!(best <= 0.85 * wape("seasonal-naive"), "{c}");
     }
+    let summary = ok(&backtest("4"));
+    assert_eq!(
+        summary
+            .matches("against the best same-weekday interval average over 4–12 weeks")
+            .count(),
+        3,
+        "{summary}"
+    );
     // One origin leaves no other origin to calibrate a band on: refused, not scored as NaN.
     let err = fails(&backtest("1"));
     assert!(err.contains("at least 2 origins"), "{err}");

@@ -112,18 +112,18 @@ fn print_comparison(
     b_path: &std::path::Path,
     b: &Solution,
 ) -> anyhow::Result<()> {
-    let hires = |s: &Solution| s.classes.iter().map(|c| c.size).sum::<f64>();
+    // Summed from +0: an empty f64 sum is −0, which would print as "-0" for a plan without hires.
+    let hires = |s: &Solution| s.classes.iter().fold(0.0, |sum, c| sum + c.size);
     let seat_hours = |s: &Solution| {
         s.channel_weeks
             .iter()
-            .map(|c| c.vendor_hours.iter().map(|(_, h)| h).sum::<f64>())
-            .sum::<f64>()
+            .flat_map(|c| c.vendor_hours.iter())
+            .fold(0.0, |sum, (_, h)| sum + h)
     };
     let short = |s: &Solution| {
         s.channel_weeks
             .iter()
-            .map(|c| c.shortfall_hours)
-            .sum::<f64>()
+            .fold(0.0, |sum, c| sum + c.shortfall_hours)
     };
     let mut t = table::new(&[
         "",

@@ -607,6 +607,21 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
             .join("; ")
     );
     for c in &all {
+        if let (Some(auto), Some(baseline)) = (&c.choice_score, c.baseline) {
+            say!(
+                "{}: auto {} against the best same-weekday interval average over {}–{} weeks \
+                 ({} weeks, {}): {:+.1}%",
+                c.channel,
+                table::pct(auto.wape),
+                forecast::backtest::BASELINE_WEEKS.start(),
+                forecast::backtest::BASELINE_WEEKS.end(),
+                baseline.weeks,
+                table::pct(baseline.wape),
+                100.0 * (auto.wape / baseline.wape - 1.0)
+            );
+        }
+    }
+    for c in &all {
         if let Some(held_out) = c.choice_score.as_ref().and_then(|a| a.held_out_wape) {
             say!(
                 "{}: auto's WAPE with each origin's members chosen on the other origins (how much \

@@ -3,7 +3,7 @@
 //! that followed. The scores choose the method; the chosen method's quantiles are calibrated from
 //! daily origins (every horizon day then holds every weekday) and checked week by week held out.
 
-use super::models::{Choice, DayOfMonth, Method, Model, Prepared};
+use super::models::{Choice, DayOfMonth, Method, Model, Prepared, WeekdayAverage};
 use chrono::Datelike;
 use serde::Serialize;
 use std::time::Instant;
@@ -365,6 +365,36 @@ pub fn score(
         origins: origins.len(),
         results,
     })
+}
+
+/// The look-backs of the yardstick a planner would use: the same interval on the same weekday
+/// averaged over the last k weeks, for every k from 4 to 12.
+pub const BASELINE_WEEKS: std::ops::RangeInclusive<usize> = 4..=12;
+
+/// The best same-weekday interval average over [`BASELINE_WEEKS`] on the backtest's own intervals:
+/// what the automatic choice has to beat. Every k is scored, not only the averages among the
+/// candidates (4, 6, 8, 10 and 12 weeks).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Baseline {
+    /// The look-back that scored best.
+    pub weeks: usize,
+    pub wape: f64,
+}
+
+/// [`Baseline`] from `origins`; `None` without any volume to score.
+pub fn baseline(p: &Prepared, origins: &[usize], horizon_days: usize) -> Option<Baseline> {
+    BASELINE_WEEKS
+        .filter_map(|weeks| {
+            let (results, _) = run(p, &WeekdayAverage { weeks }, origins, horizon_days, false);
+            let all = || results.iter().flat_map(|r| r.cells.iter());
+            let actual: f64 = all().map(|c| c.0).sum();
+            let abs: f64 = all().map(|c| (c.0 - c.1).abs()).sum();
+            (actual > 0.0).then(|| Baseline {
+                weeks,
+                wape: abs / actual,
+            })
+        })
+        .min_by(|a, b| a.wape.total_cmp(&b.wape))
 }
 
 /// The bands of a choice from daily origins: the spread calibrated on all of them (what a forecast

@@ -307,6 +307,8 @@ pub struct ChannelBacktest {
     pub choice: Option<Choice>,
     pub choice_score: Option<backtest::ChoiceScore>,
     pub bands: Option<backtest::Bands>,
+    /// The best same-weekday interval average over 4 to 12 weeks on the same intervals.
+    pub baseline: Option<backtest::Baseline>,
     /// How the intraday profiles were estimated.
     pub profile: ProfileChoice,
 }
@@ -357,6 +359,7 @@ pub fn backtest_history(
             choice,
             choice_score,
             bands,
+            baseline: backtest::baseline(&p, &points, horizon_days),
             profile: ProfileChoice::of(&p),
         });
     }

@@ -1079,7 +1079,7 @@ impl LevelProfile {
             .map(|d| weekday_index(p.days[d].weekday()))
             .collect();
         let mut best: Option<(HoltWinters, f64)> = None;
-        for alpha in [0.05, 0.1, 0.2, 0.35, 0.5] {
+        for alpha in [0.02, 0.05, 0.1, 0.2, 0.35, 0.5] {
             for beta in [0.0, 0.02, 0.1] {
                 for gamma in [0.02, 0.05, 0.15, 0.3] {
                     if let Some((hw, sse)) =

@@ -1185,11 +1185,7 @@ fn scores_and_best_average(p: &mut Prepared) -> (Vec<backtest::MethodScore>, f64
         .iter()
         .map(|&m| backtest::score(p, m, &origins, 7).unwrap())
         .collect();
-    let best_average = scores
-        .iter()
-        .filter(|s| s.method.is_weekday_average())
-        .map(|s| s.wape)
-        .fold(f64::INFINITY, f64::min);
+    let best_average = backtest::baseline(p, &origins, 7).unwrap().wape;
     (scores, best_average)
 }
 
