@@ -432,6 +432,41 @@ pub fn bands(
     })
 }
 
+/// Fewest [`daily_origins`] a forecast's band is calibrated from as they are; with fewer (a history
+/// of less than about five weeks) [`short_spread`] calibrates it.
+pub const SHORT_DAILY_ORIGINS: usize = 7;
+
+/// Days of history a [`short_spread`] origin needs behind it: every weekday seen once.
+const SHORT_MIN_DAYS: usize = 7;
+
+/// Weight, in days per horizon day, of the fallback's 10 % day-level error beside a short history's
+/// own errors: a fortnight's few errors alone could make the band of a lucky fortnight.
+const SHORT_PRIOR_DAYS: f64 = 7.0;
+
+/// The spread of `choice` for a history too short for [`SHORT_DAILY_ORIGINS`] daily origins: the
+/// choice run from every day with a week of history behind it, each as far ahead as the history
+/// reaches (at most `horizon_days`), each horizon day's `σ` shrunk toward the fallback's 10 % by
+/// [`SHORT_PRIOR_DAYS`] days of it. Without the fixed 10 % from the first day, growing as the square
+/// root of the days ahead, the bands of a channel's first weeks covered 96–98 % instead of 80 %.
+/// `None` without such an origin.
+pub fn short_spread(
+    p: &Prepared,
+    choice: &Choice,
+    until: usize,
+    horizon_days: usize,
+) -> Option<Spread> {
+    let horizon = horizon_days.min(until.saturating_sub(SHORT_MIN_DAYS));
+    if horizon == 0 {
+        return None;
+    }
+    let origins: Vec<usize> = (SHORT_MIN_DAYS..=until - horizon).collect();
+    let (results, _) = run(p, choice, &origins, horizon, false);
+    Some(Spread::calibrate_with_prior(
+        results.iter(),
+        SHORT_PRIOR_DAYS,
+    ))
+}
+
 /// The spread of `choice` calibrated from `origins` (see [`daily_origins`]), as [`bands`] has it
 /// without the held-out check; `None` without any origin.
 pub fn spread(
@@ -536,6 +571,15 @@ impl Spread {
     }
 
     pub fn calibrate<'a>(results: impl Iterator<Item = &'a OriginResult> + Clone) -> Spread {
+        Spread::calibrate_with_prior(results, 0.0)
+    }
+
+    /// [`Spread::calibrate`] with `prior` days of the fallback's day-level error added to every
+    /// horizon day's own (see [`short_spread`]).
+    fn calibrate_with_prior<'a>(
+        results: impl Iterator<Item = &'a OriginResult> + Clone,
+        prior: f64,
+    ) -> Spread {
         let mut sq: Vec<(f64, f64)> = Vec::new();
         for r in results.clone() {
             for (&(a, f), &h) in r.days.iter().zip(&r.day_horizon) {
@@ -551,6 +595,10 @@ impl Spread {
         let count: f64 = sq.iter().map(|x| x.1).sum();
         if count < 3.0 {
             return Spread::fallback();
+        }
+        for x in &mut sq {
+            x.0 += prior * DEFAULT_DAY_SIGMA * DEFAULT_DAY_SIGMA;
+            x.1 += prior;
         }
         let pooled = (sq.iter().map(|x| x.0).sum::<f64>() / count).sqrt();
         let mut day_sigma: Vec<f64> = (0..sq.len())

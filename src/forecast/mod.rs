@@ -514,9 +514,14 @@ fn forecast_channel(
     };
     // The band: the choice from daily origins (each horizon day then holds every weekday), as many
     // weeks of them as the weekly origins span.
+    // A history of less than about five weeks: every day with a week behind it is an origin.
     let daily = backtest::daily_origins(until, options.horizon_days, options.origins * 7);
-    let spread =
-        backtest::spread(p, &choice, &daily, options.horizon_days).unwrap_or_else(Spread::fallback);
+    let spread = if daily.len() >= backtest::SHORT_DAILY_ORIGINS {
+        backtest::spread(p, &choice, &daily, options.horizon_days)
+    } else {
+        backtest::short_spread(p, &choice, until, options.horizon_days)
+    }
+    .unwrap_or_else(Spread::fallback);
 
     let model: &dyn models::Model = &choice;
     let mut volume = model.forecast(p, until, target_days);

@@ -286,6 +286,50 @@ fn the_forecast_covers_every_open_interval_with_ordered_quantiles() {
     assert_eq!(format!("{:?}", again.rows()), format!("{:?}", f.rows()));
 }
 
+/// A channel's first weeks, too short for the daily origins (four weeks before the first): its
+/// band is calibrated from every day with a week behind it, shrunk toward the fallback's 10 %, and
+/// holds about its share of the next week's actuals. The fallback alone (10 % from the first day,
+/// growing as the square root of the days ahead) covered nearly all of them.
+#[test]
+fn a_short_history_has_bands_of_its_own_errors() {
+    let (mut inside, mut fallback_inside, mut count) = (0, 0, 0);
+    for seed in 1..=6 {
+        let h = history(&synthetic(21, 30, true, seed, |_, _| false));
+        // The same generator and seed go on the same way: the next week's actuals.
+        let later = synthetic(28, 30, true, seed, |_, _| false);
+        let actual: BTreeMap<&str, f64> = later
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let (t, v) = line.split_once(",voice,")?;
+                Some((t, v.parse().ok()?))
+            })
+            .collect();
+        let start = (h.last_day + Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        let f = forecast(&h, None, &options(&start, 7, None)).unwrap();
+        let c = &f.channels[0];
+        assert_ne!(c.spread, backtest::Spread::fallback(), "seed {seed}");
+        let origin_day = h.last_day;
+        for r in &c.rows {
+            let t = r.timestamp.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let a = actual[t.as_str()];
+            let q = r.quantiles.unwrap();
+            inside += usize::from(q.p10 <= a && a <= q.p90);
+            let days_ahead = (r.timestamp.date_naive() - origin_day).num_days() as usize - 1;
+            let (p10, _, p90) = backtest::Spread::fallback().band(r.volume, days_ahead, 0.0);
+            fallback_inside += usize::from(p10 <= a && a <= p90);
+            count += 1;
+        }
+    }
+    let coverage = inside as f64 / count as f64;
+    let fallback = fallback_inside as f64 / count as f64;
+    eprintln!("short histories: p10–p90 coverage {coverage:.3}, the fallback's {fallback:.3}");
+    assert!((0.7..=0.9).contains(&coverage), "{coverage:.3}");
+    assert!(fallback > coverage + 0.1, "{fallback:.3}");
+}
+
 #[test]
 fn daily_bands_come_from_the_daily_error_and_are_narrower_than_summed_intervals() {
     let h = history(&synthetic(120, 30, true, 9, |_, _| false));
