@@ -19,3 +19,13 @@ def read(path):
         rows = list(csv.reader(f))
     header, data = rows[0], rows[1:]
     return path, header, data, header.index("timestamp"), header.index("channel"), header.index("volume")
+
+
+def parser():
+    """An argument parser with the options every window measurement takes: `--history` and
+    `--time-zone`."""
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument("--history", help="history CSV (timestamp,channel,volume); default: the sample")
+    p.add_argument("--time-zone", default="UTC")
+    return p

@@ -7,7 +7,6 @@ relative to the forecast, per channel.
 
     cargo build --release && python3 scripts/measure_short_history_bands.py --history H.csv --days 21
 """
-import argparse
 import collections
 import csv
 import datetime
@@ -18,9 +17,7 @@ import tempfile
 
 import history_csv
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--history", help="history CSV (timestamp,channel,volume); default: the sample")
-parser.add_argument("--time-zone", default="UTC")
+parser = history_csv.parser()
 parser.add_argument("--days", type=int, default=21, help="days of history in each window")
 args = parser.parse_args()
 

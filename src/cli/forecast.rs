@@ -636,21 +636,29 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
          band calibrated on the others (target 76–84 % on each):",
         args.origins
     );
+    let by_day = |coverage: &[f64]| {
+        coverage
+            .iter()
+            .enumerate()
+            .map(|(h, v)| format!("day {} {}", h + 1, table::pct(*v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for c in &all {
         if let Some(bands) = &c.bands {
-            let days: Vec<String> = bands
-                .coverage_by_horizon
-                .iter()
-                .enumerate()
-                .map(|(h, v)| format!("day {} {}", h + 1, table::pct(*v)))
-                .collect();
             say!(
-                "  {} ({}, {} origins): {} — overall {}",
+                "  {} ({}, {} origins): intervals {} — overall {}",
                 c.channel,
                 bands.choice.name(),
                 bands.origins,
-                days.join(", "),
+                by_day(&bands.coverage_by_horizon),
                 table::pct(bands.coverage_p10_p90)
+            );
+            say!(
+                "  {} whole days' volumes: {} — overall {}",
+                c.channel,
+                by_day(&bands.day_coverage_by_horizon),
+                table::pct(bands.day_coverage_p10_p90)
             );
         }
     }

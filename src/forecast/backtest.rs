@@ -353,7 +353,7 @@ pub fn score(
     if actual <= 0.0 {
         return None;
     }
-    let (coverage, coverage_by_horizon) = held_out_coverage(&results, horizon_days);
+    let (coverage, coverage_by_horizon) = held_out_coverage(&results, horizon_days).cells;
     Some(MethodScore {
         method,
         wape: abs / actual,
@@ -407,6 +407,9 @@ pub struct Bands {
     pub coverage_p10_p90: f64,
     /// Per horizon day, the first day after the origin first.
     pub coverage_by_horizon: Vec<f64>,
+    /// The same of whole days' volumes, each against its band from the daily error.
+    pub day_coverage_p10_p90: f64,
+    pub day_coverage_by_horizon: Vec<f64>,
     #[serde(skip)]
     pub spread: Spread,
 }
@@ -422,12 +425,16 @@ pub fn bands(
         return None;
     }
     let (results, _) = run(p, choice, origins, horizon_days, false);
-    let (coverage, coverage_by_horizon) = held_out_coverage(&results, horizon_days);
+    let held_out = held_out_coverage(&results, horizon_days);
+    let (coverage, coverage_by_horizon) = held_out.cells;
+    let (day_coverage, day_coverage_by_horizon) = held_out.days;
     Some(Bands {
         choice: choice.clone(),
         origins: origins.len(),
         coverage_p10_p90: coverage,
         coverage_by_horizon,
+        day_coverage_p10_p90: day_coverage,
+        day_coverage_by_horizon,
         spread: Spread::calibrate(results.iter()),
     })
 }
@@ -536,9 +543,10 @@ fn run(
 /// better than next week's. The per-day figures are pooled with their neighbours (each day's
 /// squared errors with half weight from the days either side) and made non-decreasing, since a
 /// later day cannot be known better than an earlier one; past the backtest's horizon `σ` grows as
-/// the square root of the days ahead (a level error that persists and wanders). The quantiles are
-/// the empirical 10 %, 50 % and 90 % points of the residuals divided by their deviation, so bias and
-/// heavy tails seen in the backtest carry over.
+/// the square root of the days ahead (a level error that persists and wanders). An interval's
+/// quantiles are the empirical 10 %, 50 % and 90 % points of the residuals divided by their
+/// deviation, so the skew of Poisson counts and heavy tails seen in the backtest carry over; a
+/// whole day's are the normal's ([`Spread::day_band`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spread {
     /// `σ_h` for each horizon day of the backtest.
@@ -546,12 +554,10 @@ pub struct Spread {
     pub z10: f64,
     pub z50: f64,
     pub z90: f64,
-    /// The same points for a whole day's volume, from the backtest's daily residuals (a day's
-    /// band comes from the daily error, not from summing its intervals' quantiles).
-    pub day_z10: f64,
-    pub day_z50: f64,
-    pub day_z90: f64,
 }
+
+/// The normal's 10 %, 50 % and 90 % points.
+const NORMAL_Z: [f64; 3] = [-1.2816, 0.0, 1.2816];
 
 /// Without backtest evidence: a 10 % day-level error.
 const DEFAULT_DAY_SIGMA: f64 = 0.10;
@@ -561,12 +567,9 @@ impl Spread {
     pub fn fallback() -> Spread {
         Spread {
             day_sigma: vec![DEFAULT_DAY_SIGMA],
-            z10: -1.2816,
-            z50: 0.0,
-            z90: 1.2816,
-            day_z10: -1.2816,
-            day_z50: 0.0,
-            day_z90: 1.2816,
+            z10: NORMAL_Z[0],
+            z50: NORMAL_Z[1],
+            z90: NORMAL_Z[2],
         }
     }
 
@@ -624,25 +627,6 @@ impl Spread {
             day_sigma,
             ..Spread::fallback()
         };
-        let mut day_z: Vec<f64> = results
-            .clone()
-            .flat_map(|r| r.days.iter().zip(&r.day_horizon))
-            .filter_map(|(&(a, f), &h)| {
-                let sd = deviation(f, spread.sigma(h));
-                (sd > 0.0 && f > 0.0).then(|| (a - f) / sd)
-            })
-            .collect();
-        let spread = if day_z.len() >= 10 {
-            let [day_z10, day_z50, day_z90] = quantiles(&mut day_z, [0.1, 0.5, 0.9]);
-            Spread {
-                day_z10,
-                day_z50,
-                day_z90,
-                ..spread
-            }
-        } else {
-            spread
-        };
         let mut z: Vec<f64> = results
             .flat_map(|r| r.cells.iter().zip(&r.cell_horizon))
             .filter_map(|(&(a, f, _), &h)| {
@@ -682,13 +666,13 @@ impl Spread {
     }
 
     /// `(p10, p50, p90)` of a whole day's volume `f`, `h` days after the origin, with `extra` as
-    /// in [`Spread::band`].
+    /// in [`Spread::band`]: from the daily error, not from summing its intervals' quantiles, and
+    /// normal around the forecast. `σ_h` is a root mean square, bias included; the daily residuals'
+    /// own quantiles, from the few weeks a backtest spans, carried that span's passing bias forward
+    /// (a band of −7.5…+3.8 % one month, −4.5…+7.6 % the next) and held 70 % of the bank calls'
+    /// days walking forward, 77 % of Victoria's; normal, 75 % and 82 %.
     pub fn day_band(&self, f: f64, h: usize, extra: f64) -> (f64, f64, f64) {
-        ordered(
-            f,
-            deviation(f, self.sigma(h).hypot(extra)),
-            [self.day_z10, self.day_z50, self.day_z90],
-        )
+        ordered(f, deviation(f, self.sigma(h).hypot(extra)), NORMAL_Z)
     }
 }
 
@@ -727,21 +711,34 @@ fn quantiles<const N: usize>(xs: &mut [f64], qs: [f64; N]) -> [f64; N] {
     })
 }
 
-/// Each week of origins held out in turn (every origin, with weekly origins), its band calibrated on
-/// the other origins with the held-out origins' scored days taken out (overlapping horizons would
-/// otherwise score a day against a band that has seen it); the share of actuals inside p10–p90,
-/// overall and per horizon day.
-fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> (f64, Vec<f64>) {
+/// How often the actuals fell inside p10–p90, each week of origins held out in turn (every origin,
+/// with weekly origins), its band calibrated on the other origins with the held-out origins' scored
+/// days taken out (overlapping horizons would otherwise score a day against a band that has seen
+/// it): overall and per horizon day, of the intervals (`cells`) and of whole days (`days`, each
+/// against its band from the daily error).
+struct HeldOut {
+    cells: (f64, Vec<f64>),
+    days: (f64, Vec<f64>),
+}
+
+fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> HeldOut {
+    let none = || (f64::NAN, vec![f64::NAN; horizon_days]);
     let Some(last) = results.iter().map(|r| r.origin).max() else {
-        return (f64::NAN, vec![f64::NAN; horizon_days]);
+        return HeldOut {
+            cells: none(),
+            days: none(),
+        };
     };
     let week = |r: &OriginResult| (last - r.origin) / 7;
     let weeks = results.iter().map(week).max().unwrap_or(0) + 1;
     if weeks < 2 {
-        return (f64::NAN, vec![f64::NAN; horizon_days]);
+        return HeldOut {
+            cells: none(),
+            days: none(),
+        };
     }
-    let mut inside = vec![0usize; horizon_days];
-    let mut total = vec![0usize; horizon_days];
+    let mut cells = Inside::new(horizon_days);
+    let mut days = Inside::new(horizon_days);
     for k in 0..weeks {
         let held: Vec<&OriginResult> = results.iter().filter(|r| week(r) == k).collect();
         let from = held.iter().map(|r| r.origin).min().unwrap_or(0);
@@ -754,27 +751,58 @@ fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> (f64, Vec
         let spread = Spread::calibrate(others.iter());
         for r in held {
             for (&(a, f, _), &h) in r.cells.iter().zip(&r.cell_horizon) {
-                let (p10, _, p90) = spread.band(f, h, 0.0);
-                total[h] += 1;
-                if a >= p10 && a <= p90 {
-                    inside[h] += 1;
-                }
+                cells.count(h, spread.band(f, h, 0.0), a);
+            }
+            for (&(a, f), &h) in r.days.iter().zip(&r.day_horizon) {
+                days.count(h, spread.day_band(f, h, 0.0), a);
             }
         }
     }
-    let share = |i: usize, t: usize| {
-        if t == 0 {
-            f64::NAN
-        } else {
-            i as f64 / t as f64
+    HeldOut {
+        cells: cells.shares(),
+        days: days.shares(),
+    }
+}
+
+/// Per horizon day, how many actuals fell inside their p10–p90 and of how many.
+struct Inside {
+    inside: Vec<usize>,
+    total: Vec<usize>,
+}
+
+impl Inside {
+    fn new(horizon_days: usize) -> Inside {
+        Inside {
+            inside: vec![0; horizon_days],
+            total: vec![0; horizon_days],
         }
-    };
-    let by_horizon = inside
-        .iter()
-        .zip(&total)
-        .map(|(&i, &t)| share(i, t))
-        .collect();
-    (share(inside.iter().sum(), total.iter().sum()), by_horizon)
+    }
+
+    fn count(&mut self, h: usize, (p10, _, p90): (f64, f64, f64), actual: f64) {
+        self.total[h] += 1;
+        self.inside[h] += usize::from(p10 <= actual && actual <= p90);
+    }
+
+    /// The overall share and the share per horizon day (NaN where none).
+    fn shares(&self) -> (f64, Vec<f64>) {
+        let share = |i: usize, t: usize| {
+            if t == 0 {
+                f64::NAN
+            } else {
+                i as f64 / t as f64
+            }
+        };
+        let by_horizon = self
+            .inside
+            .iter()
+            .zip(&self.total)
+            .map(|(&i, &t)| share(i, t))
+            .collect();
+        (
+            share(self.inside.iter().sum(), self.total.iter().sum()),
+            by_horizon,
+        )
+    }
 }
 
 #[cfg(test)]

@@ -1069,6 +1069,15 @@ fn daily_origins_calibrate_every_day_ahead() {
                 bands.coverage_by_horizon
             );
         }
+        // Whole days against their band from the daily error: about 50 days a horizon day, one
+        // of them 2 points.
+        assert_eq!(bands.day_coverage_by_horizon.len(), 7);
+        eprintln!("seed {seed}: days {:?}", bands.day_coverage_by_horizon);
+        assert!(
+            (0.74..=0.86).contains(&bands.day_coverage_p10_p90),
+            "seed {seed}: {:?}",
+            bands.day_coverage_by_horizon
+        );
     }
 }
 
