@@ -38,7 +38,7 @@ pub const INTERVALS: [u32; 5] = [5, 10, 15, 30, 60];
 #[derive(Debug, Clone)]
 pub struct ChannelHistory {
     pub channel: String,
-    /// Consecutive days from the first to the last day with a row.
+    /// Consecutive days from the channel's first day with a row to the history's last.
     pub days: Vec<NaiveDate>,
     /// `[day][slot]` volume; `None` where the file has no row.
     pub volume: Vec<Vec<Option<f64>>>,
@@ -213,6 +213,23 @@ impl History {
             }
             if day == last_day {
                 last_day_slots = last_day_slots.max(s + 1);
+            }
+        }
+        // A channel's days begin at its own first row: a channel added to the file later (a chat
+        // line opened last month) has no days before it, not months of days without a contact.
+        for ch in &mut channels {
+            let has_rows = |d: usize| {
+                ch.volume[d].iter().any(Option::is_some) || ch.repeated.keys().any(|k| k.0 == d)
+            };
+            let first = (0..n_days).find(|&d| has_rows(d)).unwrap_or(0);
+            if first > 0 {
+                ch.days.drain(..first);
+                ch.volume.drain(..first);
+                ch.aht.drain(..first);
+                ch.repeated = std::mem::take(&mut ch.repeated)
+                    .into_iter()
+                    .map(|((d, s), v)| ((d - first, s), v))
+                    .collect();
             }
         }
         // Whether the last day is complete is judged against the learned opening hours later; here it

@@ -330,6 +330,46 @@ fn a_short_history_has_bands_of_its_own_errors() {
     assert!(fallback > coverage + 0.1, "{fallback:.3}");
 }
 
+/// A channel added to the file later (a chat line opened three weeks before the history ends) has
+/// its own days from its first row: it is forecast from those three weeks, not refused for months
+/// of days without a contact, and the channel beside it is forecast as before.
+#[test]
+fn a_channel_opened_later_is_forecast_from_its_own_first_day() {
+    let voice = synthetic(120, 30, true, 4, |_, _| false);
+    let opened = SYNTHETIC_FIRST + Duration::days(99);
+    let chat: String = voice
+        .lines()
+        .skip(1)
+        .filter(|line| line[..10] >= *opened.format("%Y-%m-%d").to_string())
+        .map(|line| format!("{}\n", line.replace(",voice,", ",chat,")))
+        .collect();
+    let both = history(&format!("{voice}{chat}"));
+    let alone = history(&voice);
+    let ch = both.channel("chat").unwrap();
+    assert_eq!(ch.days[0], opened);
+    assert_eq!(ch.days.last(), Some(&both.last_day));
+    assert_eq!(both.channel("voice").unwrap().days, alone.channels[0].days);
+    let start = (both.last_day + Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let f = forecast(&both, None, &options(&start, 7, None)).unwrap();
+    let (chat, voice) = (&f.channels[1], &f.channels[0]);
+    assert_eq!(chat.channel, "chat");
+    let total = |c: &ChannelForecast| c.rows.iter().map(|r| r.volume).sum::<f64>();
+    // The same volumes as voice: the chat forecast is close to voice's.
+    assert!(
+        (total(chat) / total(voice) - 1.0).abs() < 0.1,
+        "{} against {}",
+        total(chat),
+        total(voice)
+    );
+    let on_its_own = forecast(&alone, None, &options(&start, 7, None)).unwrap();
+    assert_eq!(
+        format!("{:?}", voice.rows),
+        format!("{:?}", on_its_own.channels[0].rows)
+    );
+}
+
 #[test]
 fn daily_bands_come_from_the_daily_error_and_are_narrower_than_summed_intervals() {
     let h = history(&synthetic(120, 30, true, 9, |_, _| false));
