@@ -591,17 +591,21 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     );
     say!("{t}");
     for c in all.iter().filter(|c| c.scores.is_empty()) {
-        say!(
-            "{}: nothing to score: no volume on the ordinary open days after the origins (a \
-             channel not yet in use, or one whose history is all holidays and outages)",
-            c.channel
-        );
+        match &c.too_short {
+            Some(why) => say!("{why}: not scored; `forecast` forecasts it from what it has"),
+            None => say!(
+                "{}: nothing to score: no volume on the ordinary open days after the origins (a \
+                 channel not yet in use, or one whose history is all holidays and outages)",
+                c.channel
+            ),
+        }
     }
     say!(
         "Intraday profiles of the level-and-profile methods, as the {} weeks before the first \
          origin favoured: {}",
         forecast::models::SHAPE_DAYS / 7,
         all.iter()
+            .filter(|c| c.too_short.is_none())
             .map(|c| format!("{} {}", c.channel, c.profile.describe()))
             .collect::<Vec<_>>()
             .join("; ")

@@ -311,6 +311,9 @@ pub struct ChannelBacktest {
     pub baseline: Option<backtest::Baseline>,
     /// How the intraday profiles were estimated.
     pub profile: ProfileChoice,
+    /// Why the channel has no scores when its history is too short for a backtest (a channel
+    /// opened lately, beside others that are scored).
+    pub too_short: Option<String>,
 }
 
 /// Scores every method on every channel of `history` from `origins` weekly origins, each forecasting
@@ -336,13 +339,24 @@ pub fn backtest_history(
         p.learn_shape(backtest::first_origin(until, horizon_days, origins));
         let points = backtest::origins(until, horizon_days, origins);
         if points.len() < 2 {
-            return Err(ForecastError::Input(format!(
+            let why = format!(
                 "channel `{}`: the history ({} days) is too short for a backtest; it needs 4 weeks \
                  before the first origin plus {horizon_days} days, and a week more for the second \
                  origin",
                 ch.channel,
                 ch.days.len(),
-            )));
+            );
+            out.push(ChannelBacktest {
+                channel: ch.channel.clone(),
+                scores: Vec::new(),
+                choice: None,
+                choice_score: None,
+                bands: None,
+                baseline: None,
+                profile: ProfileChoice::of(&p),
+                too_short: Some(why),
+            });
+            continue;
         }
         let scores: Vec<MethodScore> = Method::ALL
             .iter()
@@ -361,7 +375,17 @@ pub fn backtest_history(
             bands,
             baseline: backtest::baseline(&p, &points, horizon_days),
             profile: ProfileChoice::of(&p),
+            too_short: None,
         });
+    }
+    // Every channel too short: nothing to show but why.
+    if let Some(why) = out
+        .iter()
+        .map(|c| c.too_short.as_ref())
+        .collect::<Option<Vec<_>>>()
+        && let Some(first) = why.first()
+    {
+        return Err(ForecastError::Input((*first).clone()));
     }
     Ok(out)
 }

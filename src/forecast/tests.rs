@@ -344,6 +344,7 @@ fn a_channel_opened_later_is_forecast_from_its_own_first_day() {
         .map(|line| format!("{}\n", line.replace(",voice,", ",chat,")))
         .collect();
     let both = history(&format!("{voice}{chat}"));
+    let chat_rows = chat;
     let alone = history(&voice);
     let ch = both.channel("chat").unwrap();
     assert_eq!(ch.days[0], opened);
@@ -368,6 +369,18 @@ fn a_channel_opened_later_is_forecast_from_its_own_first_day() {
         format!("{:?}", voice.rows),
         format!("{:?}", on_its_own.channels[0].rows)
     );
+    // Too short for a backtest: the other channel is scored, the new one says why it is not; on
+    // its own it is refused with the same reason.
+    let scored = backtest_history(&both, None, 7, 4).unwrap();
+    assert!(!scored[0].scores.is_empty() && scored[0].too_short.is_none());
+    let why = scored[1].too_short.as_ref().unwrap();
+    assert!(scored[1].scores.is_empty());
+    assert!(why.contains("`chat`") && why.contains("too short"), "{why}");
+    let only_chat = history(&format!("timestamp,channel,volume\n{chat_rows}"));
+    let err = backtest_history(&only_chat, None, 7, 4)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(why.as_str()), "{err}");
 }
 
 #[test]
