@@ -722,23 +722,13 @@ struct HeldOut {
 }
 
 fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> HeldOut {
-    let none = || (f64::NAN, vec![f64::NAN; horizon_days]);
-    let Some(last) = results.iter().map(|r| r.origin).max() else {
-        return HeldOut {
-            cells: none(),
-            days: none(),
-        };
-    };
-    let week = |r: &OriginResult| (last - r.origin) / 7;
-    let weeks = results.iter().map(week).max().unwrap_or(0) + 1;
-    if weeks < 2 {
-        return HeldOut {
-            cells: none(),
-            days: none(),
-        };
-    }
     let mut cells = Inside::new(horizon_days);
     let mut days = Inside::new(horizon_days);
+    let last = results.iter().map(|r| r.origin).max().unwrap_or(0);
+    let week = |r: &OriginResult| (last - r.origin) / 7;
+    let weeks = results.iter().map(week).max().map_or(0, |w| w + 1);
+    // With one week of origins there is none to calibrate on: nothing counted, NaN.
+    let weeks = if weeks < 2 { 0 } else { weeks };
     for k in 0..weeks {
         let held: Vec<&OriginResult> = results.iter().filter(|r| week(r) == k).collect();
         let from = held.iter().map(|r| r.origin).min().unwrap_or(0);

@@ -379,13 +379,10 @@ pub fn backtest_history(
         });
     }
     // Every channel too short: nothing to show but why.
-    if let Some(why) = out
-        .iter()
-        .map(|c| c.too_short.as_ref())
-        .collect::<Option<Vec<_>>>()
-        && let Some(first) = why.first()
+    if out.iter().all(|c| c.too_short.is_some())
+        && let Some(why) = out.first().and_then(|c| c.too_short.clone())
     {
-        return Err(ForecastError::Input((*first).clone()));
+        return Err(ForecastError::Input(why));
     }
     Ok(out)
 }
@@ -537,8 +534,8 @@ fn forecast_channel(
         },
     };
     // The band: the choice from daily origins (each horizon day then holds every weekday), as many
-    // weeks of them as the weekly origins span.
-    // A history of less than about five weeks: every day with a week behind it is an origin.
+    // weeks of them as the weekly origins span; for a history of less than about five weeks, every
+    // day with a week behind it is an origin.
     let daily = backtest::daily_origins(until, options.horizon_days, options.origins * 7);
     let spread = if daily.len() >= backtest::SHORT_DAILY_ORIGINS {
         backtest::spread(p, &choice, &daily, options.horizon_days)
