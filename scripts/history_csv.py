@@ -21,6 +21,16 @@ def read(path):
     return path, header, data, header.index("timestamp"), header.index("channel"), header.index("volume")
 
 
+def of_scenario(scenario):
+    """The history a scenario file names (`history = "…"`, relative to the file), or None."""
+    if scenario is None:
+        return None
+    import tomllib
+    with open(scenario, "rb") as f:
+        named = tomllib.load(f).get("history")
+    return named and os.path.join(os.path.dirname(scenario), named)
+
+
 def parser():
     """An argument parser with the options every window measurement takes: `--history` and
     `--time-zone`."""

@@ -25,7 +25,7 @@ import tempfile
 import history_csv
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--history", help="history CSV (timestamp,channel,volume); default: the scenario's sample")
+parser.add_argument("--history", help="history CSV (timestamp,channel,volume); default: the scenario's")
 parser.add_argument("--scenario", help="a scenario to forecast with (holidays, events, hours)")
 parser.add_argument("--time-zone", default="UTC", help="without --scenario")
 parser.add_argument("--first-weeks", type=int, default=6, help="weeks of history before the first cut")
@@ -33,7 +33,7 @@ parser.add_argument("--method", default="auto", help="a method instead of the au
 args = parser.parse_args()
 
 binary = history_csv.binary()
-path, header, data, ts, ch, vol = history_csv.read(args.history)
+path, header, data, ts, ch, vol = history_csv.read(args.history or history_csv.of_scenario(args.scenario))
 day_of = lambda r: r[ts][:10]
 clock_of = lambda r: r[ts][11:16]
 

@@ -1327,7 +1327,11 @@ pub fn backtest_weekly(
             && ch.days.last() == Some(&history.last_day);
         let usable_days = ch.days.len() - usize::from(partial);
         // Complete weeks: Monday index → actual total, or None when a day is missing or an outage.
-        let holidays = scenario.map(|s| &s.holidays);
+        // A listed holiday, closed or open but quiet, is part of a real week; a day without a
+        // contact nobody listed (an outage) is not.
+        let listed = |day: &NaiveDate| {
+            scenario.is_some_and(|s| s.holidays.contains(day) || s.quiet_holidays.contains(day))
+        };
         let mut actual: Vec<(NaiveDate, Option<f64>)> = Vec::new();
         let mut d = 0;
         while d + 7 <= usable_days {
@@ -1337,7 +1341,7 @@ pub fn backtest_weekly(
             }
             let clean = (d..d + 7).all(|i| match p.kind[i] {
                 DayKind::Incomplete => false,
-                DayKind::Holiday => holidays.is_some_and(|h| h.contains(&p.days[i])),
+                DayKind::Holiday => listed(&p.days[i]),
                 _ => true,
             });
             let total: f64 = (d..d + 7).map(|i| p.total(i)).sum();

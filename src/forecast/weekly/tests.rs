@@ -195,6 +195,62 @@ fn the_weekly_backtest_beats_both_naive_baselines_with_honest_bands() {
 }
 
 #[test]
+fn weeks_with_open_but_quiet_holidays_are_scored_like_any_other() {
+    // Nine public holidays a year on which the centre opens at 70 % (as a state's calendar has):
+    // their weeks are real weeks, and the trend naive's 13 weeks and the year before nearly always
+    // hold one. Listed as quiet, they must not cost the backtest its origins or its scored weeks.
+    const DATES: [(u32, u32); 9] = [
+        (1, 26),
+        (3, 10),
+        (4, 25),
+        (6, 9),
+        (8, 14),
+        (9, 29),
+        (10, 20),
+        (11, 4),
+        (12, 26),
+    ];
+    let scaled: String = centre(1092, 5)
+        .lines()
+        .map(|line| {
+            let quiet = line.get(4..10).is_some_and(|md| {
+                DATES
+                    .iter()
+                    .any(|(m, d)| md == format!("-{m:02}-{d:02}").as_str())
+            });
+            match line.rsplit_once(',') {
+                Some((head, v)) if quiet => {
+                    let v: f64 = v.parse().unwrap();
+                    format!("{head},{}\n", (0.7 * v).round())
+                }
+                _ => format!("{line}\n"),
+            }
+        })
+        .collect();
+    let h = history(&scaled);
+    let plain = scenario();
+    let mut quiet = plain.clone();
+    for y in 2023..=2026 {
+        for (m, d) in DATES {
+            quiet
+                .quiet_holidays
+                .insert(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        }
+    }
+    let a = &backtest_weekly(&h, Some(&plain), 26, 2).unwrap()[0];
+    let b = &backtest_weekly(&h, Some(&quiet), 26, 2).unwrap()[0];
+    assert!(a.origins >= 10, "{a:?}");
+    assert_eq!(a.origins, b.origins, "{b:?}");
+    let cells = |s: &WeeklyScore| s.horizons.iter().map(|h| h.cells).collect::<Vec<_>>();
+    assert_eq!(cells(a), cells(b));
+    // Knowing the quiet days helps the model, not the naive baselines.
+    assert!(
+        b.wape < a.wape && b.wape < b.wape_seasonal_naive && b.wape < b.wape_trend_naive,
+        "listed {b:?}\nunlisted {a:?}"
+    );
+}
+
+#[test]
 fn bands_widen_with_the_horizon_and_level_errors_persist() {
     let h = history(&centre(800, 7));
     let s = scenario();
