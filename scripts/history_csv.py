@@ -21,14 +21,44 @@ def read(path):
     return path, header, data, header.index("timestamp"), header.index("channel"), header.index("volume")
 
 
-def of_scenario(scenario):
-    """The history a scenario file names (`history = "…"`, relative to the file), or None."""
-    if scenario is None:
-        return None
+def _scenario(scenario):
     import tomllib
     with open(scenario, "rb") as f:
-        named = tomllib.load(f).get("history")
+        return tomllib.load(f)
+
+
+def of_scenario(scenario):
+    """The history a scenario file names (`history = "…"`, relative to the file), or None."""
+    named = scenario and _scenario(scenario).get("history")
     return named and os.path.join(os.path.dirname(scenario), named)
+
+
+def scenario_interval(scenario):
+    """The interval in minutes a scenario forecasts in, or None without one."""
+    return scenario and _scenario(scenario)["interval_minutes"]
+
+
+def scenario_text(name, time_zone, history, channel, calendar, hours):
+    """A forecasting scenario for a history a series script wrote: its one `channel`, the
+    `calendar` lines (holidays), the opening `hours` (a TOML inline table's body), and a horizon and
+    service target that a forecast or backtest does not read."""
+    return f"""name = "{name}"
+time_zone = "{time_zone}"
+interval_minutes = 30
+history = "{os.path.abspath(history)}"
+{calendar}
+
+[horizon]
+start = 2030-01-07
+end = 2030-01-13
+
+[[channels]]
+id = "{channel}"
+kind = "voice"
+aht_seconds = 300
+shrinkage = 0.3
+opening_hours = {{ {hours} }}
+service_target = {{ answered_within_seconds = 20, share = 0.8 }}"""
 
 
 def parser():

@@ -30,16 +30,26 @@ parser.add_argument("--scenario", help="a scenario to forecast with (holidays, e
 parser.add_argument("--time-zone", default="UTC", help="without --scenario")
 parser.add_argument("--first-weeks", type=int, default=6, help="weeks of history before the first cut")
 parser.add_argument("--method", default="auto", help="a method instead of the automatic choice")
+parser.add_argument("--origins", type=int, help="backtest origins behind the choice (peakplan's default)")
 args = parser.parse_args()
 
 binary = history_csv.binary()
 path, header, data, ts, ch, vol = history_csv.read(args.history or history_csv.of_scenario(args.scenario))
 day_of = lambda r: r[ts][:10]
-clock_of = lambda r: r[ts][11:16]
+# A scenario forecasts in its own interval; a finer history is summed up to it, as peakplan does.
+step = history_csv.scenario_interval(args.scenario)
 
-volume = collections.defaultdict(dict)  # channel -> {(date, hh:mm): volume}
+
+def clock_of(r):
+    minute = int(r[ts][11:13]) * 60 + int(r[ts][14:16])
+    if step:
+        minute -= minute % step
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+volume = collections.defaultdict(lambda: collections.defaultdict(float))  # channel -> {(date, hh:mm): volume}
 for r in data:
-    volume[r[ch]][(day_of(r), clock_of(r))] = float(r[vol])
+    volume[r[ch]][(day_of(r), clock_of(r))] += float(r[vol])
 days_with_rows = {c: sorted({d for d, _ in cells}) for c, cells in volume.items()}
 dates = sorted({day_of(r) for r in data})
 first = datetime.date.fromisoformat(dates[0])
@@ -61,6 +71,7 @@ with tempfile.TemporaryDirectory() as tmp:
         cmd = [binary, "forecast", "--history", history_file, "--start", f"{start}T00:00",
                "--end", f"{end}T00:00", "--out", out_file, "--method", args.method]
         cmd += ["--scenario", args.scenario] if args.scenario else ["--time-zone", args.time_zone]
+        cmd += ["--origins", str(args.origins)] if args.origins else []
         subprocess.run(cmd, check=True, capture_output=True)
         forecast = {(r["channel"], r["timestamp"][:10], r["timestamp"][11:16]): float(r["volume"])
                     for r in csv.DictReader(open(out_file))}

@@ -18,9 +18,10 @@ history at HISTORY, and the source's public holidays (`Holiday`) as open-but-qui
 import argparse
 import csv
 import datetime
-import os
 import sys
 import zoneinfo
+
+import history_csv
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("source", help="Rdatasets csv/tsibbledata/vic_elec.csv")
@@ -48,21 +49,6 @@ with open(args.source, newline="") as f:
 if args.scenario:
     # Public holidays are quieter days, not closed ones; until the history holds one to learn the
     # share from, it is taken as 0.9.
-    print(f"""name = "Victoria electricity demand 2012-2014"
-time_zone = "Australia/Melbourne"
-interval_minutes = 30
-history = "{os.path.abspath(args.scenario)}"
-quiet_holidays = [{", ".join(holidays)}]
-quiet_factor = 0.9
-
-[horizon]
-start = 2015-01-05
-end = 2015-01-11
-
-[[channels]]
-id = "demand"
-kind = "voice"
-aht_seconds = 300
-shrinkage = 0.3
-opening_hours = {{ daily = "00:00-24:00" }}
-service_target = {{ answered_within_seconds = 20, share = 0.8 }}""")
+    calendar = f"quiet_holidays = [{', '.join(holidays)}]\nquiet_factor = 0.9"
+    print(history_csv.scenario_text("Victoria electricity demand 2012-2014", "Australia/Melbourne",
+                                    args.scenario, "demand", calendar, 'daily = "00:00-24:00"'))

@@ -23,7 +23,7 @@ pub mod weekly;
 use crate::scenario::{ChannelKind, Event, Scenario};
 use crate::volumes::{Quantiles, VolumeRow};
 use backtest::{MethodScore, Spread};
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use history::{Calendar, ChannelHistory, DayKind, History, classify_days, weekday_index};
 pub use models::{Choice, Method};
 use models::{Memo, Prepared, ProfileShape};
@@ -242,7 +242,16 @@ fn prepare(
         ),
         None => (BTreeSet::new(), &[]),
     };
-    let kind = classify_days(history, &calendar, &holidays, events);
+    let mut kind = classify_days(history, &calendar, &holidays, events);
+    // The first open day after a listed holiday takes the contacts that found the centre closed:
+    // kept out of learning like an unusual day, and learned from as what it is (`rebound_factor`).
+    if let Some(s) = scenario {
+        for (d, &day) in history.days.iter().enumerate() {
+            if kind[d] == DayKind::Normal && after_holiday(day, &calendar, &s.holidays) {
+                kind[d] = DayKind::Unusual;
+            }
+        }
+    }
     let mut prepared = Prepared {
         days: history.days.clone(),
         kind,
@@ -642,6 +651,40 @@ fn forecast_channel(
                 volume[i].iter_mut().for_each(|v| *v = 0.0);
             }
         }
+        if target_days
+            .iter()
+            .any(|&d| after_holiday(d, &p.calendar, &s.holidays))
+        {
+            let (factor, source, spread) = match rebound_factor(p, model, s, until) {
+                Some((factor, count, spread)) => (
+                    factor,
+                    format!(
+                        "learned from {count} past day{} after a holiday",
+                        if count == 1 { "" } else { "s" }
+                    ),
+                    spread,
+                ),
+                None => (
+                    1.0,
+                    "no past day after a holiday in the history: forecast as an ordinary day"
+                        .to_string(),
+                    EVENT_SPREAD_UNKNOWN,
+                ),
+            };
+            for (i, &day) in target_days.iter().enumerate() {
+                if after_holiday(day, &p.calendar, &s.holidays) {
+                    volume[i].iter_mut().for_each(|v| *v *= factor);
+                    effect_sigma[i] = effect_sigma[i].hypot(spread);
+                }
+            }
+            applied.push(AppliedEvent {
+                event: "days after holidays".into(),
+                tag: "after-holiday".into(),
+                source,
+                uplift: factor,
+                spread,
+            });
+        }
         if target_days.iter().any(|d| s.quiet_holidays.contains(d)) {
             let (factor, source, spread) =
                 quiet_factor(p, model, s, until, &setup.history.channel)?;
@@ -919,6 +962,60 @@ fn quiet_factor(
              give the factor of an ordinary day in the scenario: quiet_factor = 0.6"
         ))),
     }
+}
+
+/// How far back a day after a holiday looks for it, over days the channel is closed anyway (a
+/// weekend) and runs of holidays (a holiday week).
+const AFTER_HOLIDAY_LOOKBACK: usize = 14;
+
+/// Whether `day` is the first day the channel opens after a listed (closed) holiday on which it would
+/// otherwise have opened: the day the contacts that found it closed come. A holiday on a day it is
+/// closed anyway (a Sunday) turns nobody away, and an open day in between (a quiet holiday among
+/// them) takes them first.
+fn after_holiday(day: NaiveDate, calendar: &Calendar, holidays: &BTreeSet<NaiveDate>) -> bool {
+    if holidays.contains(&day) || !calendar.open_on(day) {
+        return false;
+    }
+    let mut turned_away = false;
+    for back in
+        (1..=AFTER_HOLIDAY_LOOKBACK as u64).filter_map(|k| day.checked_sub_days(Days::new(k)))
+    {
+        let open = calendar.open_on(back);
+        if holidays.contains(&back) {
+            turned_away |= open;
+        } else if open {
+            return turned_away;
+        }
+    }
+    turned_away
+}
+
+/// The volume of the first open day after a holiday over an ordinary day's, learned from such days
+/// in the history before `until` (Σ actual over Σ what the model forecast for them from the days
+/// before each), with how many there were and the spread of their effects; `None` when the
+/// history holds none.
+fn rebound_factor(
+    p: &Prepared,
+    model: &dyn models::Model,
+    s: &Scenario,
+    until: usize,
+) -> Option<(f64, usize, f64)> {
+    let (mut actual, mut baseline) = (0.0, 0.0);
+    let mut logs = Vec::new();
+    for d in 28..until {
+        let day = p.days[d];
+        if !p.counted(d) || !after_holiday(day, &p.calendar, &s.holidays) {
+            continue;
+        }
+        let a = p.total(d);
+        let b: f64 = model.forecast(p, d, &[day])[0].iter().sum();
+        if a > 0.0 && b > 0.0 {
+            actual += a;
+            baseline += b;
+            logs.push((a / b).ln());
+        }
+    }
+    (!logs.is_empty()).then(|| (actual / baseline, logs.len(), effect_spread(&logs)))
 }
 
 /// How sure an effect is: events' uplifts, holiday weeks and quiet holidays, daily and weekly.

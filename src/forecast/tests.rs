@@ -1004,6 +1004,121 @@ fn an_open_but_quiet_holiday_is_forecast_at_its_learned_share() {
     assert!(err.to_string().contains("quiet_holidays"), "{err}");
 }
 
+#[test]
+fn the_day_after_a_holiday_takes_the_contacts_it_turned_away() {
+    // Seven past holidays (closed, no rows), each followed by a day at 1.3 × its ordinary volume.
+    const PAST: [&str; 7] = [
+        "2025-02-05",
+        "2025-04-18",
+        "2025-06-02",
+        "2025-08-14",
+        "2025-10-01",
+        "2025-12-25",
+        "2026-02-03",
+    ];
+    let date = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+    let after: Vec<String> = PAST
+        .iter()
+        .map(|t| (date(t) + Duration::days(1)).format("%Y-%m-%d").to_string())
+        .collect();
+    let text = synthetic(434, 30, false, 23, |day, _| {
+        PAST.contains(&day.format("%Y-%m-%d").to_string().as_str())
+    });
+    let mut out = String::from("timestamp,channel,volume\n");
+    for line in text.lines().skip(1) {
+        let (head, v) = line.rsplit_once(',').unwrap();
+        let v: f64 = v.parse().unwrap();
+        let v = if after.iter().any(|a| line.starts_with(a.as_str())) {
+            (v * 1.3).round()
+        } else {
+            v
+        };
+        out.push_str(&format!("{head},{v}\n"));
+    }
+    let h = history(&out);
+    let run = |extra: &str| {
+        let f = forecast(
+            &h,
+            Some(&quiet_scenario(extra)),
+            &options("2026-03-16", 5, Some(Method::WeekdayAverage)),
+        )
+        .unwrap();
+        f.channels.into_iter().next().unwrap()
+    };
+    let day = |c: &ChannelForecast, d: u32| {
+        *c.days
+            .iter()
+            .find(|b| b.day == NaiveDate::from_ymd_opt(2026, 3, d).unwrap())
+            .unwrap()
+    };
+    let width = |b: DayBand| (b.p90 - b.p10) / b.p50;
+    let plain = run("");
+    let listed = run(&format!("holidays = [{}, 2026-03-17]", PAST.join(", ")));
+    // Tuesday 17 March is closed; Wednesday takes its learned rebound on top of an ordinary day.
+    let closed = NaiveDate::from_ymd_opt(2026, 3, 17).unwrap();
+    assert!(
+        listed
+            .days
+            .iter()
+            .all(|b| b.day != closed || b.volume == 0.0)
+    );
+    let ratio = day(&listed, 18).volume / day(&plain, 18).volume;
+    assert!((1.2..1.4).contains(&ratio), "day after at {ratio}");
+    let e = listed
+        .events
+        .iter()
+        .find(|e| e.tag == "after-holiday")
+        .unwrap();
+    assert!(
+        e.source
+            .contains("learned from 7 past days after a holiday"),
+        "{e:?}"
+    );
+    assert!(width(day(&listed, 18)) > width(day(&listed, 19)));
+    // The days after are kept out of learning: the other days are forecast as if they were absent.
+    let thursday = day(&listed, 19).volume / day(&plain, 19).volume;
+    assert!((0.97..1.01).contains(&thursday), "{thursday}");
+    // With no past holiday to learn from: an ordinary day, its band wider for the unknown.
+    let first = run("holidays = [2026-03-17]");
+    assert_eq!(day(&first, 18).volume, day(&plain, 18).volume);
+    assert!(width(day(&first, 18)) > width(day(&plain, 18)));
+    assert!(
+        first
+            .events
+            .iter()
+            .any(|e| e.tag == "after-holiday" && e.source.starts_with("no past day")),
+        "{:?}",
+        first.events
+    );
+}
+
+#[test]
+fn a_day_after_a_holiday_is_the_first_one_the_centre_opens_on() {
+    // Closed on Sundays.
+    let mut open: [Vec<bool>; 7] = std::array::from_fn(|_| vec![true; 24]);
+    open[6] = vec![false; 24];
+    let calendar = Calendar { open };
+    let date = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+    let set = |days: &[&str]| days.iter().map(|t| date(t)).collect::<BTreeSet<_>>();
+    // Holiday on Saturday 2026-03-14: Sunday is closed anyway, Monday takes the calls.
+    let sat = set(&["2026-03-14"]);
+    assert!(after_holiday(date("2026-03-16"), &calendar, &sat));
+    assert!(!after_holiday(date("2026-03-17"), &calendar, &sat));
+    // A holiday on a Sunday turned nobody away.
+    assert!(!after_holiday(
+        date("2026-03-16"),
+        &calendar,
+        &set(&["2026-03-15"])
+    ));
+    // A run of holidays: only the first open day after the last.
+    let run = set(&["2026-03-18", "2026-03-19", "2026-03-20"]);
+    assert!(!after_holiday(date("2026-03-19"), &calendar, &run));
+    assert!(after_holiday(date("2026-03-21"), &calendar, &run));
+    assert!(!after_holiday(date("2026-03-23"), &calendar, &run));
+    // A holiday is not the day after one.
+    assert!(!after_holiday(date("2026-03-20"), &calendar, &run));
+}
+
 /// An around-the-clock hourly history in London, UTC timestamps, through `last` (local): each local
 /// hour `h` gets `10 + h` contacts on its first pass and `second` on a repeated hour's second pass.
 fn london_hours(last: NaiveDate, second: f64) -> String {
