@@ -651,10 +651,11 @@ fn forecast_channel(
                 volume[i].iter_mut().for_each(|v| *v = 0.0);
             }
         }
-        if target_days
-            .iter()
-            .any(|&d| after_holiday(d, &p.calendar, &s.holidays))
-        {
+        // A quiet holiday right after a closed one is forecast by its own learned share.
+        let day_after = |d: NaiveDate| {
+            !s.quiet_holidays.contains(&d) && after_holiday(d, &p.calendar, &s.holidays)
+        };
+        if target_days.iter().any(|&d| day_after(d)) {
             let (factor, source, spread) = match rebound_factor(p, model, s, until) {
                 Some((factor, count, spread)) => (
                     factor,
@@ -672,7 +673,7 @@ fn forecast_channel(
                 ),
             };
             for (i, &day) in target_days.iter().enumerate() {
-                if after_holiday(day, &p.calendar, &s.holidays) {
+                if day_after(day) {
                     volume[i].iter_mut().for_each(|v| *v *= factor);
                     effect_sigma[i] = effect_sigma[i].hypot(spread);
                 }

@@ -1090,6 +1090,15 @@ fn the_day_after_a_holiday_takes_the_contacts_it_turned_away() {
         "{:?}",
         first.events
     );
+    // A quiet holiday right after a closed one keeps its own share alone, and the day after it is
+    // an ordinary day.
+    let quiet = run(&format!(
+        "holidays = [{}, 2026-03-17]\nquiet_holidays = [2026-03-18]\nquiet_factor = 0.5",
+        PAST.join(", ")
+    ));
+    let ratio = day(&quiet, 18).volume / day(&plain, 18).volume;
+    assert!((0.45..0.55).contains(&ratio), "quiet day at {ratio}");
+    assert!(quiet.events.iter().all(|e| e.tag != "after-holiday"));
 }
 
 #[test]
