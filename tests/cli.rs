@@ -697,6 +697,12 @@ fn backtest_scores_every_method_and_marks_the_winner() {
         3,
         "{summary}"
     );
+    // Whole days' coverage says how many days each horizon day's share stands on.
+    assert_eq!(
+        summary.matches("days a horizon day: one day is").count(),
+        3,
+        "{summary}"
+    );
     // One origin leaves no other origin to calibrate a band on: refused, not scored as NaN.
     let err = fails(&backtest("1"));
     assert!(err.contains("at least 2 origins"), "{err}");

@@ -410,6 +410,9 @@ pub struct Bands {
     /// The same of whole days' volumes, each against its band from the daily error.
     pub day_coverage_p10_p90: f64,
     pub day_coverage_by_horizon: Vec<f64>,
+    /// Per horizon day, how many whole days the coverage counts (one day moves a share by
+    /// 1/count: about 50 days a horizon day with eight weeks of origins).
+    pub days_by_horizon: Vec<usize>,
     #[serde(skip)]
     pub spread: Spread,
 }
@@ -427,7 +430,7 @@ pub fn bands(
     let (results, _) = run(p, choice, origins, horizon_days, false);
     let held_out = held_out_coverage(&results, horizon_days);
     let (coverage, coverage_by_horizon) = held_out.cells;
-    let (day_coverage, day_coverage_by_horizon) = held_out.days;
+    let (day_coverage, day_coverage_by_horizon) = held_out.days.shares();
     Some(Bands {
         choice: choice.clone(),
         origins: origins.len(),
@@ -435,6 +438,7 @@ pub fn bands(
         coverage_by_horizon,
         day_coverage_p10_p90: day_coverage,
         day_coverage_by_horizon,
+        days_by_horizon: held_out.days.total,
         spread: Spread::calibrate(results.iter()),
     })
 }
@@ -718,7 +722,7 @@ fn quantiles<const N: usize>(xs: &mut [f64], qs: [f64; N]) -> [f64; N] {
 /// against its band from the daily error).
 struct HeldOut {
     cells: (f64, Vec<f64>),
-    days: (f64, Vec<f64>),
+    days: Inside,
 }
 
 fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> HeldOut {
@@ -750,7 +754,7 @@ fn held_out_coverage(results: &[OriginResult], horizon_days: usize) -> HeldOut {
     }
     HeldOut {
         cells: cells.shares(),
-        days: days.shares(),
+        days,
     }
 }
 

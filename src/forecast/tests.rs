@@ -1249,6 +1249,15 @@ fn daily_origins_calibrate_every_day_ahead() {
         // Whole days against their band from the daily error: about 50 days a horizon day, one
         // of them 2 points.
         assert_eq!(bands.day_coverage_by_horizon.len(), 7);
+        assert_eq!(bands.days_by_horizon.len(), 7);
+        assert!(
+            bands
+                .days_by_horizon
+                .iter()
+                .all(|&n| (40..=56).contains(&n)),
+            "{:?}",
+            bands.days_by_horizon
+        );
         eprintln!("seed {seed}: days {:?}", bands.day_coverage_by_horizon);
         assert!(
             (0.74..=0.86).contains(&bands.day_coverage_p10_p90),
