@@ -73,8 +73,10 @@ with tempfile.TemporaryDirectory() as tmp:
         cmd += ["--scenario", args.scenario] if args.scenario else ["--time-zone", args.time_zone]
         cmd += ["--origins", str(args.origins)] if args.origins else []
         subprocess.run(cmd, check=True, capture_output=True)
-        forecast = {(r["channel"], r["timestamp"][:10], r["timestamp"][11:16]): float(r["volume"])
-                    for r in csv.DictReader(open(out_file))}
+        # By local clock, both passes of a repeated (fall-back) hour summed, as the actuals are.
+        forecast = collections.defaultdict(float)
+        for r in csv.DictReader(open(out_file)):
+            forecast[(r["channel"], r["timestamp"][:10], r["timestamp"][11:16])] += float(r["volume"])
         for c, cells in volume.items():
             # Per weekday, the days before the cut that have rows.
             before_by_weekday = collections.defaultdict(list)
