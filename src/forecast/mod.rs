@@ -665,12 +665,17 @@ fn forecast_channel(
                     ),
                     spread,
                 ),
-                None => (
-                    1.0,
-                    "no past day after a holiday in the history: forecast as an ordinary day"
-                        .to_string(),
-                    EVENT_SPREAD_UNKNOWN,
-                ),
+                None => match s.after_holiday_factor {
+                    Some(f) => (f, format!("manual ×{f}"), EVENT_SPREAD_UNKNOWN),
+                    None => (
+                        1.0,
+                        "no past day after a holiday in the history: forecast as an ordinary \
+                         day; give its factor in the scenario to plan for callers coming back: \
+                         after_holiday_factor = 1.2"
+                            .to_string(),
+                        EVENT_SPREAD_UNKNOWN,
+                    ),
+                },
             };
             for (i, &day) in target_days.iter().enumerate() {
                 if day_after(day) {

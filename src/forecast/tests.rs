@@ -1090,6 +1090,18 @@ fn the_day_after_a_holiday_takes_the_contacts_it_turned_away() {
         "{:?}",
         first.events
     );
+    // Or the scenario's manual factor.
+    let manual = run("holidays = [2026-03-17]\nafter_holiday_factor = 1.25");
+    let ratio = day(&manual, 18).volume / day(&plain, 18).volume;
+    assert!((ratio - 1.25).abs() < 1e-9, "{ratio}");
+    assert!(
+        manual
+            .events
+            .iter()
+            .any(|e| e.tag == "after-holiday" && e.source == "manual ×1.25")
+    );
+    let err = Scenario::parse(&quiet_text("after_holiday_factor = 0"), "x.toml").unwrap_err();
+    assert!(err.to_string().contains("after_holiday_factor"), "{err}");
     // A quiet holiday right after a closed one keeps its own share alone, and the day after it is
     // an ordinary day.
     let quiet = run(&format!(

@@ -63,6 +63,9 @@ pub struct Scenario {
     pub quiet_holidays: BTreeSet<NaiveDate>,
     /// The manual factor of quiet holidays, when the history has none to learn it from.
     pub quiet_factor: Option<f64>,
+    /// The manual factor of the first day open after a holiday (the contacts it turned away come
+    /// then), when the history has no such day to learn it from.
+    pub after_holiday_factor: Option<f64>,
     /// In the order of the file; ids are unique.
     pub channels: Vec<Channel>,
     /// Promotions and other events, past and future, in the order of the file; names are unique.
@@ -380,22 +383,25 @@ impl Scenario {
                 format!("{day} is listed as closed (`holidays`) and as open but quiet; keep one"),
             ));
         }
-        let quiet_factor = match &raw.quiet_factor {
-            None => None,
+        let factor = |f: &Option<Spanned<f64>>, field: &str, most: f64| match f {
+            None => Ok(None),
             Some(f) => {
                 let v = *f.get_ref();
-                if !(v > 0.0 && v <= 1.5) {
-                    return Err(at.error(
+                if v > 0.0 && v <= most {
+                    Ok(Some(v))
+                } else {
+                    Err(at.error(
                         Some(f.span()),
-                        Some("quiet_factor".into()),
+                        Some(field.into()),
                         format!(
-                            "expected a factor of an ordinary day's volume in (0, 1.5], got {v}"
+                            "expected a factor of an ordinary day's volume in (0, {most}], got {v}"
                         ),
-                    ));
+                    ))
                 }
-                Some(v)
             }
         };
+        let quiet_factor = factor(&raw.quiet_factor, "quiet_factor", 1.5)?;
+        let after_holiday_factor = factor(&raw.after_holiday_factor, "after_holiday_factor", 3.0)?;
 
         let mut events: Vec<Event> = Vec::with_capacity(raw.events.len());
         for spanned in &raw.events {
@@ -591,6 +597,7 @@ impl Scenario {
             holidays,
             quiet_holidays,
             quiet_factor,
+            after_holiday_factor,
             channels,
             events,
             plan_date,

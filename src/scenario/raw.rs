@@ -18,6 +18,7 @@ pub struct Scenario {
     pub holidays: Option<Spanned<Vec<toml::value::Datetime>>>,
     pub quiet_holidays: Option<Spanned<Vec<toml::value::Datetime>>>,
     pub quiet_factor: Option<Spanned<f64>>,
+    pub after_holiday_factor: Option<Spanned<f64>>,
     pub channels: Vec<Spanned<Channel>>,
     #[serde(default)]
     pub events: Vec<Spanned<Event>>,
