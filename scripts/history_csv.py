@@ -1,5 +1,6 @@
 """What the measurement scripts share: the peakplan binary to run and a history CSV's rows."""
 import csv
+import datetime
 import os
 
 SAMPLE = "forecasts/promo-peak-history.csv"
@@ -19,6 +20,26 @@ def read(path):
         rows = list(csv.reader(f))
     header, data = rows[0], rows[1:]
     return path, header, data, header.index("timestamp"), header.index("channel"), header.index("volume")
+
+
+def date_span(data, ts):
+    """The first and last local dates of the rows."""
+    dates = sorted({r[ts][:10] for r in data})
+    return datetime.date.fromisoformat(dates[0]), datetime.date.fromisoformat(dates[-1])
+
+
+def first_cut(first, weeks):
+    """The first Monday at least `weeks` weeks after `first`: where a walk forward starts."""
+    cut = first + datetime.timedelta(days=7 * weeks)
+    return cut + datetime.timedelta(days=(7 - cut.weekday()) % 7)
+
+
+def write(path, header, rows):
+    """A history CSV of `rows` under `header`."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
 
 
 def _scenario(scenario):

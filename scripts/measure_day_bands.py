@@ -8,7 +8,6 @@ that has rows (holidays and odd days included) against the day's band.
     cargo build --release && python3 scripts/measure_day_bands.py --history H.csv --first-weeks 12
 """
 import collections
-import csv
 import datetime
 import json
 import os
@@ -27,21 +26,15 @@ day_of = lambda r: r[ts][:10]
 total = collections.defaultdict(float)  # (channel, date) -> volume
 for r in data:
     total[(r[ch], day_of(r))] += float(r[vol])
-dates = sorted({day_of(r) for r in data})
-first = datetime.date.fromisoformat(dates[0])
-last = datetime.date.fromisoformat(dates[-1])
-cut = first + datetime.timedelta(days=7 * args.first_weeks)
-cut += datetime.timedelta(days=(7 - cut.weekday()) % 7)
+first, last = history_csv.date_span(data, ts)
+cut = history_csv.first_cut(first, args.first_weeks)
 
 inside, below, above, count = (collections.Counter() for _ in range(4))
 with tempfile.TemporaryDirectory() as tmp:
     history_file, out_file = os.path.join(tmp, "h.csv"), os.path.join(tmp, "f.csv")
     while cut + datetime.timedelta(days=7) <= last + datetime.timedelta(days=1):
         end = cut + datetime.timedelta(days=7)
-        with open(history_file, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(r for r in data if day_of(r) < cut.isoformat())
+        history_csv.write(history_file, header, (r for r in data if day_of(r) < cut.isoformat()))
         out = subprocess.run([binary, "forecast", "--history", history_file, "--time-zone", args.time_zone,
                               "--start", f"{cut}T00:00", "--end", f"{end}T00:00", "--out", out_file, "--json"],
                              check=True, capture_output=True, text=True).stdout

@@ -49,10 +49,7 @@ with tempfile.TemporaryDirectory() as tmp:
         actual = {(local(r), r[ch]): float(r[vol]) for r in data if r[ts].startswith(day) and local(r) >= cut}
         forecasts = {}
         for name, subset in (("adjusted", keep), ("plain", before)):
-            with open(history_file, "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(header)
-                w.writerows(subset)
+            history_csv.write(history_file, header, subset)
             nxt = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
             cmd = [binary, "forecast", "--history", history_file, "--start", f"{day}T00:00",
                    "--end", f"{nxt}T00:00", "--out", out_file]

@@ -25,9 +25,7 @@ binary = history_csv.binary()
 path, header, data, ts, ch, vol = history_csv.read(args.history)
 day_of = lambda r: r[ts][:10]
 actual = {(r[ch], r[ts][:16]): float(r[vol]) for r in data}
-dates = sorted({day_of(r) for r in data})
-first = datetime.date.fromisoformat(dates[0])
-last = datetime.date.fromisoformat(dates[-1])
+first, last = history_csv.date_span(data, ts)
 
 inside = collections.Counter()
 count = collections.Counter()
@@ -38,10 +36,8 @@ with tempfile.TemporaryDirectory() as tmp:
     start = first
     while start + datetime.timedelta(days=args.days + 7) <= last + datetime.timedelta(days=1):
         cut = start + datetime.timedelta(days=args.days)
-        with open(history_file, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(r for r in data if start.isoformat() <= day_of(r) < cut.isoformat())
+        history_csv.write(history_file, header,
+                          (r for r in data if start.isoformat() <= day_of(r) < cut.isoformat()))
         end = cut + datetime.timedelta(days=7)
         subprocess.run([binary, "forecast", "--history", history_file, "--time-zone", args.time_zone,
                         "--start", f"{cut}T00:00", "--end", f"{end}T00:00", "--out", out_file],

@@ -51,11 +51,8 @@ volume = collections.defaultdict(lambda: collections.defaultdict(float))  # chan
 for r in data:
     volume[r[ch]][(day_of(r), clock_of(r))] += float(r[vol])
 days_with_rows = {c: sorted({d for d, _ in cells}) for c, cells in volume.items()}
-dates = sorted({day_of(r) for r in data})
-first = datetime.date.fromisoformat(dates[0])
-last = datetime.date.fromisoformat(dates[-1])
-cut = first + datetime.timedelta(days=7 * args.first_weeks)
-cut += datetime.timedelta(days=(7 - cut.weekday()) % 7)
+first, last = history_csv.date_span(data, ts)
+cut = history_csv.first_cut(first, args.first_weeks)
 
 KS = list(range(4, 13))
 errors = collections.defaultdict(lambda: collections.defaultdict(lambda: [0.0, 0.0]))
@@ -64,10 +61,7 @@ with tempfile.TemporaryDirectory() as tmp:
     history_file, out_file = os.path.join(tmp, "h.csv"), os.path.join(tmp, "f.csv")
     while cut + datetime.timedelta(days=7) <= last + datetime.timedelta(days=1):
         start, end = cut.isoformat(), (cut + datetime.timedelta(days=7)).isoformat()
-        with open(history_file, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(r for r in data if day_of(r) < start)
+        history_csv.write(history_file, header, (r for r in data if day_of(r) < start))
         cmd = [binary, "forecast", "--history", history_file, "--start", f"{start}T00:00",
                "--end", f"{end}T00:00", "--out", out_file, "--method", args.method]
         cmd += ["--scenario", args.scenario] if args.scenario else ["--time-zone", args.time_zone]

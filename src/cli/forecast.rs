@@ -658,22 +658,18 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
                 by_day(&bands.coverage_by_horizon),
                 table::pct(bands.coverage_p10_p90)
             );
-            let fewest = bands.days_by_horizon.iter().copied().min().unwrap_or(0);
+            let chance = bands.day_chance();
+            let fewest = chance.map_or(0, |(n, _)| n);
             say!(
                 "  {} whole days' volumes: {} — overall {} (at least {fewest} days a horizon day{})",
                 c.channel,
                 by_day(&bands.day_coverage_by_horizon),
                 table::pct(bands.day_coverage_p10_p90),
-                if fewest > 0 {
-                    format!(
-                        ": one day is {:.1} points, and chance alone moves a share by about ±{:.0}",
-                        100.0 / fewest as f64,
-                        // Two binomial standard deviations at 80 %.
-                        200.0 * (0.8 * 0.2 / fewest as f64).sqrt()
-                    )
-                } else {
-                    String::new()
-                }
+                chance.map_or(String::new(), |(n, chance)| format!(
+                    ": one day is {:.1} points, and chance alone moves a share by about ±{:.0}",
+                    100.0 / n as f64,
+                    100.0 * chance
+                ))
             );
         }
     }

@@ -417,6 +417,16 @@ pub struct Bands {
     pub spread: Spread,
 }
 
+impl Bands {
+    /// The fewest whole days a horizon day's coverage counts, and how far chance alone moves a
+    /// share of that many days at 80 % (two binomial standard deviations, as a share); `None`
+    /// without any day.
+    pub fn day_chance(&self) -> Option<(usize, f64)> {
+        let fewest = self.days_by_horizon.iter().copied().min()?;
+        (fewest > 0).then(|| (fewest, 2.0 * (0.8 * 0.2 / fewest as f64).sqrt()))
+    }
+}
+
 /// [`Bands`] of `choice` from `origins` (see [`daily_origins`]); `None` without any.
 pub fn bands(
     p: &Prepared,

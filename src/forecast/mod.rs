@@ -244,7 +244,8 @@ fn prepare(
     };
     let mut kind = classify_days(history, &calendar, &holidays, events);
     // The first open day after a listed holiday takes the contacts that found the centre closed:
-    // kept out of learning like an unusual day, and learned from as what it is (`rebound_factor`).
+    // kept out of learning like an unusual day, and learned from as what it is
+    // (`after_holiday_factor`).
     if let Some(s) = scenario {
         for (d, &day) in history.days.iter().enumerate() {
             if kind[d] == DayKind::Normal && after_holiday(day, &calendar, &s.holidays) {
@@ -651,62 +652,44 @@ fn forecast_channel(
                 volume[i].iter_mut().for_each(|v| *v = 0.0);
             }
         }
+        // A day's factor applied to the target days it concerns, its spread added to theirs.
+        let mut apply = |concerns: &dyn Fn(NaiveDate) -> bool,
+                         event: &str,
+                         tag: &str,
+                         (factor, source, spread): (f64, String, f64)| {
+            for (i, &day) in target_days.iter().enumerate() {
+                if concerns(day) {
+                    volume[i].iter_mut().for_each(|v| *v *= factor);
+                    effect_sigma[i] = effect_sigma[i].hypot(spread);
+                }
+            }
+            applied.push(AppliedEvent {
+                event: event.into(),
+                tag: tag.into(),
+                source,
+                uplift: factor,
+                spread,
+            });
+        };
         // A quiet holiday right after a closed one is forecast by its own learned share.
         let day_after = |d: NaiveDate| {
             !s.quiet_holidays.contains(&d) && after_holiday(d, &p.calendar, &s.holidays)
         };
         if target_days.iter().any(|&d| day_after(d)) {
-            let (factor, source, spread) = match rebound_factor(p, model, s, until) {
-                Some((factor, count, spread)) => (
-                    factor,
-                    format!(
-                        "learned from {count} past day{} after a holiday",
-                        if count == 1 { "" } else { "s" }
-                    ),
-                    spread,
-                ),
-                None => match s.after_holiday_factor {
-                    Some(f) => (f, format!("manual ×{f}"), EVENT_SPREAD_UNKNOWN),
-                    None => (
-                        1.0,
-                        "no past day after a holiday in the history: forecast as an ordinary \
-                         day; give its factor in the scenario to plan for callers coming back: \
-                         after_holiday_factor = 1.2"
-                            .to_string(),
-                        EVENT_SPREAD_UNKNOWN,
-                    ),
-                },
-            };
-            for (i, &day) in target_days.iter().enumerate() {
-                if day_after(day) {
-                    volume[i].iter_mut().for_each(|v| *v *= factor);
-                    effect_sigma[i] = effect_sigma[i].hypot(spread);
-                }
-            }
-            applied.push(AppliedEvent {
-                event: "days after holidays".into(),
-                tag: "after-holiday".into(),
-                source,
-                uplift: factor,
-                spread,
-            });
+            apply(
+                &day_after,
+                "days after holidays",
+                "after-holiday",
+                after_holiday_factor(p, model, s, until),
+            );
         }
         if target_days.iter().any(|d| s.quiet_holidays.contains(d)) {
-            let (factor, source, spread) =
-                quiet_factor(p, model, s, until, &setup.history.channel)?;
-            for (i, day) in target_days.iter().enumerate() {
-                if s.quiet_holidays.contains(day) {
-                    volume[i].iter_mut().for_each(|v| *v *= factor);
-                    effect_sigma[i] = effect_sigma[i].hypot(spread);
-                }
-            }
-            applied.push(AppliedEvent {
-                event: "quiet holidays".into(),
-                tag: "quiet".into(),
-                source,
-                uplift: factor,
-                spread,
-            });
+            apply(
+                &|d| s.quiet_holidays.contains(&d),
+                "quiet holidays",
+                "quiet",
+                quiet_factor(p, model, s, until, &setup.history.channel)?,
+            );
         }
     }
 
@@ -922,9 +905,39 @@ fn forecast_channel(
     })
 }
 
+/// A day's volume over an ordinary day's, learned from the history's days before `until` that
+/// `concerns` (Σ actual over Σ what the model forecast for them from the days before each, from
+/// the fifth week on): the factor, how many days, and the spread of their effects; `None` when the
+/// history holds none.
+fn learned_day_factor(
+    p: &Prepared,
+    model: &dyn models::Model,
+    until: usize,
+    concerns: impl Fn(usize) -> bool,
+) -> Option<(f64, usize, f64)> {
+    let (mut actual, mut baseline) = (0.0, 0.0);
+    let mut logs = Vec::new();
+    for d in (28..until).filter(|&d| concerns(d)) {
+        let a = p.total(d);
+        let b: f64 = model.forecast(p, d, &[p.days[d]])[0].iter().sum();
+        if a > 0.0 && b > 0.0 {
+            actual += a;
+            baseline += b;
+            logs.push((a / b).ln());
+        }
+    }
+    (!logs.is_empty()).then(|| (actual / baseline, logs.len(), effect_spread(&logs)))
+}
+
+/// A [`learned_day_factor`] as an applied effect: the factor, where it came from, and its spread.
+fn learned(factor: f64, count: usize, spread: f64, one: &str, many: &str) -> (f64, String, f64) {
+    let what = if count == 1 { one } else { many };
+    (factor, format!("learned from {count} past {what}"), spread)
+}
+
 /// The volume of an open-but-quiet holiday over an ordinary day's: learned from the quiet holidays
-/// in the history before `until` (Σ actual over Σ what the model forecast for them from the days
-/// before each), else the scenario's `quiet_factor`, else an error saying to give one.
+/// in the history before `until`, else the scenario's `quiet_factor`, else an error saying to give
+/// one.
 fn quiet_factor(
     p: &Prepared,
     model: &dyn models::Model,
@@ -932,33 +945,16 @@ fn quiet_factor(
     until: usize,
     channel: &str,
 ) -> Result<(f64, String, f64), ForecastError> {
-    let (mut actual, mut baseline) = (0.0, 0.0);
-    let mut logs = Vec::new();
-    for d in 0..until {
-        let day = p.days[d];
-        if !s.quiet_holidays.contains(&day) || d < 28 || !p.calendar.open_on(day) {
-            continue;
-        }
-        let a = p.total(d);
-        if a <= 0.0 {
-            continue;
-        }
-        let b: f64 = model.forecast(p, d, &[day])[0].iter().sum();
-        if b > 0.0 {
-            actual += a;
-            baseline += b;
-            logs.push((a / b).ln());
-        }
-    }
-    let count = logs.len();
-    if count > 0 {
-        return Ok((
-            actual / baseline,
-            format!(
-                "learned from {count} past quiet holiday{}",
-                if count == 1 { "" } else { "s" }
-            ),
-            effect_spread(&logs),
+    let past = learned_day_factor(p, model, until, |d| {
+        s.quiet_holidays.contains(&p.days[d]) && p.calendar.open_on(p.days[d])
+    });
+    if let Some((factor, count, spread)) = past {
+        return Ok(learned(
+            factor,
+            count,
+            spread,
+            "quiet holiday",
+            "quiet holidays",
         ));
     }
     match s.quiet_factor {
@@ -996,32 +992,35 @@ fn after_holiday(day: NaiveDate, calendar: &Calendar, holidays: &BTreeSet<NaiveD
     turned_away
 }
 
-/// The volume of the first open day after a holiday over an ordinary day's, learned from such days
-/// in the history before `until` (Σ actual over Σ what the model forecast for them from the days
-/// before each), with how many there were and the spread of their effects; `None` when the
-/// history holds none.
-fn rebound_factor(
+/// The volume of the first open day after a holiday over an ordinary day's: learned from such days
+/// in the history before `until`, else the scenario's `after_holiday_factor`, else an ordinary
+/// day's (saying how to give one), each but the learned with the spread of an unknown effect.
+fn after_holiday_factor(
     p: &Prepared,
     model: &dyn models::Model,
     s: &Scenario,
     until: usize,
-) -> Option<(f64, usize, f64)> {
-    let (mut actual, mut baseline) = (0.0, 0.0);
-    let mut logs = Vec::new();
-    for d in 28..until {
-        let day = p.days[d];
-        if !p.counted(d) || !after_holiday(day, &p.calendar, &s.holidays) {
-            continue;
-        }
-        let a = p.total(d);
-        let b: f64 = model.forecast(p, d, &[day])[0].iter().sum();
-        if a > 0.0 && b > 0.0 {
-            actual += a;
-            baseline += b;
-            logs.push((a / b).ln());
-        }
+) -> (f64, String, f64) {
+    let past = learned_day_factor(p, model, until, |d| {
+        p.counted(d) && after_holiday(p.days[d], &p.calendar, &s.holidays)
+    });
+    match (past, s.after_holiday_factor) {
+        (Some((factor, count, spread)), _) => learned(
+            factor,
+            count,
+            spread,
+            "day after a holiday",
+            "days after a holiday",
+        ),
+        (None, Some(f)) => (f, format!("manual ×{f}"), EVENT_SPREAD_UNKNOWN),
+        (None, None) => (
+            1.0,
+            "no past day after a holiday in the history: forecast as an ordinary day; give its \
+             factor in the scenario to plan for callers coming back: after_holiday_factor = 1.2"
+                .to_string(),
+            EVENT_SPREAD_UNKNOWN,
+        ),
     }
-    (!logs.is_empty()).then(|| (actual / baseline, logs.len(), effect_spread(&logs)))
 }
 
 /// How sure an effect is: events' uplifts, holiday weeks and quiet holidays, daily and weekly.
