@@ -1171,19 +1171,34 @@ fn forecast_and_backtest_on_a_hand_made_five_minute_history() {
     assert!(text.contains("2025-11-24T09:00:00+01:00,support,"));
     assert!(!text.contains("2025-11-29"));
 
-    let scores = json(&ok(&[
-        "backtest",
-        "--history",
-        s(&history),
-        "--time-zone",
-        "Europe/Berlin",
-        "--origins",
-        "3",
-        "--json",
-    ]));
+    let backtest = |origins: &str, extra: &[&str]| {
+        let args = [
+            "backtest",
+            "--history",
+            s(&history),
+            "--time-zone",
+            "Europe/Berlin",
+            "--origins",
+            origins,
+        ];
+        ok(&[&args[..], extra].concat())
+    };
+    let scores = json(&backtest("3", &["--json"]));
     assert_eq!(
         scores[0]["scores"].as_array().unwrap().len(),
         peakplan::forecast::Method::ALL.len()
+    );
+    // More origins than the history holds: the summary says how many were scored.
+    let held = json(&backtest("50", &["--json"]))[0]["scores"][0]["origins"]
+        .as_u64()
+        .unwrap();
+    assert!((2..50).contains(&held), "{held}");
+    let summary = backtest("50", &[]);
+    assert!(
+        summary.contains(&format!(
+            "backtest: {held} weekly origins (as many as the history holds; 50 asked for)"
+        )),
+        "{summary}"
     );
 }
 

@@ -580,11 +580,33 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
             ]);
         }
     }
+    // A history holds fewer origins than asked for when it is short: say how many were scored.
+    let used: Vec<usize> = all
+        .iter()
+        .filter_map(|c| c.scores.first().map(|s| s.results.len()))
+        .collect();
+    let origins = match (used.iter().min(), used.iter().max()) {
+        (Some(&least), Some(&most)) if most < args.origins => {
+            let counts = if least == most {
+                format!("{most}")
+            } else {
+                format!("{least}–{most}")
+            };
+            format!(
+                "{counts} weekly origins (as many as the history holds; {} asked for)",
+                args.origins
+            )
+        }
+        (Some(&least), _) if least < args.origins => format!(
+            "{} weekly origins (fewer where a channel's history holds fewer)",
+            args.origins
+        ),
+        _ => format!("{} weekly origins", args.origins),
+    };
     say!(
-        "backtest: {} weekly origins, {}-day horizon, scored on ordinary open intervals; auto \
+        "backtest: {origins}, {}-day horizon, scored on ordinary open intervals; auto \
          forecasts with the mean of the best (at most {}, each within {:.0} % of the best's WAPE, as many \
          as scored best together)",
-        args.origins,
         args.horizon_days,
         forecast::backtest::MEMBERS,
         forecast::backtest::MEMBER_TOLERANCE * 100.0
@@ -636,9 +658,8 @@ pub fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         }
     }
     say!(
-        "p10–p90 coverage of auto by horizon day, from daily origins over {} weeks, each week's \
-         band calibrated on the others (target 76–84 % on each):",
-        args.origins
+        "p10–p90 coverage of auto by horizon day, from daily origins over the weeks the weekly \
+         origins span, each week's band calibrated on the others (target 76–84 % on each):"
     );
     let by_day = |coverage: &[f64]| {
         coverage

@@ -420,6 +420,18 @@ pub fn forecast(
             weekly::MAX_WEEKS
         )));
     }
+    let beyond = (options.end - chrono::Duration::minutes(1))
+        .date()
+        .signed_duration_since(history.last_day)
+        .num_days();
+    if beyond > MAX_FORECAST_DAYS as i64 {
+        return Err(ForecastError::Input(format!(
+            "the forecast ends on {}, {beyond} days after the history ends ({}); an interval \
+             forecast reaches at most {MAX_FORECAST_DAYS} days beyond its history: give a history \
+             that reaches closer to the forecast, or forecast weekly volumes (`forecast --weekly`)",
+            options.end, history.last_day
+        )));
+    }
     let interval = history.interval_minutes;
     let step = i64::from(interval);
     let start_minute = i64::from(options.start.time().hour_minute());

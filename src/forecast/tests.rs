@@ -1879,23 +1879,33 @@ fn a_channel_with_nothing_to_learn_from_is_named_with_the_fix() {
     );
 }
 
-/// An interval forecast longer than the longest planning horizon (400 days) is refused with the
-/// weekly forecast as the way; 400 days are fine.
+/// An interval forecast longer than the longest planning horizon (400 days), or ending more than
+/// 400 days after its history (its bands would say nothing), is refused with the weekly forecast
+/// as the way; 400 days are fine, and so is a last day the 400th after the history's.
 #[test]
 fn an_interval_forecast_reaches_the_longest_horizon_at_most() {
     let h = history(&synthetic(35, 60, false, 1, |_, _| false));
-    let err = forecast(&h, None, &options("2025-02-10", 401, None))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("at most 400 days (asked 401 days") && err.contains("forecast --weekly"),
-        "{err}"
-    );
-    let longest = forecast(
-        &h,
-        None,
-        &options("2025-02-10", 400, Some(Method::WeekdayAverage)),
-    )
-    .unwrap();
-    assert_eq!(longest.rows().len(), 400 * 12);
+    let rows = |start: &str, days: i64| {
+        forecast(
+            &h,
+            None,
+            &options(start, days, Some(Method::WeekdayAverage)),
+        )
+        .map(|f| f.rows().len())
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(rows("2025-02-10", 400), Ok(400 * 12));
+    // The history's last day is 2025-02-09; 2026-03-16 is the 400th day after it.
+    assert_eq!(rows("2026-03-10", 7), Ok(7 * 12));
+    for (start, days, why) in [
+        ("2025-02-10", 401, "at most 400 days (asked 401 days"),
+        ("2026-03-11", 7, "at most 400 days beyond its history"),
+        ("2125-01-01", 1, "at most 400 days beyond its history"),
+    ] {
+        let err = rows(start, days).unwrap_err();
+        assert!(
+            err.contains(why) && err.contains("forecast --weekly"),
+            "{start}: {err}"
+        );
+    }
 }

@@ -1051,6 +1051,7 @@ pub fn forecast_weekly(
     let weeks: Vec<NaiveDate> = (0..options.weeks)
         .map(|k| first + Days::new(7 * k as u64))
         .collect();
+    check_reach(history, first, &weeks)?;
     let channels = channel_order(history, scenario);
     let partial_last_day = history.last_day_slots < history.slots_per_day();
     let mut setups = Vec::new();
@@ -1064,6 +1065,41 @@ pub fn forecast_weekly(
         setups.push(setup_channel(&p, until, &ch.channel, scenario, &weeks)?);
     }
     Ok(assemble(setups, weeks, options.seed))
+}
+
+/// The weeks of a weekly forecast lie after the start of the history and within [`MAX_WEEKS`] of
+/// its end: a forecast a century ahead has bands of no use to anyone, one before the history has
+/// nothing to learn from.
+fn check_reach(
+    history: &History,
+    first: NaiveDate,
+    weeks: &[NaiveDate],
+) -> Result<(), ForecastError> {
+    let Some(&last) = weeks.last() else {
+        return Ok(());
+    };
+    if let Some(start) = history.channels.iter().filter_map(|c| c.days.first()).min()
+        && first <= *start
+    {
+        return Err(ForecastError::Input(format!(
+            "the forecast's first week ({first}) is not after the history's start: the history \
+             starts on {start}, and a weekly forecast learns from the weeks before its first week \
+             (at least {MIN_WEEKS} of them); start the forecast later (`--from`, or a capacity \
+             plan's `plan_date`)"
+        )));
+    }
+    let beyond = monday_of(history.last_day) + Days::new(7);
+    let ahead = (last - beyond).num_days() / 7 + 1;
+    if ahead > MAX_WEEKS as i64 {
+        return Err(ForecastError::Input(format!(
+            "the forecast's last week ({last}) is {ahead} weeks after the history ends ({}); a \
+             weekly forecast reaches at most {MAX_WEEKS} weeks beyond its history: start it \
+             earlier (`--from`, or a capacity plan's `plan_date`) or forecast fewer weeks, or give \
+             a history that reaches closer",
+            history.last_day
+        )));
+    }
+    Ok(())
 }
 
 fn assemble(setups: Vec<ChannelSetup>, weeks: Vec<NaiveDate>, seed: u64) -> WeeklyForecast {

@@ -355,6 +355,52 @@ fn less_than_a_year_has_no_seasonality_and_a_few_weeks_are_refused() {
     }
 }
 
+/// A weekly forecast's weeks lie after the history's start and within two years of its end: the
+/// last week may be the 104th after the history, not the 105th; a first week at or before the
+/// history's first day is refused with the date it needs.
+#[test]
+fn a_weekly_forecast_reaches_two_years_past_its_history_and_no_further() {
+    let h = history(&centre(200, 8));
+    let start = NaiveDate::from_ymd_opt(FIRST.0, FIRST.1, FIRST.2).unwrap();
+    // The Monday after the history's last day's week: the first week wholly beyond it.
+    let beyond = start + Duration::days(199);
+    let beyond = beyond + Duration::days(7 - i64::from(beyond.weekday().num_days_from_monday()));
+    let run = |from: NaiveDate, weeks: usize| {
+        forecast_weekly(
+            &h,
+            None,
+            &WeeklyOptions {
+                from,
+                weeks,
+                seed: 1,
+            },
+        )
+    };
+    assert_eq!(run(beyond, 104).unwrap().weeks.len(), 104);
+    assert_eq!(
+        run(beyond + Duration::days(7), 103).unwrap().weeks.len(),
+        103
+    );
+    for (from, weeks) in [
+        (beyond + Duration::days(7), 104),
+        (beyond + Duration::days(14), 103),
+        (beyond + Duration::days(7 * 5000), 1),
+    ] {
+        let err = run(from, weeks).unwrap_err().to_string();
+        assert!(
+            err.contains("at most 104 weeks beyond its history"),
+            "{err}"
+        );
+    }
+    for from in [start, start - Duration::days(10_000)] {
+        let err = run(from, 8).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("the history starts on {start}")),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn a_quiet_holiday_lowers_its_week_by_its_manual_share() {
     let h = history(&centre(913, 3));
