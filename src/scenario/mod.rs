@@ -35,6 +35,9 @@ pub struct Horizon {
 /// The longest planning horizon, in days.
 pub const MAX_HORIZON_DAYS: usize = 400;
 
+/// The longest event, in days from its start to its end: a quarter.
+pub const MAX_EVENT_DAYS: i64 = 92;
+
 impl Horizon {
     pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
         self.start.iter_days().take_while(move |d| d <= &self.end)
@@ -437,6 +440,18 @@ impl Scenario {
                 return Err(fail(
                     "end",
                     format!("the event ends ({end}) before it starts ({start})"),
+                ));
+            }
+            let days = (end - start).num_days() + 1;
+            if days > MAX_EVENT_DAYS {
+                return Err(fail(
+                    "end",
+                    format!(
+                        "the event lasts {days} days ({start} to {end}); an event lasts at most \
+                         {MAX_EVENT_DAYS} days: it is a promotion or a campaign, whose uplift is \
+                         learned day by day from its past occurrences, not a season (a lasting \
+                         change of level the forecast learns from the history)"
+                    ),
                 ));
             }
             for (key, v) in [("days_before", e.days_before), ("days_after", e.days_after)] {
@@ -864,6 +879,24 @@ multiplier = { voice = 2.5 }
             err.contains("events[x].end") && err.contains("before it starts"),
             "{err}"
         );
+        // A quarter at most: a promotion, not a season.
+        let event = |end: &str| {
+            with(&format!(
+                "[[events]]\nname = \"x\"\ntag = \"t\"\nstart = 2026-11-11\nend = {end}\n"
+            ))
+        };
+        assert!(Scenario::parse(&event("2027-02-10"), "t.toml").is_ok());
+        for (end, days) in [("2027-02-11", 93), ("2099-11-11", 26_664)] {
+            let err = error_for(&event(end));
+            assert!(
+                err.contains("events[x].end")
+                    && err.contains(&format!(
+                        "the event lasts {days} days (2026-11-11 to {end}); an event lasts at most \
+                         92 days"
+                    )),
+                "{err}"
+            );
+        }
         let err = error_for(&GOOD.replace(
             "interval_minutes = 30",
             "interval_minutes = 30\nholidays = [2026-01-01, \"tomorrow\"]",
