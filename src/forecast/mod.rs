@@ -350,11 +350,13 @@ pub fn backtest_history(
         let points = backtest::origins(until, horizon_days, origins);
         if points.len() < 2 {
             let why = format!(
-                "channel `{}`: the history ({} days) is too short for a backtest; it needs 4 weeks \
-                 before the first origin plus {horizon_days} days, and a week more for the second \
+                "channel `{}`: the history ({} day{}) is too short for a backtest; it needs 4 weeks \
+                 before the first origin plus {horizon_days} day{}, and a week more for the second \
                  origin",
                 ch.channel,
                 ch.days.len(),
+                if ch.days.len() == 1 { "" } else { "s" },
+                if horizon_days == 1 { "" } else { "s" },
             );
             out.push(ChannelBacktest {
                 channel: ch.channel.clone(),
