@@ -422,10 +422,8 @@ pub fn forecast(
             weekly::MAX_WEEKS
         )));
     }
-    let beyond = (options.end - chrono::Duration::minutes(1))
-        .date()
-        .signed_duration_since(history.last_day)
-        .num_days();
+    let last_day = (options.end - chrono::Duration::minutes(1)).date();
+    let beyond = (last_day - history.last_day).num_days();
     if beyond > MAX_FORECAST_DAYS as i64 {
         return Err(ForecastError::Input(format!(
             "the forecast ends on {}, {beyond} days after the history ends ({}); an interval \
@@ -446,7 +444,6 @@ pub fn forecast(
     let slots = history.slots_per_day();
     let order = channel_order(history, scenario);
     let first_day = options.start.date();
-    let last_day = (options.end - chrono::Duration::minutes(1)).date();
     let target_days: Vec<NaiveDate> = first_day
         .iter_days()
         .take_while(|d| *d <= last_day)
